@@ -1,0 +1,83 @@
+"""Service settings, read from the environment or a `.env` file (see .env.example)."""
+
+from __future__ import annotations
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(default="sqlite+aiosqlite:///heard.db", alias="DATABASE_URL")
+
+    telegram_bot_token: str | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
+    )
+    telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_agent_chat_id: int | None = Field(default=None, alias="TELEGRAM_AGENT_CHAT_ID")
+
+    web_host: str = Field(default="127.0.0.1", alias="WEB_HOST")
+    web_port: int = Field(default=8080, ge=1, le=65535, alias="WEB_PORT")
+    # Origins allowed to open the chat WebSocket besides the page's own host.
+    web_allowed_origins: list[str] = Field(default_factory=list, alias="WEB_ALLOWED_ORIGINS")
+    # Signs the web chat's visitor cookie; generated per start when unset (visitors then
+    # lose their conversation on restart), so set it in production.
+    web_secret: str | None = Field(default=None, alias="WEB_SECRET")
+
+    ticket_prefix: str = Field(default="C", pattern=r"^[A-Z]{1,5}$", alias="TICKET_PREFIX")
+    timezone: str = Field(default="UTC", alias="HEARD_TIMEZONE")
+    default_locale: str = Field(default="en", alias="DEFAULT_LOCALE")
+    phone_region: str = Field(default="CN", alias="PHONE_REGION")
+    # A draft untouched this long gets one reminder; this long after, it expires.
+    idle_reminder_minutes: int = Field(default=30, ge=1, alias="IDLE_REMINDER_MINUTES")
+    draft_expiry_hours: int = Field(default=72, ge=1, alias="DRAFT_EXPIRY_HOURS")
+    first_response_hours: int = Field(default=24, ge=1, alias="FIRST_RESPONSE_HOURS")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, v: str) -> str:
+        if not v.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user:pw@host/db")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown time zone {v!r}") from e
+        return v
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, v: str) -> str:
+        if v not in {"en", "zh-CN", "zh-TW"}:
+            raise ValueError("one of en, zh-CN, zh-TW")
+        return v
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _https_webhook(cls, v: str | None) -> str | None:
+        if v and not v.startswith("https://"):
+            raise ValueError("Telegram only calls https:// webhooks")
+        return v or None
+
+
+class SettingsError(Exception):
+    """Raised with one line naming the bad setting."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as e:
+        err = e.errors()[0]
+        name = str(err["loc"][0]) if err["loc"] else "settings"
+        raise SettingsError(f"bad setting {name}: {err['msg']}") from None

@@ -1,0 +1,83 @@
+"""The envelopes every channel speaks: one inbound type, one reply type.
+
+Channels turn platform updates into `Inbound` and send `Reply` back; nothing in here knows
+which platform a message came from beyond the `channel` name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationKey:
+    """Identifies one customer conversation on one channel (a Telegram chat, a web visitor)."""
+
+    channel: str
+    chat_id: str
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.chat_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A non-text part of a message. `kind` is photo, document, voice, sticker, video, audio…"""
+
+    kind: str
+    file_id: str | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+
+    @property
+    def keepable(self) -> bool:
+        """Photos and files are evidence for the complaint; stickers and voice are not kept."""
+        return self.kind in {"photo", "document", "video"}
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One thing the customer did: wrote text, pressed a button or sent an attachment."""
+
+    key: ConversationKey
+    text: str = ""
+    # The platform's delivery id, used to process a redelivered update only once.
+    update_id: str | None = None
+    message_id: str | None = None
+    user_id: str | None = None
+    display_name: str | None = None
+    language_code: str | None = None
+    # Payload of a pressed button; `text` then holds the button's label if known.
+    callback_data: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    # True where the channel itself identifies the customer (Telegram), so a phone is optional.
+    identified: bool = False
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message the bot sends, with the template that produced it (for the transcript)."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    template: str = ""
+    locale: str = "en"
+    tone: str = "neutral"
+    template_version: int = 0
+
+    def as_plain_text(self) -> str:
+        """The reply for a channel without buttons: choices become numbered lines to type."""
+        if not self.buttons:
+            return self.text
+        lines = [self.text, ""]
+        lines += [f"{n}. {b.label}" for n, b in enumerate(self.buttons, start=1)]
+        return "\n".join(lines)

@@ -1,0 +1,14 @@
+"""Every object the aiohttp application shares, under a typed key, in one place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from handlers.channel import TranscriptReader, TurnHandler, UpdateInbox
+
+TURNS: web.AppKey[TurnHandler] = web.AppKey("turns")
+TRANSCRIPTS: web.AppKey[TranscriptReader] = web.AppKey("transcripts")
+INBOX: web.AppKey[UpdateInbox] = web.AppKey("inbox")
