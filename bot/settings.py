@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     # lose their conversation on restart), so set it in production.
     web_secret: str | None = Field(default=None, alias="WEB_SECRET")
 
+    # The company name the bot introduces itself with.
+    brand: str = Field(default="heard", min_length=1, max_length=60, alias="BRAND_NAME")
     ticket_prefix: str = Field(default="C", pattern=r"^[A-Z]{1,5}$", alias="TICKET_PREFIX")
     timezone: str = Field(default="UTC", alias="HEARD_TIMEZONE")
     default_locale: str = Field(default="en", alias="DEFAULT_LOCALE")

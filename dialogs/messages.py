@@ -81,3 +81,12 @@ class Reply:
         lines = [self.text, ""]
         lines += [f"{n}. {b.label}" for n, b in enumerate(self.buttons, start=1)]
         return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    """One transcript line as a chat window shows it."""
+
+    direction: str  # "in" or "out"
+    text: str
+    buttons: tuple[Button, ...] = ()

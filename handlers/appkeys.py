@@ -8,7 +8,10 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from handlers.channel import TranscriptReader, TurnHandler, UpdateInbox
+    from handlers.webchat.output import WebChatOutput
 
 TURNS: web.AppKey[TurnHandler] = web.AppKey("turns")
 TRANSCRIPTS: web.AppKey[TranscriptReader] = web.AppKey("transcripts")
 INBOX: web.AppKey[UpdateInbox] = web.AppKey("inbox")
+# The web chat's sender, so proactive messages (reminders) reach a visitor's open tabs.
+WEBCHAT_OUTPUT: web.AppKey[WebChatOutput] = web.AppKey("webchat_output")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from dialogs.messages import Button, ConversationKey, Inbound, Reply
+from dialogs.messages import ConversationKey, HistoryItem, Inbound, Reply
+
+__all__ = ["CollectingOutputChannel", "HistoryItem", "OutputChannel", "TranscriptReader",
+           "TurnHandler", "UpdateInbox"]
 
 
 class OutputChannel(Protocol):
@@ -53,15 +55,6 @@ class UpdateInbox(Protocol):
     async def unprocessed(self, channel: str) -> list[tuple[str, dict[str, Any]]]:
         """Updates stored but not yet processed (after a crash), oldest first."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryItem:
-    """One transcript line as a chat window shows it."""
-
-    direction: str  # "in" or "out"
-    text: str
-    buttons: tuple[Button, ...] = ()
 
 
 class TranscriptReader(Protocol):

@@ -1,0 +1,101 @@
+"""Buttons each state offers, and how a pressed or typed answer maps onto one of them.
+
+A button's payload is `<state>:<choice>`, so a press on a keyboard from an earlier question
+(or someone else's) is recognised as stale instead of being applied to the current one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dialogs import intents
+from dialogs.categories import CATEGORY_SLOTS
+from dialogs.conversation import EDITABLE_FIELDS, Conversation
+
+CATEGORIES = tuple(CATEGORY_SLOTS)
+OUTCOMES = ("refund", "replacement", "repair", "apology", "compensation", "other")
+DETAIL_SLOTS = ("product", "order_no", "when", "where", "amount")
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One button: `value` is what it means, `label_template` names its text."""
+
+    value: str
+    label_template: str
+
+
+def choices_for(conv: Conversation) -> tuple[Choice, ...]:
+    state = conv.state
+    if state == "listening" and conv.has_story():
+        return (Choice("done", "button.done"),)
+    if state == "categorizing" or (state == "editing" and _editing(conv) == "category"):
+        return tuple(Choice(f"cat.{c}", f"category.{c}") for c in CATEGORIES)
+    if state == "choosing_outcome" or (state == "editing" and _editing(conv) == "outcome"):
+        return tuple(Choice(f"out.{o}", f"outcome.{o}") for o in OUTCOMES)
+    if state == "collecting" or (state == "editing" and _editing(conv) in DETAIL_SLOTS):
+        return (Choice("dont_know", "button.dont_know"),)
+    if state == "asking_contact" or (state == "editing" and _editing(conv) == "phone"):
+        return (Choice("reply_here", "button.reply_here"),) if conv.identified else ()
+    if state == "confirming":
+        return (Choice("confirm", "button.confirm"), Choice("edit", "button.edit"),
+                Choice("cancel", "button.cancel"))
+    if state == "choosing_edit":
+        fields = [f for f in EDITABLE_FIELDS if f in conv.slots or f in ("outcome", "category")]
+        if conv.identified and "phone" not in fields:
+            fields.append("phone")
+        return (*(Choice(f"field.{f}", f"field.{f}") for f in fields),
+                Choice("back", "button.back"))
+    if state == "cancelled":
+        return (Choice("undo", "button.undo"),)
+    if state in ("filed", "handed_off"):
+        return (Choice("new_complaint", "button.new_complaint"),)
+    return ()
+
+
+def _editing(conv: Conversation) -> str | None:
+    field = conv.context.get("edit_field")
+    return str(field) if field else None
+
+
+def payload(conv: Conversation, choice: Choice) -> str:
+    return f"{conv.state}:{choice.value}"[:64]
+
+
+def parse_payload(data: str) -> tuple[str, str] | None:
+    state, sep, value = data.partition(":")
+    return (state, value) if sep and state and value else None
+
+
+# Typed words that mean a choice, by the intent that recognises them.
+_TYPED = {"done": "done", "dont_know": "dont_know", "confirm": "yes", "edit": "edit",
+          "cancel": "cancel", "back": "back", "undo": "undo", "reply_here": "reply_here",
+          "new_complaint": "new_complaint"}
+
+
+def typed_choice(conv: Conversation, text: str, labels: dict[str, list[str]]) -> str | None:
+    """The choice a typed answer means: its number, its label in any locale, or a synonym.
+    `labels` maps each choice value to its labels (all locales)."""
+    options = choices_for(conv)
+    if not options:
+        return None
+    t = text.strip()
+    if t.isdigit() and 1 <= int(t) <= len(options):
+        return options[int(t) - 1].value
+    c = intents.canon(t)
+    for opt in options:
+        if any(c == intents.canon(lbl) for lbl in labels.get(opt.value, ())):
+            return opt.value
+    values = {o.value for o in options}
+    for value, intent in _TYPED.items():
+        if value in values and intents.is_(intent, t):
+            return value
+    if "edit" in values and intents.is_("no", t):
+        return "edit"
+    if "done" in values and intents.is_("no", t):
+        return "done"
+    if any(v.startswith("out.") for v in values):
+        out = intents.outcome_choice(t)
+        if out:
+            return f"out.{out}"
+    return None

@@ -1,0 +1,80 @@
+"""A conversation as the dialog sees it: state, slots and a little context, loaded for one turn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dialogs.categories import CATEGORY_SLOTS
+from dialogs.messages import ConversationKey
+
+# Fields of the complaint record the customer can see, read back and edit.
+EDITABLE_FIELDS = ("description", "category", "product", "order_no", "when", "where", "amount",
+                   "outcome", "phone")
+
+
+@dataclass(eq=False)
+class Conversation:
+    """The model the shared machine drives. `slots` is the complaint record; `context` holds the
+    dialog's own bookkeeping (what was asked, counters). Both are plain JSON-able dicts."""
+
+    key: ConversationKey
+    state: str = "new"
+    slots: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+    locale: str = "en"
+    version: int = 0
+    # Set by the channel each turn: Telegram identifies the customer, the web chat does not.
+    identified: bool = False
+    display_name: str | None = None
+
+    if TYPE_CHECKING:
+        # Bound by the shared machine while attached (dialogs.machine.TRANSITIONS).
+        def greet(self) -> bool: ...
+        def hear(self) -> bool: ...
+        def advance(self) -> bool: ...
+        def confirm(self) -> bool: ...
+        def edit(self) -> bool: ...
+        def pick_field(self) -> bool: ...
+        def back_to_summary(self) -> bool: ...
+        def cancel(self) -> bool: ...
+        def restart(self) -> bool: ...
+        def hand_off(self) -> bool: ...
+        def expire(self) -> bool: ...
+        def begin_again(self) -> bool: ...
+
+    # --- conditions the machine consults -------------------------------------------------
+    def has_story(self) -> bool:
+        return bool(self.slots.get("description"))
+
+    def has_category(self) -> bool:
+        return bool(self.slots.get("category"))
+
+    def details_complete(self) -> bool:
+        return self.missing_detail() is None
+
+    def has_outcome(self) -> bool:
+        return bool(self.slots.get("outcome"))
+
+    def contact_ok(self) -> bool:
+        return bool(self.slots.get("phone")) or (self.identified and bool(self.context.get(
+            "contact_here")))
+
+    # --- helpers ---------------------------------------------------------------------------
+    def required_details(self) -> tuple[str, ...]:
+        return CATEGORY_SLOTS.get(str(self.slots.get("category") or "other"), ("when",))
+
+    def missing_detail(self) -> str | None:
+        for name in self.required_details():
+            if name not in self.slots:
+                return name
+        return None
+
+    def description(self) -> str:
+        return "\n".join(self.slots.get("description", []))
+
+    def reset(self) -> None:
+        """Forget the draft but keep what belongs to the customer, not the complaint."""
+        keep = {k: self.context[k] for k in ("locale_locked", "last_ticket") if k in self.context}
+        self.slots = {}
+        self.context = keep

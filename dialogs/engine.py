@@ -1,0 +1,602 @@
+"""One customer turn of the complaint dialog: from an inbound message to the replies.
+
+The engine is pure dialog logic. It reads templates through the repository, drives the shared
+state machine, and reaches storage only through the `Desk` port, so it runs the same under
+every channel and in tests without a network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from dialogs import intents
+from dialogs.categories import infer_category
+from dialogs.choices import DETAIL_SLOTS, choices_for, parse_payload, payload, typed_choice
+from dialogs.conversation import Conversation
+from dialogs.emotion import Emotion, EmotionScorer
+from dialogs.formatting import Formatter
+from dialogs.language import detect_locale, locale_from_language_code, to_simplified
+from dialogs.machine import DRAFT_STATES, attached
+from dialogs.messages import Attachment, Button, Inbound, Reply
+from dialogs.ports import Desk, TicketDraft
+from dialogs.slots import SlotExtractor, normalize, parse_amount, parse_order_no, parse_phone, \
+    parse_when
+from dialogs.templates import TemplateRepository
+
+# Description lines are kept in the record up to this size; the transcript keeps everything.
+MAX_STORY_LINE = 2_000
+MAX_STORY_LINES = 20
+LONG_MESSAGE = 4_000
+
+
+@dataclass(frozen=True, slots=True)
+class DialogSettings:
+    brand: str = "heard"
+    timezone: str = "UTC"
+    default_locale: str = "en"
+    first_response_hours: int = 24
+    welcome_back_minutes: int = 30
+    draft_expiry_hours: int = 72
+
+
+@dataclass
+class TurnOutcome:
+    replies: list[Reply] = field(default_factory=list)
+    emotion: Emotion | None = None
+    kept_attachments: tuple[Attachment, ...] = ()
+
+
+class DialogEngine:
+    def __init__(self, templates: TemplateRepository, scorer: EmotionScorer,
+                 extractor: SlotExtractor, settings: DialogSettings | None = None) -> None:
+        self.templates = templates
+        self.scorer = scorer
+        self.extractor = extractor
+        self.settings = settings or DialogSettings()
+        self.fmt = Formatter(templates, self.settings.timezone)
+
+    async def turn(self, conv: Conversation, inbound: Inbound, desk: Desk,
+                   now: datetime) -> TurnOutcome:
+        with attached(conv):
+            return await _Turn(self, conv, inbound, desk, now).run()
+
+    def reminder(self, conv: Conversation) -> Reply:
+        """The nudge sent once to a customer who left a draft unfinished."""
+        return _render(self, conv, "reminder", conv.context.get("tone", "neutral"))
+
+    def expire(self, conv: Conversation) -> None:
+        """Close a draft left too long; the customer is told on their next message."""
+        with attached(conv):
+            conv.expire()
+        conv.context["expired_notice"] = True
+
+
+def _render(engine: DialogEngine, conv: Conversation, template: str, tone: str,
+            buttons: tuple[Button, ...] = (), /, **data: Any) -> Reply:
+    r = engine.templates.render(template, conv.locale, tone, **data)
+    return Reply(r.text, buttons, r.record.name, r.record.locale, r.record.tone, r.record.version)
+
+
+class _Turn:
+    """The working state of one turn; discarded afterwards."""
+
+    def __init__(self, engine: DialogEngine, conv: Conversation, inbound: Inbound, desk: Desk,
+                 now: datetime) -> None:
+        self.e = engine
+        self.conv = conv
+        self.inbound = inbound
+        self.desk = desk
+        self.now = now
+        self.text = normalize(inbound.text or "")
+        self.tone = "neutral"
+        self.out = TurnOutcome()
+        self.acknowledged = False
+        self.asked: str | None = None
+
+    # --- speaking --------------------------------------------------------------------------
+    def say(self, template: str, buttons: tuple[Button, ...] = (), /, **data: Any) -> None:
+        self.out.replies.append(_render(self.e, self.conv, template, self.tone, buttons, **data))
+
+    def label(self, template: str) -> str:
+        return self.e.templates.render(template, self.conv.locale).text
+
+    def buttons(self) -> tuple[Button, ...]:
+        return tuple(Button(self.label(c.label_template), payload(self.conv, c))
+                     for c in choices_for(self.conv))
+
+    def acknowledge(self) -> None:
+        """An upset customer hears that before being asked anything."""
+        if self.tone != "neutral" and not self.acknowledged:
+            self.acknowledged = True
+            last = self.conv.context.get("tone", "neutral")
+            turns_since = self.conv.context.get("turns_since_empathy", 99)
+            if last != self.tone or turns_since >= 3:
+                self.conv.context["turns_since_empathy"] = 0
+                self.say("empathy")
+
+    def story_acknowledged(self) -> None:
+        """The story acknowledgements come in tones of their own: no separate empathy line."""
+        self.acknowledged = True
+        if self.tone != "neutral":
+            self.conv.context["turns_since_empathy"] = 0
+
+    def prompt(self) -> None:
+        """Ask what the current state needs next, with its buttons."""
+        c = self.conv
+        s = c.state
+        b = self.buttons()
+        if s == "listening":
+            self.say("restarted" if not c.has_story() else "ack.more", b)
+        elif s == "categorizing":
+            guess = c.context.get("category_guess")
+            self.say("ask.category", b, guess=self.label(f"category.{guess}") if guess else None)
+        elif s == "collecting":
+            self.say(f"ask.{c.missing_detail()}", b)
+        elif s == "choosing_outcome":
+            self.say("ask.outcome", b)
+        elif s == "asking_contact":
+            self.say("ask.contact", b, can_reply_here=c.identified)
+        elif s == "confirming":
+            self.say("summary", b, fields=self.e.fmt.summary_fields(c))
+        elif s == "choosing_edit":
+            self.say("ask.edit_field", b)
+        elif s == "editing":
+            f = c.context.get("edit_field")
+            name = {"category": "ask.category", "outcome": "ask.outcome",
+                    "phone": "ask.contact", "description": "ask.edit.description"}.get(
+                str(f), f"ask.{f}")
+            self.say(name, b, can_reply_here=c.identified)
+        elif s in ("filed", "handed_off"):
+            self.say("closed.prompt", b, number=c.context.get("last_ticket", ""))
+        elif s == "cancelled":
+            self.say("cancelled", b)
+
+    # --- the turn ----------------------------------------------------------------------------
+    async def run(self) -> TurnOutcome:
+        c = self.conv
+        self._settle_locale()
+        if self.text:
+            emotion = self.e.scorer.score(self.text, c.locale)
+            self.out.emotion = emotion
+            self.tone = emotion.tone
+        pressed = self._pressed()
+        if pressed == "stale":
+            self.say("stale_button")
+            self.prompt()
+            return self._finish()
+
+        if c.state == "expired":
+            self.say("expired", hours=self.e.settings.draft_expiry_hours)
+            c.reset()
+            c.begin_again()
+            if not self.text or self._is_greeting():
+                self.say("restarted")
+                return self._finish()
+        elif (c.state in DRAFT_STATES and c.state != "new"
+              and c.context.get("last_seen")
+              and self.now - datetime.fromisoformat(c.context["last_seen"])
+              > timedelta(minutes=self.e.settings.welcome_back_minutes)):
+            self.say("welcome_back", name=c.display_name)
+
+        if not pressed and self.text and await self._global_intent():
+            return self._finish()
+        if self._attachments_only():
+            return self._finish()
+        if not pressed and not self.text:
+            self.say("empty")
+            self.prompt()
+            return self._finish()
+        if len(self.inbound.text) > LONG_MESSAGE:
+            self.say("long_message")
+
+        # What was asked is fixed before extraction fills slots from this very answer.
+        self.asked = c.missing_detail() if c.state == "collecting" else None
+        if c.state in DRAFT_STATES and not pressed:
+            self._extract_slots()
+        handler = getattr(self, f"_on_{c.state}")
+        await handler(pressed)
+        return self._finish()
+
+    def _finish(self) -> TurnOutcome:
+        ctx = self.conv.context
+        ctx["last_seen"] = self.now.isoformat()
+        if self.text:
+            ctx["tone"] = self.tone
+            ctx["turns_since_empathy"] = ctx.get("turns_since_empathy", 99) + (
+                0 if self.acknowledged else 1)
+        return self.out
+
+    # --- understanding ------------------------------------------------------------------------
+    def _settle_locale(self) -> None:
+        c = self.conv
+        if c.state == "new" and "locale_set" not in c.context:
+            c.locale = (locale_from_language_code(self.inbound.language_code)
+                        or detect_locale(self.text) or self.e.settings.default_locale)
+            c.context["locale_set"] = True
+        if c.context.get("locale_locked") or not self.text:
+            return
+        seen = detect_locale(self.text)
+        if seen is None or seen == c.locale:
+            return
+        if seen.startswith("zh") and c.locale.startswith("zh"):
+            # Most Chinese text reads the same in both scripts; switch only on clear evidence.
+            if seen == "zh-TW" and to_simplified(self.text) == self.text:
+                return
+            if seen == "zh-CN" and to_simplified(self.text) != self.text:
+                return
+        if seen == "en" and len(self.text.split()) < 3:
+            return  # "ok", "yes" or an order number say nothing about the language
+        c.locale = seen
+
+    def _pressed(self) -> str | None:
+        """The choice of a pressed button or its typed equivalent; "stale" for an old one."""
+        data = self.inbound.callback_data
+        if data is not None:
+            parsed = parse_payload(data)
+            valid = {ch.value for ch in choices_for(self.conv)}
+            if parsed is None or parsed[0] != self.conv.state or parsed[1] not in valid:
+                return "stale"
+            return parsed[1]
+        if not self.text:
+            return None
+        labels = self._labels()
+        return typed_choice(self.conv, self.text, labels)
+
+    def _labels(self) -> dict[str, list[str]]:
+        labels: dict[str, list[str]] = {}
+        for ch in choices_for(self.conv):
+            labels[ch.value] = [self.e.templates.render(ch.label_template, loc).text
+                                for loc in ("en", "zh-CN", "zh-TW")]
+        return labels
+
+    def _is_greeting(self) -> bool:
+        return intents.is_("greeting", self.text)
+
+    async def _global_intent(self) -> bool:
+        c = self.conv
+        t = self.text
+        if intents.is_("human", t):
+            await self._hand_off()
+            return True
+        lang = intents.language_choice(t)
+        if lang:
+            c.locale = lang
+            c.context["locale_locked"] = True
+            self.say("language.switched")
+            self.prompt()
+            return True
+        if intents.is_("help", t):
+            self.say("help")
+            self.prompt()
+            return True
+        if intents.is_("restart", t):
+            c.reset()
+            c.restart()
+            self.say("restarted")
+            return True
+        if intents.is_("cancel", t):
+            if c.state in DRAFT_STATES and c.state != "new":
+                c.cancel()
+                self.prompt()
+            else:
+                self.say("nothing_to_cancel")
+                self.prompt()
+            return True
+        query = intents.status_query(t)
+        if query is not None:
+            await self._status(query.number)
+            self.prompt()
+            return True
+        cmd = intents.command_word(t)
+        if cmd is not None and not (cmd == "/start" and c.state == "new"):
+            self.say("unknown_command", command=cmd)
+            self.prompt()
+            return True
+        return False
+
+    def _attachments_only(self) -> bool:
+        """Photos and files join the complaint; other media get a clear answer."""
+        atts = self.inbound.attachments
+        if not atts:
+            return False
+        kept = tuple(a for a in atts if a.keepable)
+        self.out.kept_attachments = kept
+        for a in atts:
+            kind = self.label(f"kind.{a.kind}") if self.e.templates.has(f"kind.{a.kind}") \
+                else self.label("kind.other")
+            self.say("attachment.kept" if a.keepable else "attachment.unsupported", kind=kind)
+        if self.text:
+            return False
+        self.prompt()
+        return True
+
+    def _extract_slots(self) -> None:
+        """Facts mentioned anywhere fill empty slots, so they are never asked for again."""
+        c = self.conv
+        expect = c.missing_detail() if c.state == "collecting" else None
+        if c.state == "editing":
+            return
+        found = self.e.extractor.extract(self.text, now=self.now, expect=expect)
+        slots = c.slots
+        if found.phone and "phone" not in slots:
+            slots["phone"] = found.phone
+        if found.order_no and "order_no" not in slots:
+            slots["order_no"] = found.order_no
+        if found.amount is not None and "amount" not in slots:
+            slots["amount"] = str(found.amount)
+            slots["currency"] = found.currency
+        if found.when and "when" not in slots:
+            slots["when"] = found.when.isoformat()
+
+    # --- states ---------------------------------------------------------------------------
+    async def _on_new(self, pressed: str | None) -> None:
+        c = self.conv
+        c.greet()
+        self.say("greet", name=c.display_name, brand=self.e.settings.brand)
+        if not self._is_greeting() and self.text:
+            self._add_story()
+            self.story_acknowledged()
+            self.say("ack.story", self.buttons())
+
+    async def _on_listening(self, pressed: str | None) -> None:
+        c = self.conv
+        if pressed == "done":
+            if not c.has_story():
+                self.say("need.story")
+                return
+            self._advance()
+            return
+        if self._is_greeting() and not c.has_story():
+            self.say("restarted")
+            return
+        first = not c.has_story()
+        self._add_story()
+        self.story_acknowledged()
+        self.say("ack.story" if first else "ack.more", self.buttons())
+
+    async def _on_categorizing(self, pressed: str | None) -> None:
+        c = self.conv
+        guess = c.context.get("category_guess")
+        if pressed and pressed.startswith("cat."):
+            c.slots["category"] = pressed[4:]
+        elif guess and intents.is_("yes", self.text):
+            c.slots["category"] = guess
+        elif cat := infer_category(self.text):
+            c.slots["category"] = cat
+        else:
+            self._invalid("category", count=len(choices_for(c)))
+            return
+        self._advance()
+
+    async def _on_collecting(self, pressed: str | None) -> None:
+        slot = self.asked
+        assert slot is not None
+        if pressed == "dont_know":
+            self.conv.slots[slot] = None
+        elif slot not in self.conv.slots and not self._fill(slot):
+            return
+        self._advance()
+
+    async def _on_choosing_outcome(self, pressed: str | None) -> None:
+        c = self.conv
+        if pressed and pressed.startswith("out."):
+            c.slots["outcome"] = pressed[4:]
+        elif len(self.text) >= 2:
+            # The customer's own words are a fine answer; keep them as the outcome.
+            c.slots["outcome"] = "other"
+            c.slots["outcome_note"] = self.text[:MAX_STORY_LINE]
+        else:
+            self._invalid("outcome")
+            return
+        self._advance()
+
+    async def _on_asking_contact(self, pressed: str | None) -> None:
+        c = self.conv
+        if pressed == "reply_here":
+            c.context["contact_here"] = True
+        elif not c.slots.get("phone") and not self._fill("phone"):
+            return
+        self._advance()
+
+    async def _on_confirming(self, pressed: str | None) -> None:
+        c = self.conv
+        if pressed == "confirm":
+            await self._file("open")
+        elif pressed == "edit":
+            c.context["readback_rejected"] = c.context.get("readback_rejected", 0) + 1
+            c.edit()
+            self.acknowledge()
+            self.prompt()
+        elif pressed == "cancel":
+            c.cancel()
+            self.prompt()
+        else:
+            self.acknowledge()
+            self.prompt()
+
+    async def _on_choosing_edit(self, pressed: str | None) -> None:
+        c = self.conv
+        if pressed == "back":
+            c.back_to_summary()
+        elif pressed and pressed.startswith("field."):
+            c.context["edit_field"] = pressed[6:]
+            c.pick_field()
+        else:
+            self.acknowledge()
+        self.prompt()
+
+    async def _on_editing(self, pressed: str | None) -> None:
+        c = self.conv
+        f = str(c.context.get("edit_field"))
+        if f == "category" and pressed and pressed.startswith("cat."):
+            c.slots["category"] = pressed[4:]
+        elif f == "outcome" and (pressed or "").startswith("out."):
+            c.slots["outcome"] = str(pressed)[4:]
+            c.slots.pop("outcome_note", None)
+        elif f == "outcome" and len(self.text) >= 2:
+            c.slots["outcome"] = "other"
+            c.slots["outcome_note"] = self.text[:MAX_STORY_LINE]
+        elif f == "category" and (cat := infer_category(self.text)):
+            c.slots["category"] = cat
+        elif f == "description" and len(self.text) >= 2:
+            c.slots["description"] = []
+            self._add_story()
+        elif f == "phone" and pressed == "reply_here":
+            c.slots.pop("phone", None)
+            c.context["contact_here"] = True
+        elif f in DETAIL_SLOTS and pressed == "dont_know":
+            c.slots[f] = None
+        elif f in DETAIL_SLOTS or f == "phone":
+            if not self._fill(f):
+                return
+        else:
+            self._invalid({"category": "category", "outcome": "outcome"}.get(f, "description"),
+                          count=len(choices_for(c)))
+            return
+        c.context.pop("edit_field", None)
+        self._advance()
+
+    async def _on_filed(self, pressed: str | None) -> None:
+        await self._after_ticket(pressed)
+
+    async def _on_handed_off(self, pressed: str | None) -> None:
+        await self._after_ticket(pressed)
+
+    async def _after_ticket(self, pressed: str | None) -> None:
+        c = self.conv
+        if pressed == "new_complaint":
+            c.reset()
+            c.begin_again()
+            self.say("restarted")
+            return
+        number = c.context.get("last_ticket")
+        if number:
+            await self.desk.add_event(number, "customer_message", {"text": self.text}, self.now)
+        self.acknowledge()
+        self.prompt()
+
+    async def _on_cancelled(self, pressed: str | None) -> None:
+        c = self.conv
+        if pressed == "undo":
+            self._advance()
+            return
+        if self._is_greeting():
+            self.prompt()
+            return
+        # Anything else written after cancelling is taken as a new complaint.
+        c.reset()
+        c.begin_again()
+        self._add_story()
+        self.story_acknowledged()
+        self.say("ack.story", self.buttons())
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _advance(self) -> None:
+        c = self.conv
+        if not c.has_category():
+            c.context["category_guess"] = infer_category(c.description())
+        c.advance()
+        self.acknowledge()
+        self.prompt()
+
+    def _add_story(self) -> None:
+        lines: list[str] = self.conv.slots.setdefault("description", [])
+        if len(lines) < MAX_STORY_LINES and self.text:
+            lines.append(self.text[:MAX_STORY_LINE])
+
+    def _invalid(self, slot: str, **data: Any) -> None:
+        c = self.conv
+        c.context["invalid_streak"] = c.context.get("invalid_streak", 0) + 1
+        self.acknowledge()
+        self.say(f"invalid.{slot}", self.buttons(), can_reply_here=c.identified, **data)
+
+    def _fill(self, slot: str) -> bool:
+        """Validate the answer for `slot`; re-ask with a hint when it does not fit."""
+        c = self.conv
+        value: Any = None
+        if slot == "phone":
+            value = parse_phone(self.text, self.e.extractor.phone_region)
+        elif slot == "order_no":
+            value = parse_order_no(self.text, lenient=True)
+        elif slot == "when":
+            d = parse_when(self.text, self.now, lenient=True)
+            value = d.isoformat() if d else None
+        elif slot == "amount":
+            parsed = parse_amount(self.text, lenient=True)
+            if parsed:
+                value = str(parsed[0])
+                c.slots["currency"] = parsed[1]
+        elif slot in ("product", "where") and len(self.text.strip()) >= 2:
+            value = self.text[:200]
+        if value is None:
+            self._invalid(slot)
+            return False
+        c.slots[slot] = value
+        c.context["invalid_streak"] = 0
+        return True
+
+    async def _file(self, status: str) -> None:
+        c = self.conv
+        ticket = await self.desk.file_ticket(self._draft(status), self.now)
+        c.context["last_ticket"] = ticket.number
+        if status == "escalated":
+            c.hand_off()
+        else:
+            c.confirm()
+        self.say("handoff" if status == "escalated" else "filed", self.buttons(),
+                 number=ticket.number, team=self.label("team.default"),
+                 due=self.e.fmt.when(ticket.first_response_due, c.locale),
+                 phone=c.slots.get("phone"))
+
+    def _draft(self, status: str) -> TicketDraft:
+        c = self.conv
+        incomplete = not (c.has_story() and c.has_category() and c.details_complete()
+                          and c.has_outcome() and c.contact_ok())
+        due = self.now + timedelta(hours=self.e.settings.first_response_hours)
+        return TicketDraft(
+            key=c.key, status=status, incomplete=incomplete,
+            category=c.slots.get("category"), description=c.description(),
+            outcome=c.slots.get("outcome"), phone=c.slots.get("phone"),
+            slots=dict(c.slots), locale=c.locale, first_response_due=due,
+            reasons=("customer_request",) if status == "escalated" else (),
+        )
+
+    async def _hand_off(self) -> None:
+        c = self.conv
+        self.acknowledge()
+        if c.state in ("filed", "handed_off") and c.context.get("last_ticket"):
+            number = c.context["last_ticket"]
+            await self.desk.add_event(number, "human_requested", {"text": self.text}, self.now)
+            info = await self.desk.ticket(number, c.key)
+            due = info.first_response_due if info and info.first_response_due else self.now
+            if c.state == "filed":
+                c.hand_off()
+            self.say("handoff.already", self.buttons(), number=number,
+                     due=self.e.fmt.when(due, c.locale))
+            return
+        if c.state == "new":
+            c.greet()
+        await self._file("escalated")
+
+    async def _status(self, number: str | None) -> None:
+        c = self.conv
+        if number is None:
+            tickets = await self.desk.recent_tickets(c.key)
+            if not tickets:
+                self.say("status.none")
+                return
+            self.say("status.list", tickets=[
+                {"number": t.number, "status": self.label(f"status.{t.status}"),
+                 "created": self.e.fmt.when(t.created_at, c.locale)} for t in tickets])
+            return
+        info = await self.desk.ticket(number, c.key)
+        if info is None:
+            self.say("status.not_found", number=number)
+            return
+        self.say("status.found", number=info.number, status=self.label(f"status.{info.status}"),
+                 created=self.e.fmt.when(info.created_at, c.locale),
+                 category=self.label(f"category.{info.category}") if info.category else None,
+                 due=self.e.fmt.when(info.first_response_due, c.locale)
+                 if info.first_response_due and info.status != "closed" else None)

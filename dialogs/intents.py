@@ -1,0 +1,92 @@
+"""What typed words mean: global intents, yes/no, and the typed form of every button."""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from dialogs.language import to_simplified
+
+TICKET_RE = re.compile(r"\b([A-Z]{1,5})-(\d{8})-(\d{4,})\b", re.IGNORECASE)
+_PUNCT = set(string.punctuation) - {"/", "?", "'"} | set("，。！？、；：“”‘’（）《》【】…～·「」")
+
+
+@cache
+def _data() -> dict[str, Any]:
+    text = resources.files("dialogs").joinpath("data/intents.yaml").read_text(encoding="utf-8")
+    raw = yaml.safe_load(text)
+    return {
+        name: {k: [canon(w) for w in v] if isinstance(v, list) else v for k, v in body.items()}
+        for name, body in raw.items()
+    }
+
+
+def canon(text: str) -> str:
+    """Lower-case, Simplified, trimmed of surrounding punctuation and inner runs of spaces."""
+    t = to_simplified(text.strip().lower())
+    t = t.strip("".join(_PUNCT) + " \t\n")
+    return " ".join(t.split())
+
+
+def is_(intent: str, text: str) -> bool:
+    """True when `text` says `intent` (e.g. "yes", "cancel", "human")."""
+    body = _data().get(intent, {})
+    c = canon(text)
+    if not c:
+        return False
+    if c in body.get("exact", ()):
+        return True
+    return any(_contains(c, w) for w in body.get("contains", ()))
+
+
+def _contains(text: str, phrase: str) -> bool:
+    if phrase.isascii():
+        return re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", text) is not None
+    return phrase in text
+
+
+def language_choice(text: str) -> str | None:
+    c = canon(text)
+    for locale, words in _data()["language"].items():
+        if c in words:
+            return str(locale)
+    return None
+
+
+def outcome_choice(text: str) -> str | None:
+    c = canon(text)
+    for outcome, words in _data()["outcome"].items():
+        if c in words or any(len(w) > 1 and _contains(c, w) for w in words if not w.isascii()):
+            return str(outcome)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusQuery:
+    number: str | None
+
+
+def status_query(text: str) -> StatusQuery | None:
+    """"status C-20261124-0042", "查询 C-…", a bare ticket number, or "/status"."""
+    m = TICKET_RE.search(text)
+    if m:
+        number = f"{m.group(1).upper()}-{m.group(2)}-{m.group(3)}"
+        rest = canon(TICKET_RE.sub(" ", text))
+        if not rest or is_("status", rest) or len(rest) <= 12:
+            return StatusQuery(number)
+        return None
+    return StatusQuery(None) if canon(text) in _data()["status"]["exact"] else None
+
+
+def command_word(text: str) -> str | None:
+    """The /command a message starts with, if any (Telegram may append @BotName)."""
+    t = text.strip()
+    if not t.startswith("/") or len(t) < 2:
+        return None
+    return t.split()[0].split("@")[0].lower()

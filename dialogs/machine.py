@@ -1,0 +1,102 @@
+"""The complaint dialog as data: states and transitions, and the one Machine that serves them all.
+
+A conversation is attached to the shared machine for one turn (`attached`) and detached after,
+so no Machine is ever built per conversation; its state lives in the database between turns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from transitions import Machine
+from transitions.extensions import GraphMachine
+
+# Drafts: the customer is still telling us about the complaint.
+DRAFT_STATES = [
+    "new",
+    "listening",
+    "categorizing",
+    "collecting",
+    "choosing_outcome",
+    "asking_contact",
+    "confirming",
+    "choosing_edit",
+    "editing",
+]
+# Closed drafts: a new message there starts over or refers to the filed ticket.
+CLOSED_STATES = ["filed", "cancelled", "handed_off", "expired"]
+STATES = DRAFT_STATES + CLOSED_STATES
+
+# Where a draft goes next is decided by what is still missing, in the playbook's order:
+# category, the details it needs, the outcome the customer wants, a way to reach them.
+_ADVANCE_FROM = ["listening", "categorizing", "collecting", "choosing_outcome",
+                 "asking_contact", "editing", "cancelled"]
+_ADVANCE = [
+    {"trigger": "advance", "source": "cancelled", "dest": "listening", "unless": "has_story"},
+    {"trigger": "advance", "source": _ADVANCE_FROM, "dest": "categorizing",
+     "unless": "has_category"},
+    {"trigger": "advance", "source": _ADVANCE_FROM, "dest": "collecting",
+     "unless": "details_complete"},
+    {"trigger": "advance", "source": _ADVANCE_FROM, "dest": "choosing_outcome",
+     "unless": "has_outcome"},
+    {"trigger": "advance", "source": _ADVANCE_FROM, "dest": "asking_contact",
+     "unless": "contact_ok"},
+    {"trigger": "advance", "source": _ADVANCE_FROM, "dest": "confirming"},
+]
+
+TRANSITIONS: list[dict[str, Any]] = [
+    {"trigger": "greet", "source": "new", "dest": "listening"},
+    {"trigger": "hear", "source": "listening", "dest": "listening"},
+    *_ADVANCE,
+    {"trigger": "confirm", "source": "confirming", "dest": "filed"},
+    {"trigger": "edit", "source": "confirming", "dest": "choosing_edit"},
+    {"trigger": "pick_field", "source": "choosing_edit", "dest": "editing"},
+    {"trigger": "back_to_summary", "source": ["choosing_edit", "editing"], "dest": "confirming"},
+    {"trigger": "cancel", "source": DRAFT_STATES, "dest": "cancelled"},
+    {"trigger": "restart", "source": STATES, "dest": "listening"},
+    {"trigger": "hand_off", "source": DRAFT_STATES + ["cancelled", "expired"],
+     "dest": "handed_off"},
+    {"trigger": "expire", "source": DRAFT_STATES, "dest": "expired"},
+    {"trigger": "begin_again", "source": CLOSED_STATES, "dest": "listening"},
+]
+
+# The model methods the transitions above consult.
+CONDITIONS = ("has_story", "has_category", "details_complete", "has_outcome", "contact_ok")
+
+MACHINE_OPTIONS: dict[str, Any] = {
+    "states": STATES,
+    "transitions": TRANSITIONS,
+    "initial": "new",
+    "auto_transitions": False,
+    "send_event": False,
+}
+
+_machine = Machine(model=None, **MACHINE_OPTIONS)
+
+
+@contextmanager
+def attached(model: Any) -> Iterator[Any]:
+    """Attach `model` (whose `state` was loaded from storage) to the shared machine for a turn."""
+    _machine.add_model(model, initial=model.state)
+    try:
+        yield model
+    finally:
+        _machine.remove_model(model)
+
+
+def graph(fmt: str = "mermaid") -> str:
+    """The state diagram as Mermaid `stateDiagram-v2` or Graphviz dot text."""
+    class _Model:
+        """Stands in for a conversation: the diagram names conditions, never evaluates them."""
+
+    engine = "mermaid" if fmt == "mermaid" else "graphviz"
+    gm = GraphMachine(model=None, graph_engine=engine, show_conditions=True,
+                      title="heard: complaint intake", **MACHINE_OPTIONS)
+    model = _Model()
+    for name in CONDITIONS:
+        setattr(model, name, lambda: True)
+    gm.add_model(model)
+    g = model.get_graph()
+    return str(g.draw(None) if engine == "mermaid" else g.source)

@@ -1,0 +1,50 @@
+"""What the dialog needs from the outside world, as protocols; storage implements them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from dialogs.messages import ConversationKey
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDraft:
+    """Everything the complaint record holds when it is filed."""
+
+    key: ConversationKey
+    status: str  # open | escalated
+    incomplete: bool
+    category: str | None
+    description: str
+    outcome: str | None
+    phone: str | None
+    slots: dict[str, Any]
+    locale: str
+    first_response_due: datetime
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TicketInfo:
+    number: str
+    status: str
+    category: str | None
+    created_at: datetime
+    first_response_due: datetime | None
+
+
+class Desk(Protocol):
+    """The ticket desk, bound to the turn's transaction: what it does commits with the turn."""
+
+    async def file_ticket(self, draft: TicketDraft, now: datetime) -> TicketInfo: ...
+
+    async def ticket(self, number: str, key: ConversationKey) -> TicketInfo | None:
+        """The ticket if it belongs to the customer of `key`; None otherwise."""
+        ...
+
+    async def recent_tickets(self, key: ConversationKey, limit: int = 5) -> list[TicketInfo]: ...
+
+    async def add_event(self, number: str, kind: str, data: dict[str, Any], now: datetime,
+                        actor: str = "customer") -> None: ...

@@ -1,0 +1,135 @@
+"""Every sentence the bot says comes from here: templates keyed by name × locale × tone.
+
+Templates are Jinja2 compiled in an immutable sandbox. Customer text only ever arrives as data
+(plain strings, numbers, lists and dicts of them), never as template source, so `{{ 7*7 }}`
+typed by a customer is echoed literally. Rendering has an output-size and time budget; a stored
+template that breaks it falls back to the shipped default so the customer still gets an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+from jinja2 import TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+log = logging.getLogger(__name__)
+
+LOCALES = ("en", "zh-CN", "zh-TW")
+TONES = ("neutral", "upset", "angry")
+MAX_OUTPUT_CHARS = 12_000
+# Generous: it stops a runaway template, not a slow machine or a garbage-collector pause.
+MAX_RENDER_SECONDS = 0.5
+MAX_RANGE = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateRecord:
+    name: str
+    locale: str
+    tone: str
+    source: str
+    version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    text: str
+    record: TemplateRecord
+
+
+class TemplateBudgetExceeded(Exception):
+    pass
+
+
+def load_defaults() -> list[TemplateRecord]:
+    """The shipped defaults (dialogs/data/templates.yaml) as records at version 1."""
+    raw = yaml.safe_load(
+        resources.files("dialogs").joinpath("data/templates.yaml").read_text(encoding="utf-8")
+    )
+    records: list[TemplateRecord] = []
+    for name, by_locale in raw.items():
+        for locale, body in by_locale.items():
+            tones = body if isinstance(body, dict) else {"neutral": body}
+            for tone, source in tones.items():
+                records.append(TemplateRecord(name, locale, tone, str(source).rstrip("\n")))
+    return records
+
+
+def _small_range(*args: int) -> range:
+    r = range(*args)
+    if len(r) > MAX_RANGE:
+        raise TemplateBudgetExceeded(f"range() longer than {MAX_RANGE}")
+    return r
+
+
+def plain(value: Any) -> Any:
+    """Reduce `value` to data a template may see: no objects whose methods it could call."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
+    return str(value)
+
+
+class TemplateRepository:
+    """The one way the dialog reads templates. Holds the current records in memory (loaded from
+    the database) and the shipped defaults as the fallback."""
+
+    def __init__(self, records: Iterable[TemplateRecord], defaults: Iterable[TemplateRecord] = ()):
+        self._env = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+        self._env.globals = {"range": _small_range}
+        self._records: dict[tuple[str, str, str], TemplateRecord] = {}
+        self._defaults = {(r.name, r.locale, r.tone): r for r in defaults}
+        self._compiled: dict[tuple[str, str, str, int], Any] = {}
+        self.replace(records)
+
+    def replace(self, records: Iterable[TemplateRecord]) -> None:
+        self._records = {(r.name, r.locale, r.tone): r for r in records}
+
+    def has(self, name: str) -> bool:
+        return (name, "en", "neutral") in self._records or (name, "en", "neutral") in self._defaults
+
+    def lookup(self, name: str, locale: str, tone: str = "neutral") -> TemplateRecord:
+        for key in ((name, locale, tone), (name, locale, "neutral"), (name, "en", tone),
+                    (name, "en", "neutral")):
+            rec = self._records.get(key) or self._defaults.get(key)
+            if rec is not None:
+                return rec
+        raise KeyError(f"no template {name!r}")
+
+    def render(self, name: str, locale: str, tone: str = "neutral", /, **data: Any) -> Rendered:
+        rec = self.lookup(name, locale, tone)
+        safe = {k: plain(v) for k, v in data.items()}
+        try:
+            return Rendered(self._render(rec, safe), rec)
+        except (TemplateError, TemplateBudgetExceeded, TypeError, ValueError) as e:
+            default = self._defaults.get((rec.name, rec.locale, rec.tone))
+            if default is None or default.source == rec.source:
+                raise
+            log.error("template %s/%s/%s v%d failed (%s); using the shipped default",
+                      rec.name, rec.locale, rec.tone, rec.version, e)
+            return Rendered(self._render(default, safe), default)
+
+    def _render(self, rec: TemplateRecord, data: dict[str, Any]) -> str:
+        key = (rec.name, rec.locale, rec.tone, hash(rec.source))
+        tpl = self._compiled.get(key)
+        if tpl is None:
+            tpl = self._compiled[key] = self._env.from_string(rec.source)
+        deadline = time.monotonic() + MAX_RENDER_SECONDS
+        out: list[str] = []
+        size = 0
+        for chunk in tpl.generate(**data):
+            size += len(chunk)
+            if size > MAX_OUTPUT_CHARS or time.monotonic() > deadline:
+                raise TemplateBudgetExceeded(f"{rec.name}: output or time budget exceeded")
+            out.append(chunk)
+        return "".join(out).strip()

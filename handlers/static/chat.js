@@ -1,0 +1,316 @@
+// heard web chat. Every customer or bot text goes in through textContent only: a message is
+// data, never markup, so nothing a customer types can become an element or run.
+"use strict";
+
+(() => {
+  const root = document.getElementById("chat");
+  const list = document.getElementById("messages");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("input");
+  const typingEl = document.getElementById("typing");
+  const statusEl = document.getElementById("status");
+  const noticeEl = document.getElementById("notice");
+  const counterEl = document.getElementById("counter");
+
+  const maxChars = parseInt(root.dataset.maxChars, 10) || 20000;
+  const wsUrl = (location.protocol === "https:" ? "wss://" : "ws://") + location.host +
+    root.dataset.wsPath;
+
+  let ws = null;
+  let failedAttempts = 0;
+  let reconnectTimer = null;
+  let typingTimer = null;
+  let noticeTimer = null;
+  // Messages sent but not yet acknowledged, resent with the same id after a reconnect so
+  // the server can drop the copies it already handled.
+  const outbox = new Map();
+  let resyncWhenFlushed = false;
+
+  function newId() {
+    if (crypto.randomUUID) return "m-" + crypto.randomUUID();
+    // randomUUID needs a secure context; plain http on a LAN address does not have one.
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return `m-${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  function setStatus(state, text) {
+    statusEl.dataset.state = state;
+    statusEl.textContent = text;
+  }
+
+  function showNotice(text) {
+    noticeEl.textContent = text;
+    noticeEl.hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => { noticeEl.hidden = true; }, 8000);
+  }
+
+  function setTyping(active) {
+    clearTimeout(typingTimer);
+    typingEl.hidden = !active;
+    // A turn that ends without a "typing off" (dropped socket) must not leave it on forever.
+    if (active) typingTimer = setTimeout(() => { typingEl.hidden = true; }, 20000);
+  }
+
+  function scrollToEnd() {
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function disableOlderChoices() {
+    for (const b of list.querySelectorAll(".choices button")) b.disabled = true;
+  }
+
+  function speaker(direction) {
+    const who = document.createElement("span");
+    who.className = "visually-hidden";
+    who.textContent = direction === "in" ? "You: " : "heard: ";
+    return who;
+  }
+
+  function addMessage(direction, text, buttons) {
+    const li = document.createElement("li");
+    li.className = "msg " + (direction === "in" ? "from-me" : "from-bot");
+    const bubble = document.createElement("div");
+    bubble.className = "bubble";
+    bubble.append(speaker(direction));
+    bubble.append(document.createTextNode(text));
+    li.append(bubble);
+    if (direction !== "in" && buttons && buttons.length) li.append(choices(buttons));
+    list.append(li);
+    scrollToEnd();
+    return li;
+  }
+
+  function choices(buttons) {
+    const group = document.createElement("div");
+    group.className = "choices";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Choices");
+    for (const b of buttons) {
+      const btn = document.createElement("button");
+      btn.type = "button";
+      btn.textContent = b.label;
+      btn.addEventListener("click", () => {
+        for (const other of group.querySelectorAll("button")) other.disabled = true;
+        btn.setAttribute("aria-pressed", "true");
+        send({ type: "button", payload: b.payload, label: b.label }, b.label);
+      });
+      group.append(btn);
+    }
+    return group;
+  }
+
+  function setMeta(li, text, retry) {
+    let meta = li.querySelector(".meta");
+    if (!meta) {
+      meta = document.createElement("div");
+      meta.className = "meta";
+      li.append(meta);
+    }
+    meta.textContent = text;
+    if (retry) {
+      const again = document.createElement("button");
+      again.type = "button";
+      again.textContent = "Retry";
+      again.addEventListener("click", retry);
+      meta.append(again);
+    }
+  }
+
+  function clearMeta(li) {
+    const meta = li.querySelector(".meta");
+    if (meta) meta.remove();
+  }
+
+  function transmit(frame) {
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      ws.send(JSON.stringify(frame));
+      return true;
+    }
+    return false;
+  }
+
+  // Shows the customer's message at once and keeps it until the server acknowledges it.
+  function send(frame, shownText) {
+    frame.id = newId();
+    const li = addMessage("in", shownText, []);
+    li.classList.add("pending");
+    outbox.set(frame.id, { frame, li, shownText });
+    if (!transmit(frame)) setMeta(li, "Waiting for connection…");
+  }
+
+  function sendText() {
+    const text = input.value;
+    if (!text.trim()) return;
+    if (text.length > maxChars) {
+      // The text stays in the box, so nothing the customer wrote is lost.
+      showNotice(`Message too long (max ${maxChars} characters), please shorten it.`);
+      return;
+    }
+    input.value = "";
+    autoGrow();
+    updateCounter();
+    send({ type: "text", text }, text);
+  }
+
+  function renderHistory(items) {
+    list.replaceChildren();
+    let lastBot = null;
+    for (const item of items) {
+      const li = addMessage(item.direction, item.text, item.buttons);
+      if (item.direction !== "in") lastBot = li;
+    }
+    // Only the newest bot message's buttons still mean something.
+    for (const b of list.querySelectorAll(".choices button")) {
+      if (!lastBot || !lastBot.contains(b)) b.disabled = true;
+    }
+    // Messages still unacknowledged from before the drop go out again after the history.
+    for (const entry of outbox.values()) {
+      entry.li = addMessage("in", entry.shownText, []);
+      entry.li.classList.add("pending");
+      transmit(entry.frame);
+      resyncWhenFlushed = true;
+    }
+  }
+
+  function onAck(id) {
+    const entry = outbox.get(id);
+    if (!entry) return;
+    outbox.delete(id);
+    entry.li.classList.remove("pending");
+    clearMeta(entry.li);
+    if (resyncWhenFlushed && outbox.size === 0) {
+      // Some resends may have been duplicates; the server's transcript is the truth.
+      resyncWhenFlushed = false;
+      transmit({ type: "history" });
+    }
+  }
+
+  function onError(frame) {
+    const entry = frame.id ? outbox.get(frame.id) : null;
+    if (!entry) {
+      showNotice(frame.message || "Something went wrong.");
+      return;
+    }
+    if (frame.code === "slow_down") {
+      setMeta(entry.li, "Sending…");
+      setTimeout(() => transmit(entry.frame), 1500);
+      return;
+    }
+    outbox.delete(frame.id);
+    entry.li.classList.remove("pending");
+    if (frame.code === "too_long" && entry.frame.type === "text") {
+      entry.li.remove();
+      if (!input.value) input.value = entry.frame.text;
+      autoGrow();
+      showNotice(frame.message);
+      return;
+    }
+    entry.li.classList.add("failed");
+    setMeta(entry.li, frame.message || "Not delivered.", () => {
+      entry.li.remove();
+      send(entry.frame, entry.shownText);
+    });
+  }
+
+  function onFrame(event) {
+    let frame;
+    try {
+      frame = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    switch (frame.type) {
+      case "history":
+        renderHistory(frame.items || []);
+        break;
+      case "reply":
+        setTyping(false);
+        disableOlderChoices();
+        addMessage("out", frame.text, frame.buttons);
+        break;
+      case "ack":
+        onAck(frame.id);
+        break;
+      case "typing":
+        setTyping(frame.active !== false);
+        break;
+      case "error":
+        onError(frame);
+        break;
+      default:
+        break;
+    }
+  }
+
+  function connect() {
+    clearTimeout(reconnectTimer);
+    if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) return;
+    setStatus("connecting", failedAttempts ? "Reconnecting…" : "Connecting…");
+    let opened = false;
+    const socket = new WebSocket(wsUrl);
+    ws = socket;
+    socket.addEventListener("open", () => {
+      opened = true;
+      failedAttempts = 0;
+      setStatus("online", "Online");
+      transmit({ type: "hello", language: navigator.language || "" });
+    });
+    socket.addEventListener("message", onFrame);
+    socket.addEventListener("close", () => {
+      if (ws !== socket) return;
+      ws = null;
+      setTyping(false);
+      setStatus("offline", "Offline — reconnecting…");
+      failedAttempts += 1;
+      if (!opened && failedAttempts >= 2) {
+        // A refused handshake usually means the visitor cookie expired: the page re-issues it.
+        fetch(location.pathname, { method: "HEAD", credentials: "same-origin", cache: "no-store" })
+          .catch(() => {});
+      }
+      const delay = Math.min(30000, 500 * 2 ** Math.min(failedAttempts, 6));
+      reconnectTimer = setTimeout(connect, delay / 2 + Math.random() * (delay / 2));
+    });
+  }
+
+  function autoGrow() {
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight + 2, 160) + "px";
+  }
+
+  function updateCounter() {
+    const n = input.value.length;
+    counterEl.hidden = n < maxChars * 0.9;
+    counterEl.textContent = `${n} / ${maxChars} characters`;
+    counterEl.classList.toggle("over", n > maxChars);
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sendText();
+    input.focus();
+  });
+
+  input.addEventListener("keydown", (event) => {
+    // isComposing: Enter also confirms a Chinese/Japanese IME candidate; that is not "send".
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      sendText();
+    }
+  });
+
+  input.addEventListener("input", () => {
+    autoGrow();
+    updateCounter();
+  });
+
+  window.addEventListener("online", () => {
+    failedAttempts = 0;
+    connect();
+  });
+
+  connect();
+})();

@@ -1,0 +1,144 @@
+"""Wires the web chat into an aiohttp application: page, assets, WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from handlers.appkeys import WEBCHAT_OUTPUT
+from handlers.webchat.connection import ChatConnection, SocketLimits
+from handlers.webchat.origin import origin_allowed
+from handlers.webchat.output import WebChatOutput
+from handlers.webchat.ratelimit import VisitorLimiter
+from handlers.webchat.visitor import VisitorCookie
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+ASSETS = ("chat.js", "chat.css", "favicon.svg")
+
+# No inline script or style anywhere, so injected markup could not run even if it got in.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def setup_webchat(
+    app: web.Application,
+    *,
+    secret: str,
+    allowed_origins: list[str],
+    max_message_chars: int = 20_000,
+    max_frame_bytes: int | None = None,
+    messages_per_second: float = 5.0,
+    burst: int = 10,
+    heartbeat: float = 30.0,
+    drain_timeout: float = 10.0,
+) -> None:
+    """Adds GET / (redirect), /chat, /chat/static/*, /chat/ws and sets app[WEBCHAT_OUTPUT].
+
+    `app[TURNS]` and `app[TRANSCRIPTS]` are read per connection, so the composition root may
+    set them after this call, as long as it is before startup.
+    """
+    cookie = VisitorCookie(secret)
+    output = WebChatOutput()
+    limiter = VisitorLimiter(messages_per_second, burst)
+    # A JSON-escaped character takes at most 6 bytes; beyond that aiohttp drops the frame.
+    limits = SocketLimits(
+        max_message_chars=max_message_chars,
+        max_frame_bytes=max_frame_bytes or max_message_chars * 6 + 4096,
+    )
+    page_html = (STATIC_DIR / "chat.html").read_text(encoding="utf-8")
+    page_html = page_html.replace("__MAX_CHARS__", str(max_message_chars))
+    origins = list(allowed_origins)
+    # Turns still running for sockets that already closed.
+    background: set[asyncio.Task[None]] = set()
+
+    async def redirect_to_chat(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound("/chat")
+
+    async def chat_page(request: web.Request) -> web.StreamResponse:
+        response = web.Response(text=page_html, content_type="text/html", charset="utf-8")
+        response.headers["Cache-Control"] = "no-store"
+        cookie.issue(request, response)
+        return response
+
+    async def chat_socket(request: web.Request) -> web.StreamResponse:
+        if not origin_allowed(request, origins):
+            raise web.HTTPForbidden(text="This origin may not open the chat.")
+        visitor_id = cookie.read(request)
+        if visitor_id is None:
+            raise web.HTTPForbidden(text="No valid visitor cookie: open /chat first.")
+        ws = web.WebSocketResponse(max_msg_size=limits.max_frame_bytes, heartbeat=heartbeat)
+        if not ws.can_prepare(request).ok:
+            raise web.HTTPBadRequest(text="Expected a WebSocket upgrade.")
+        await ws.prepare(request)
+        output.attach(visitor_id, ws)
+        try:
+            await ChatConnection(request, ws, visitor_id, output, limiter, limits, background).run()
+        finally:
+            output.detach(visitor_id, ws)
+            limiter.prune()
+            await ws.close()
+        return ws
+
+    def asset(name: str) -> web.RouteDef:
+        path = STATIC_DIR / name
+
+        async def serve(request: web.Request) -> web.StreamResponse:
+            # Revalidated on each load (ETag), so a deploy never mixes old and new assets.
+            return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+        return web.get(f"/chat/static/{name}", serve)
+
+    async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+        if request.path == "/chat" or request.path.startswith("/chat/"):
+            for header, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(header, value)
+
+    async def close_sockets(app: web.Application) -> None:
+        await output.close_all()
+
+    async def drain_turns(app: web.Application) -> AsyncIterator[None]:
+        yield
+        if not background:
+            return
+        _, pending = await asyncio.wait(set(background), timeout=drain_timeout)
+        if pending:
+            log.warning("cancelling %d web chat turns still running at shutdown", len(pending))
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    app[WEBCHAT_OUTPUT] = output
+    app.router.add_routes(
+        [
+            web.get("/", redirect_to_chat),
+            web.get("/chat", chat_page),
+            web.get("/chat/ws", chat_socket),
+            *(asset(name) for name in ASSETS),
+        ]
+    )
+    app.on_response_prepare.append(security_headers)
+    # Open sockets would otherwise hold graceful shutdown until its timeout.
+    app.on_shutdown.append(close_sockets)
+    app.cleanup_ctx.append(drain_turns)

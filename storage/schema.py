@@ -1,0 +1,159 @@
+"""Table definitions: the one place the database's shape is written down (Alembic reads it too)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+TS = sa.DateTime(timezone=True)
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("external_id", sa.String(128), nullable=False),
+    sa.Column("display_name", sa.String(200)),
+    sa.Column("phone", sa.String(32)),
+    sa.Column("locale", sa.String(8)),
+    sa.Column("created_at", TS, nullable=False),
+    sa.UniqueConstraint("channel", "external_id"),
+)
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("chat_id", sa.String(128), nullable=False),
+    sa.Column("customer_id", sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False, server_default="complaint"),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("slots", sa.JSON, nullable=False),
+    sa.Column("context", sa.JSON, nullable=False),
+    sa.Column("locale", sa.String(8), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    # Drives idle reminders and draft expiry; NULL once the draft is no longer open.
+    sa.Column("idle_since", TS),
+    sa.Column("reminded_at", TS),
+    sa.UniqueConstraint("channel", "chat_id"),
+    sa.Index(None, "idle_since"),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("conversation_id", sa.ForeignKey("conversations.id"), nullable=False),
+    sa.Column("direction", sa.String(3), nullable=False),  # in / out
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("chat_id", sa.String(128), nullable=False),
+    sa.Column("channel_message_id", sa.String(64)),
+    sa.Column("update_id", sa.String(64)),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("buttons", sa.JSON),
+    sa.Column("callback_data", sa.String(128)),
+    # Why the bot said it: which template, in which locale and tone, at which version.
+    sa.Column("template", sa.String(64)),
+    sa.Column("locale", sa.String(8)),
+    sa.Column("tone", sa.String(16)),
+    sa.Column("template_version", sa.Integer),
+    sa.Column("state", sa.String(32)),
+    sa.Column("emotion", sa.JSON),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index(None, "conversation_id", "id"),
+)
+
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("conversation_id", sa.ForeignKey("conversations.id"), nullable=False),
+    sa.Column("message_id", sa.ForeignKey("messages.id"), nullable=False),
+    sa.Column("ticket_id", sa.ForeignKey("tickets.id")),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("file_id", sa.String(256)),
+    sa.Column("file_name", sa.String(256)),
+    sa.Column("mime_type", sa.String(128)),
+    sa.Column("size", sa.Integer),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index(None, "conversation_id"),
+)
+
+inbound_updates = sa.Table(
+    "inbound_updates",
+    metadata,
+    sa.Column("channel", sa.String(16), primary_key=True),
+    sa.Column("update_id", sa.String(64), primary_key=True),
+    sa.Column("payload", sa.JSON),
+    sa.Column("received_at", TS, nullable=False),
+    sa.Column("processed_at", TS),
+    sa.Index(None, "channel", "processed_at"),
+)
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("number", sa.String(32), nullable=False, unique=True),
+    sa.Column("conversation_id", sa.ForeignKey("conversations.id"), nullable=False),
+    sa.Column("customer_id", sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("category", sa.String(32)),
+    sa.Column("priority", sa.String(4)),
+    sa.Column("incomplete", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("outcome", sa.String(32)),
+    sa.Column("phone", sa.String(32)),
+    sa.Column("slots", sa.JSON, nullable=False),
+    sa.Column("locale", sa.String(8), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("first_response_due", TS),
+    sa.Index(None, "customer_id", "created_at"),
+)
+
+ticket_events = sa.Table(
+    "ticket_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("ticket_id", sa.ForeignKey("tickets.id"), nullable=False),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Index(None, "ticket_id", "id"),
+)
+
+# Ticket numbers are sequential per prefix and day with no gaps: the counter row is bumped in
+# the same transaction as the ticket insert, so a rolled-back filing leaves no hole.
+ticket_counters = sa.Table(
+    "ticket_counters",
+    metadata,
+    sa.Column("prefix", sa.String(8), primary_key=True),
+    sa.Column("day", sa.String(8), primary_key=True),
+    sa.Column("last", sa.Integer, nullable=False),
+)
+
+templates = sa.Table(
+    "templates",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("locale", sa.String(8), nullable=False),
+    sa.Column("tone", sa.String(16), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.UniqueConstraint("name", "locale", "tone"),
+)

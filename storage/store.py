@@ -1,0 +1,161 @@
+"""The storage service: batches of turns in one transaction, the update inbox, transcripts,
+templates and the drafts the scheduler looks after."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from dialogs.conversation import Conversation
+from dialogs.messages import Button, ConversationKey, HistoryItem
+from dialogs.templates import TemplateRecord
+from storage.clock import utc_required
+from storage.conversations import TurnTx
+from storage.database import create_engine, is_sqlite
+from storage.schema import conversations, inbound_updates, messages, templates
+from storage.upsert import insert_for
+
+
+@dataclass(frozen=True, slots=True)
+class IdleDraft:
+    key: ConversationKey
+    idle_since: datetime
+    reminded: bool
+
+
+class Batch:
+    """One write transaction shared by several turns; each turn runs in its own savepoint, so
+    a turn that raises leaves nothing behind while the others still commit."""
+
+    def __init__(self, conn: AsyncConnection, store: Store) -> None:
+        self.conn = conn
+        self.store = store
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[TurnTx]:
+        async with self.conn.begin_nested():
+            yield TurnTx(self.conn, prefix=self.store.ticket_prefix, tz=self.store.tz,
+                         default_locale=self.store.default_locale)
+
+
+class Store:
+    def __init__(self, url: str, *, ticket_prefix: str = "C", timezone: str = "UTC",
+                 default_locale: str = "en") -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        # On SQLite, reads need no write lock: WAL lets them run beside the writer.
+        self.read_engine = create_engine(url, immediate=False) if is_sqlite(url) else self.engine
+        self.ticket_prefix = ticket_prefix
+        self.tz = ZoneInfo(timezone)
+        self.default_locale = default_locale
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
+
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[Batch]:
+        async with self.engine.begin() as conn:
+            yield Batch(conn, self)
+
+    # --- the update inbox (handlers.channel.UpdateInbox) ---------------------------------
+    async def store(self, channel: str, update_id: str, payload: dict[str, Any]) -> bool:
+        async with self.engine.begin() as conn:
+            stmt = insert_for(conn, inbound_updates).values(
+                channel=channel, update_id=update_id, payload=payload,
+                received_at=sa.func.now())
+            stmt = stmt.on_conflict_do_nothing().returning(inbound_updates.c.update_id)
+            return (await conn.execute(stmt)).first() is not None
+
+    async def unprocessed(self, channel: str) -> list[tuple[str, dict[str, Any]]]:
+        async with self.read_engine.connect() as conn:
+            rows = (await conn.execute(
+                sa.select(inbound_updates.c.update_id, inbound_updates.c.payload)
+                .where(inbound_updates.c.channel == channel,
+                       inbound_updates.c.processed_at.is_(None))
+                .order_by(inbound_updates.c.received_at)
+            )).all()
+        rows.sort(key=lambda r: (len(r.update_id), r.update_id))
+        return [(r.update_id, dict(r.payload or {})) for r in rows]
+
+    # --- transcripts (handlers.channel.TranscriptReader) -----------------------------------
+    async def history(self, key: ConversationKey, limit: int = 100) -> list[HistoryItem]:
+        conv_id = (sa.select(conversations.c.id)
+                   .where(conversations.c.channel == key.channel,
+                          conversations.c.chat_id == key.chat_id).scalar_subquery())
+        async with self.read_engine.connect() as conn:
+            rows = (await conn.execute(
+                sa.select(messages.c.direction, messages.c.text, messages.c.buttons)
+                .where(messages.c.conversation_id == conv_id)
+                .order_by(messages.c.id.desc()).limit(limit)
+            )).all()
+        return [HistoryItem(r.direction, r.text,
+                            tuple(Button(b["label"], b["payload"]) for b in r.buttons or ()))
+                for r in reversed(rows)]
+
+    async def transcript(self, key: ConversationKey) -> list[dict[str, Any]]:
+        """Every stored message of a conversation with the template that produced it."""
+        conv_id = (sa.select(conversations.c.id)
+                   .where(conversations.c.channel == key.channel,
+                          conversations.c.chat_id == key.chat_id).scalar_subquery())
+        async with self.read_engine.connect() as conn:
+            rows = (await conn.execute(
+                sa.select(messages).where(messages.c.conversation_id == conv_id)
+                .order_by(messages.c.id))).mappings().all()
+        return [dict(r) for r in rows]
+
+    async def conversation(self, key: ConversationKey) -> Conversation | None:
+        async with self.read_engine.connect() as conn:
+            row = (await conn.execute(sa.select(conversations).where(
+                conversations.c.channel == key.channel,
+                conversations.c.chat_id == key.chat_id))).first()
+        if row is None:
+            return None
+        return Conversation(key=key, state=row.state, slots=dict(row.slots),
+                            context=dict(row.context), locale=row.locale, version=row.version)
+
+    # --- templates --------------------------------------------------------------------------
+    async def seed_templates(self, records: list[TemplateRecord], now: datetime) -> int:
+        """Add shipped defaults that are not in the database yet; never overwrite edits."""
+        if not records:
+            return 0
+        async with self.engine.begin() as conn:
+            stmt = insert_for(conn, templates).on_conflict_do_nothing()
+            result = await conn.execute(stmt, [
+                {"name": r.name, "locale": r.locale, "tone": r.tone, "source": r.source,
+                 "version": r.version, "updated_at": now, "updated_by": "defaults"}
+                for r in records])
+            return max(result.rowcount, 0)
+
+    async def load_templates(self) -> list[TemplateRecord]:
+        async with self.read_engine.connect() as conn:
+            rows = (await conn.execute(sa.select(
+                templates.c.name, templates.c.locale, templates.c.tone, templates.c.source,
+                templates.c.version))).all()
+        return [TemplateRecord(r.name, r.locale, r.tone, r.source, r.version) for r in rows]
+
+    # --- the scheduler's view ---------------------------------------------------------------
+    async def idle_drafts(self, idle_before: datetime, limit: int = 200) -> list[IdleDraft]:
+        async with self.read_engine.connect() as conn:
+            rows = (await conn.execute(
+                sa.select(conversations.c.channel, conversations.c.chat_id,
+                          conversations.c.idle_since, conversations.c.reminded_at)
+                .where(conversations.c.idle_since.is_not(None),
+                       conversations.c.idle_since < idle_before)
+                .order_by(conversations.c.idle_since).limit(limit))).all()
+        return [IdleDraft(ConversationKey(r.channel, r.chat_id), utc_required(r.idle_since),
+                          r.reminded_at is not None) for r in rows]
+
+    async def mark_reminded(self, key: ConversationKey, now: datetime) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(sa.update(conversations).where(
+                conversations.c.channel == key.channel, conversations.c.chat_id == key.chat_id,
+            ).values(reminded_at=now))
