@@ -75,6 +75,7 @@ class Conversation:
 
     def reset(self) -> None:
         """Forget the draft but keep what belongs to the customer, not the complaint."""
-        keep = {k: self.context[k] for k in ("locale_locked", "last_ticket") if k in self.context}
+        kept = ("locale_set", "locale_locked", "last_ticket")
+        keep: dict[str, Any] = {k: self.context[k] for k in kept if k in self.context}
         self.slots = {}
         self.context = keep

@@ -317,12 +317,13 @@ class EmotionScorer:
 
     def score(self, text: str, locale: str | None = None) -> Emotion:
         """Score `text`. Each script present is scored with its own lexicon, so mixed messages
-        count both halves; `locale` only lets pure-English text skip the Han check."""
+        count both halves. `locale` is accepted so callers can pass what they know, but the
+        script decides: a zh-TW customer who writes English is scored as English."""
         text = (text or "")[:MAX_CHARS]
         zh = _Tally()
         en = _Tally(evidence=zh.evidence)  # one evidence list, in reading order per script
         punct = self._punctuation(text, zh)
-        if locale != "en" or has_han(text):
+        if has_han(text):
             self._score_chinese(to_simplified(text), zh)
         en_negativity = self._score_english(text, en)
 

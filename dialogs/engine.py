@@ -21,8 +21,14 @@ from dialogs.language import detect_locale, locale_from_language_code, to_simpli
 from dialogs.machine import DRAFT_STATES, attached
 from dialogs.messages import Attachment, Button, Inbound, Reply
 from dialogs.ports import Desk, TicketDraft
-from dialogs.slots import SlotExtractor, normalize, parse_amount, parse_order_no, parse_phone, \
-    parse_when
+from dialogs.slots import (
+    SlotExtractor,
+    normalize,
+    parse_amount,
+    parse_order_no,
+    parse_phone,
+    parse_when,
+)
 from dialogs.templates import TemplateRepository
 
 # Description lines are kept in the record up to this size; the transcript keeps everything.

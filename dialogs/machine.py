@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 from transitions import Machine
 from transitions.extensions import GraphMachine
@@ -33,7 +33,7 @@ STATES = DRAFT_STATES + CLOSED_STATES
 # category, the details it needs, the outcome the customer wants, a way to reach them.
 _ADVANCE_FROM = ["listening", "categorizing", "collecting", "choosing_outcome",
                  "asking_contact", "editing", "cancelled"]
-_ADVANCE = [
+_ADVANCE: list[dict[str, Any]] = [
     {"trigger": "advance", "source": "cancelled", "dest": "listening", "unless": "has_story"},
     {"trigger": "advance", "source": _ADVANCE_FROM, "dest": "categorizing",
      "unless": "has_category"},
@@ -56,7 +56,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "back_to_summary", "source": ["choosing_edit", "editing"], "dest": "confirming"},
     {"trigger": "cancel", "source": DRAFT_STATES, "dest": "cancelled"},
     {"trigger": "restart", "source": STATES, "dest": "listening"},
-    {"trigger": "hand_off", "source": DRAFT_STATES + ["cancelled", "expired"],
+    {"trigger": "hand_off", "source": [*DRAFT_STATES, "cancelled", "expired"],
      "dest": "handed_off"},
     {"trigger": "expire", "source": DRAFT_STATES, "dest": "expired"},
     {"trigger": "begin_again", "source": CLOSED_STATES, "dest": "listening"},
@@ -91,12 +91,12 @@ def graph(fmt: str = "mermaid") -> str:
     class _Model:
         """Stands in for a conversation: the diagram names conditions, never evaluates them."""
 
-    engine = "mermaid" if fmt == "mermaid" else "graphviz"
+    engine: Literal["mermaid", "graphviz"] = "mermaid" if fmt == "mermaid" else "graphviz"
     gm = GraphMachine(model=None, graph_engine=engine, show_conditions=True,
                       title="heard: complaint intake", **MACHINE_OPTIONS)
     model = _Model()
     for name in CONDITIONS:
         setattr(model, name, lambda: True)
     gm.add_model(model)
-    g = model.get_graph()
+    g = model.get_graph()  # type: ignore[attr-defined]
     return str(g.draw(None) if engine == "mermaid" else g.source)

@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from dialogs.language import to_simplified
@@ -441,6 +442,13 @@ def _dateparser_settings(now: datetime) -> dict[str, Any]:
 
 
 def _dateparser(phrase: str, now: datetime) -> date | None:
+    # Keyed to the minute: "yesterday" asked 2,000 times a second costs one parse, while
+    # "3 hours ago" still moves with the clock.
+    return _dateparser_cached(phrase.lower(), now.replace(second=0, microsecond=0, tzinfo=None))
+
+
+@lru_cache(maxsize=4096)
+def _dateparser_cached(phrase: str, now: datetime) -> date | None:
     import dateparser
 
     languages = ["zh"] if re.search(r"[\u4e00-\u9fff]", phrase) else ["en"]
@@ -448,18 +456,11 @@ def _dateparser(phrase: str, now: datetime) -> date | None:
     return parsed.date() if parsed else None
 
 
-def _lenient_search(text: str, now: datetime) -> date | None:
-    from dateparser.search import search_dates
-
-    found = search_dates(text[:200], languages=["en", "zh"], settings=_dateparser_settings(now))
-    return found[0][1].date() if found else None
-
-
 def parse_when(text: str, now: datetime, lenient: bool = False) -> date | None:
     """The date something happened, relative to `now`: "last Tuesday", "3 days ago",
     "2026-11-18", "11月18日", "上週二", "前天". Future dates are invalid (None): a complaint
-    is about the past. `lenient` (the bot asked "when?") also lets dateparser search the
-    whole message."""
+    is about the past. `lenient` (the bot asked "when?") also hands a short answer that
+    matched no known pattern to dateparser as a whole ("Monday morning I think")."""
     clean = to_simplified(normalize(text)[:MAX_SCAN])
     return _parse_when_clean(clean, now, lenient)
 
@@ -475,8 +476,10 @@ def _parse_when_clean(clean: str, now: datetime, lenient: bool) -> date | None:
                     break
             if found is not None:
                 break
-    if found is None and lenient and _PLAIN_TEXT.match(clean):
-        found = _dateparser(clean[:64], now) or _lenient_search(clean, now)
+    if found is None and lenient and len(clean) <= 64 and _PLAIN_TEXT.match(clean):
+        # Asked "when?", a short answer is worth a whole-text parse; dateparser's
+        # search_dates would cost milliseconds per turn for little gain.
+        found = _dateparser(clean, now)
     return found if found is not None and found <= today else None
 
 

@@ -96,7 +96,7 @@ class TurnPipeline:
                         job.done.set_exception(e)
 
     async def _write_batch(self, jobs: list[_Job]) -> None:
-        results: list[tuple[_Job, list[Reply] | None | BaseException]] = []
+        results: list[tuple[_Job, list[Reply] | BaseException | None]] = []
         # A stable sort by conversation keeps each conversation's turns in order while
         # every process takes its PostgreSQL locks in the same order (no deadlocks).
         jobs = sorted(jobs, key=lambda j: (j.inbound.key.channel, j.inbound.key.chat_id))

@@ -1,4 +1,4 @@
-"""Opening the database: engines, SQLite pragmas, and transactions that take the write lock first."""
+"""Opening the database: engines, SQLite pragmas, transactions that take the write lock first."""
 
 from __future__ import annotations
 

@@ -83,8 +83,9 @@ class Store:
                        inbound_updates.c.processed_at.is_(None))
                 .order_by(inbound_updates.c.received_at)
             )).all()
-        rows.sort(key=lambda r: (len(r.update_id), r.update_id))
-        return [(r.update_id, dict(r.payload or {})) for r in rows]
+        # Telegram's ids are numbers stored as text: order them as numbers.
+        ordered = sorted(rows, key=lambda r: (len(r.update_id), r.update_id))
+        return [(r.update_id, dict(r.payload or {})) for r in ordered]
 
     # --- transcripts (handlers.channel.TranscriptReader) -----------------------------------
     async def history(self, key: ConversationKey, limit: int = 100) -> list[HistoryItem]:
@@ -154,8 +155,13 @@ class Store:
         return [IdleDraft(ConversationKey(r.channel, r.chat_id), utc_required(r.idle_since),
                           r.reminded_at is not None) for r in rows]
 
-    async def mark_reminded(self, key: ConversationKey, now: datetime) -> None:
+    async def claim_reminder(self, key: ConversationKey, idle_since: datetime,
+                             now: datetime) -> bool:
+        """True once per idle spell: whoever claims it sends the reminder (also across
+        processes); a message from the customer since then re-arms it."""
         async with self.engine.begin() as conn:
-            await conn.execute(sa.update(conversations).where(
+            result = await conn.execute(sa.update(conversations).where(
                 conversations.c.channel == key.channel, conversations.c.chat_id == key.chat_id,
+                conversations.c.idle_since == idle_since, conversations.c.reminded_at.is_(None),
             ).values(reminded_at=now))
+            return bool(result.rowcount == 1)

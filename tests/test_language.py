@@ -87,3 +87,19 @@ def test_conversion_round_trip() -> None:
 def test_chinese_variant_ignores_non_han() -> None:
     assert chinese_variant("abc 123") == "zh-CN"
     assert chinese_variant("ABC 這個") == "zh-TW"
+
+
+def test_dialog_logic_stays_free_of_io_libraries() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, dialogs.language, dialogs.emotion, dialogs.slots, dialogs.categories\n"
+        "dialogs.emotion.EmotionScorer(); dialogs.slots.warm_up()\n"
+        "bad = {'telegram', 'aiohttp', 'sqlalchemy', 'asyncpg', 'aiosqlite'} & set(sys.modules)\n"
+        "print(sorted(bad))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"

@@ -240,3 +240,13 @@ def test_odd_input_gives_empty_result(
 def test_details_after_a_long_preamble_are_still_found(extractor: SlotExtractor) -> None:
     got = extractor.extract("很长的故事。" * 500 + "订单号JD20261118001", now=NOW)
     assert got.order_no == "JD20261118001"
+
+
+def test_dates_follow_the_clock_despite_caching() -> None:
+    assert parse_when("last Tuesday", NOW) == date(2026, 11, 17)
+    assert parse_when("last Tuesday", datetime(2026, 11, 27, 9, 0)) == date(2026, 11, 24)
+
+
+def test_lenient_when_parses_a_short_answer_whole(extractor: SlotExtractor) -> None:
+    got = extractor.extract("Monday morning I think", now=NOW, expect="when")
+    assert got.when == date(2026, 11, 16)

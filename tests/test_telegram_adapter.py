@@ -7,6 +7,8 @@ plugged in by the pipeline's own end-to-end tests.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -278,6 +280,39 @@ async def test_stored_but_unprocessed_updates_are_replayed_first_on_start(
     assert turns.texts(ALICE) == ["before the crash", "after the restart"]
 
 
+async def test_what_the_poller_stores_replays_to_the_same_turn(
+    api: FakeBotApi, turns: EchoTurns, inbox: MemoryInbox
+) -> None:
+    api.push_photo(ALICE, caption="dented")
+    api.push_text(ALICE, "hello")
+    api.push_callback(ALICE, "yes", message_id=999)
+    first = make_service(api, turns, inbox)
+    await first.start()
+    try:
+        await api.wait_for_messages(ALICE, 3)
+    finally:
+        await first.stop()
+    live = list(turns.seen)
+
+    # As if the turns had never run: a JSON column gives back what it was given.
+    stored = {k: json.loads(json.dumps(v)) for k, v in inbox.stored.items()}
+    replay_inbox = MemoryInbox()
+    replay_inbox.stored = stored
+    replay_turns = EchoTurns(replay_inbox)
+    second = make_service(api, replay_turns, replay_inbox)
+    await second.start()
+    try:
+        await api.wait_for_messages(ALICE, 6)
+    finally:
+        await second.stop()
+
+    def same(i: Inbound) -> Inbound:
+        return dataclasses.replace(i, received_at=live[0].received_at)
+
+    assert [same(i) for i in replay_turns.seen] == [same(i) for i in live]
+    assert [i.received_at for i in replay_turns.seen[:2]] == [i.received_at for i in live[:2]]
+
+
 async def test_offset_moves_only_after_the_update_is_stored(
     api: FakeBotApi, turns: EchoTurns, inbox: MemoryInbox, polling: TelegramService
 ) -> None:
@@ -397,6 +432,30 @@ async def test_429_for_one_chat_does_not_delay_another(
     [to_alice] = await api.wait_for_messages(ALICE, 1, timeout=6)
     assert api.sent_at(to_alice) - refused.at >= 1.9
     assert to_alice["text"] == "got: first"
+
+
+async def test_blocked_customer_does_not_break_the_channel(
+    api: FakeBotApi, turns: EchoTurns, polling: TelegramService
+) -> None:
+    api.fail_next("sendMessage", status=403, chat_id=ALICE)
+    api.push_text(ALICE, "bye")
+    await api.wait_until(lambda: len(turns.finished) == 1)
+    api.push_text(BOB, "hi")
+
+    await api.wait_for_messages(BOB, 1)
+    assert api.sent_messages(ALICE) == []
+
+
+async def test_send_is_retried_after_a_server_error(
+    api: FakeBotApi, turns: EchoTurns, polling: TelegramService
+) -> None:
+    polling.output.network_backoff = 0.05
+    api.fail_next("sendMessage", status=502, chat_id=ALICE)
+    api.push_text(ALICE, "again")
+
+    [message] = await api.wait_for_messages(ALICE, 1)
+    assert message["text"] == "got: again"
+    assert [c.status for c in api.call_log if c.method == "sendMessage"] == [502, 200]
 
 
 async def test_service_from_settings_polls_through_the_configured_base_url(

@@ -68,7 +68,7 @@ class TurnDispatcher:
         """
         if not self._open:
             raise NotAccepting("telegram dispatcher is not running")
-        inbound = to_inbound(update)
+        inbound = self._inbound(update)
         if inbound is None:
             # Not a customer turn (group chat, edit…): nothing to keep, safe to confirm.
             return False
@@ -88,13 +88,22 @@ class TurnDispatcher:
             except Exception:
                 log.exception("stored telegram update %s cannot be parsed, skipped", update_id)
                 continue
-            inbound = to_inbound(update)
+            inbound = self._inbound(update)
             if inbound is not None:
                 self._submit(update, inbound)
                 count += 1
         if count:
             log.info("replaying %d unprocessed telegram updates", count)
         return count
+
+    @staticmethod
+    def _inbound(update: Update) -> Inbound | None:
+        try:
+            return to_inbound(update)
+        except Exception:
+            # An update we cannot read would otherwise block the poller on it forever.
+            log.exception("telegram update %s cannot be read, skipped", update.update_id)
+            return None
 
     def _submit(self, update: Update, inbound: Inbound) -> None:
         chat = inbound.key.chat_id

@@ -62,6 +62,13 @@ class _ChatLock:
     users: int = 0
 
 
+@dataclass
+class _Typing:
+    task: asyncio.Task[None] | None = None
+    # Held while a sendChatAction request is on the wire.
+    sending: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
 class TelegramOutput:
     """The OutputChannel for Telegram. A 429 for one chat waits for that chat only."""
 
@@ -81,11 +88,11 @@ class TelegramOutput:
         self.network_backoff = network_backoff
         # Sends to one chat go one at a time so that split parts keep their order.
         self._chat_locks: dict[str, _ChatLock] = {}
-        self._typing: dict[str, asyncio.Task[None]] = {}
+        self._typing: dict[str, _Typing] = {}
 
     async def send(self, key: ConversationKey, reply: Reply) -> None:
         chat_id = key.chat_id
-        self._stop_typing(chat_id)
+        await self._stop_typing(chat_id)
         parts = split_text(reply.text)
         if not parts[-1].strip():
             if not reply.buttons:
@@ -155,25 +162,30 @@ class TelegramOutput:
     async def typing_while(self, key: ConversationKey) -> AsyncIterator[None]:
         """Keep "typing…" shown while the block runs, until the first reply goes out."""
         chat_id = key.chat_id
-        self._stop_typing(chat_id)
-        task = asyncio.create_task(self._keep_typing(key))
-        self._typing[chat_id] = task
+        await self._stop_typing(chat_id)
+        state = _Typing()
+        state.task = asyncio.create_task(self._keep_typing(key, state))
+        self._typing[chat_id] = state
         try:
             yield
         finally:
-            if self._typing.get(chat_id) is task:
-                self._stop_typing(chat_id)
+            if self._typing.get(chat_id) is state:
+                await self._stop_typing(chat_id)
 
-    async def _keep_typing(self, key: ConversationKey) -> None:
+    async def _keep_typing(self, key: ConversationKey, state: _Typing) -> None:
         while True:
-            await self.typing(key)
+            async with state.sending:
+                await self.typing(key)
             await asyncio.sleep(TYPING_REFRESH_SECONDS)
 
-    def _stop_typing(self, chat_id: str) -> None:
-        # A refresh after the reply would show "typing…" for 5 s with nothing coming.
-        task = self._typing.pop(chat_id, None)
-        if task is not None:
-            task.cancel()
+    async def _stop_typing(self, chat_id: str) -> None:
+        state = self._typing.pop(chat_id, None)
+        if state is None or state.task is None:
+            return
+        # An action still in flight lands first: arriving after the reply, it would show
+        # "typing…" for 5 s with nothing coming. Cancelling it mid-request could not stop it.
+        async with state.sending:
+            state.task.cancel()
 
     async def answer_callback(self, query_id: str) -> None:
         """Stop the button's spinner. Best effort: old queries can no longer be answered."""

@@ -138,7 +138,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("category", sa.String(length=32), nullable=True),
         sa.Column("priority", sa.String(length=4), nullable=True),
-        sa.Column("incomplete", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("incomplete", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("outcome", sa.String(length=32), nullable=True),
         sa.Column("phone", sa.String(length=32), nullable=True),
