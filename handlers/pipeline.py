@@ -34,7 +34,10 @@ def utcnow() -> datetime:
 
 @dataclass
 class _Job:
-    inbound: Inbound
+    key: ConversationKey
+    inbound: Inbound | None = None
+    # A turn the service starts itself (a reminder, an expiry): "remind" or "expire".
+    system: str | None = None
     done: asyncio.Future[list[Reply] | None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future())
 
@@ -76,9 +79,22 @@ class TurnPipeline:
 
     async def run(self, inbound: Inbound) -> list[Reply] | None:
         """Run the turn and return its committed replies (None for a redelivered update)."""
+        return await self._submit(_Job(inbound.key, inbound=inbound))
+
+    async def system_turn(self, key: ConversationKey, action: str,
+                          out: OutputChannel | None) -> list[Reply]:
+        """A turn the service takes on its own ("remind", "expire"), under the same lock and
+        in the same transaction discipline as a customer's."""
+        async with self.locks.hold(key):
+            replies = await self._submit(_Job(key, system=action)) or []
+            if out is not None:
+                for reply in replies:
+                    await out.send(key, reply)
+            return replies
+
+    async def _submit(self, job: _Job) -> list[Reply] | None:
         if self._writer is None:
             raise RuntimeError("TurnPipeline.start() was not called")
-        job = _Job(inbound)
         self._queue.put_nowait(job)
         return await job.done
 
@@ -99,15 +115,17 @@ class TurnPipeline:
         results: list[tuple[_Job, list[Reply] | BaseException | None]] = []
         # A stable sort by conversation keeps each conversation's turns in order while
         # every process takes its PostgreSQL locks in the same order (no deadlocks).
-        jobs = sorted(jobs, key=lambda j: (j.inbound.key.channel, j.inbound.key.chat_id))
+        jobs = sorted(jobs, key=lambda j: (j.key.channel, j.key.chat_id))
         async with self.store.batch() as batch:
             for job in jobs:
                 try:
                     async with batch.turn() as tx:
-                        results.append((job, await self._turn(tx, job.inbound)))
+                        if job.inbound is not None:
+                            results.append((job, await self._turn(tx, job.inbound)))
+                        else:
+                            results.append((job, await self._system(tx, job)))
                 except Exception as e:
-                    log.exception("turn failed for %s; its changes were rolled back",
-                                  job.inbound.key)
+                    log.exception("turn failed for %s; its changes were rolled back", job.key)
                     results.append((job, e))
         for job, result in results:
             if isinstance(result, BaseException):
@@ -134,5 +152,20 @@ class TurnPipeline:
         await tx.save(loaded, now)
         return outcome.replies
 
-    def key_locked(self, key: ConversationKey) -> bool:
-        return self.locks.locked(key)
+    async def _system(self, tx: TurnTx, job: _Job) -> list[Reply]:
+        now = self.clock()
+        await tx.lock(job.key)
+        loaded = await tx.existing(job.key)
+        if loaded is None or not tx.is_open_draft(loaded):
+            return []  # the customer wrote or the draft closed meanwhile
+        if job.system == "expire":
+            self.engine.expire(loaded.conv)
+            await tx.save(loaded, now)
+            return []
+        if job.system == "remind":
+            if not await tx.claim_reminder(loaded, now):
+                return []
+            replies = [self.engine.reminder(loaded.conv)]
+            await tx.record_outbound(loaded, replies, loaded.conv.state, now)
+            return replies
+        raise ValueError(f"unknown system turn {job.system!r}")

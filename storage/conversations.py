@@ -33,6 +33,8 @@ class Loaded:
     conv: Conversation
     conversation_id: int
     customer_id: int
+    idle_since: datetime | None = None
+    reminded: bool = False
 
 
 class TurnTx:
@@ -64,23 +66,41 @@ class TurnTx:
 
     async def load(self, inbound: Inbound, now: datetime) -> Loaded:
         key = inbound.key
+        found = await self.existing(key)
+        if found is not None:
+            return found
+        customer_id = await self._customer(inbound, now)
+        conv = Conversation(key=key, locale=self.default_locale)
+        conv_id = (await self.conn.execute(
+            sa.insert(conversations).values(
+                channel=key.channel, chat_id=key.chat_id, customer_id=customer_id,
+                state=conv.state, slots={}, context={}, locale=conv.locale, version=0,
+                created_at=now, updated_at=now)
+            .returning(conversations.c.id))).scalar_one()
+        return Loaded(conv, conv_id, customer_id)
+
+    async def existing(self, key: ConversationKey) -> Loaded | None:
         row = (await self.conn.execute(
             sa.select(conversations).where(conversations.c.channel == key.channel,
                                            conversations.c.chat_id == key.chat_id)
         )).first()
         if row is None:
-            customer_id = await self._customer(inbound, now)
-            conv = Conversation(key=key, locale=self.default_locale)
-            conv_id = (await self.conn.execute(
-                sa.insert(conversations).values(
-                    channel=key.channel, chat_id=key.chat_id, customer_id=customer_id,
-                    state=conv.state, slots={}, context={}, locale=conv.locale, version=0,
-                    created_at=now, updated_at=now)
-                .returning(conversations.c.id))).scalar_one()
-            return Loaded(conv, conv_id, customer_id)
+            return None
         conv = Conversation(key=key, state=row.state, slots=dict(row.slots),
                             context=dict(row.context), locale=row.locale, version=row.version)
-        return Loaded(conv, row.id, row.customer_id)
+        return Loaded(conv, row.id, row.customer_id, row.idle_since, row.reminded_at is not None)
+
+    @staticmethod
+    def is_open_draft(loaded: Loaded) -> bool:
+        return loaded.idle_since is not None
+
+    async def claim_reminder(self, loaded: Loaded, now: datetime) -> bool:
+        result = await self.conn.execute(
+            sa.update(conversations)
+            .where(conversations.c.id == loaded.conversation_id,
+                   conversations.c.reminded_at.is_(None))
+            .values(reminded_at=now))
+        return bool(result.rowcount == 1)
 
     async def _customer(self, inbound: Inbound, now: datetime) -> int:
         external = inbound.user_id or inbound.key.chat_id

@@ -154,14 +154,3 @@ class Store:
                 .order_by(conversations.c.idle_since).limit(limit))).all()
         return [IdleDraft(ConversationKey(r.channel, r.chat_id), utc_required(r.idle_since),
                           r.reminded_at is not None) for r in rows]
-
-    async def claim_reminder(self, key: ConversationKey, idle_since: datetime,
-                             now: datetime) -> bool:
-        """True once per idle spell: whoever claims it sends the reminder (also across
-        processes); a message from the customer since then re-arms it."""
-        async with self.engine.begin() as conn:
-            result = await conn.execute(sa.update(conversations).where(
-                conversations.c.channel == key.channel, conversations.c.chat_id == key.chat_id,
-                conversations.c.idle_since == idle_since, conversations.c.reminded_at.is_(None),
-            ).values(reminded_at=now))
-            return bool(result.rowcount == 1)

@@ -146,5 +146,8 @@ class TestStorageContract:
         assert await store.idle_drafts(NOW) == []
         idle = await store.idle_drafts(NOW + timedelta(minutes=1))
         assert [d.key for d in idle] == [key] and not idle[0].reminded
-        assert await store.claim_reminder(key, idle[0].idle_since, NOW)
-        assert not await store.claim_reminder(key, idle[0].idle_since, NOW)
+        for expected in (True, False):  # a reminder is claimed once per idle spell
+            async with store.batch() as batch, batch.turn() as tx:
+                found = await tx.existing(key)
+                assert found is not None and tx.is_open_draft(found)
+                assert await tx.claim_reminder(found, NOW) is expected

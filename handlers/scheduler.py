@@ -1,0 +1,67 @@
+"""The service's own timers: one reminder for a draft left idle, expiry for an abandoned one.
+
+Deadlines are derived from `idle_since` in the database, not kept in memory, so they survive
+restarts and clock jumps; a reminder is claimed in the database before it is sent, so it goes
+out once even with several processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+
+from handlers.channel import OutputChannel
+from handlers.pipeline import Clock, TurnPipeline
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class DraftScheduler:
+    def __init__(self, store: Store, pipeline: TurnPipeline, outputs: Mapping[str, OutputChannel],
+                 *, clock: Clock, remind_after: timedelta, expire_after: timedelta,
+                 interval: float = 30.0) -> None:
+        self.store = store
+        self.pipeline = pipeline
+        self.outputs = outputs
+        self.clock = clock
+        self.remind_after = remind_after
+        self.expire_after = expire_after
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    async def tick(self) -> int:
+        """One pass; returns how many drafts it acted on."""
+        now = self.clock()
+        acted = 0
+        for draft in await self.store.idle_drafts(now - self.remind_after):
+            if draft.idle_since <= now - self.expire_after:
+                await self.pipeline.system_turn(draft.key, "expire", None)
+                acted += 1
+            elif not draft.reminded:
+                out = self.outputs.get(draft.key.channel)
+                if await self.pipeline.system_turn(draft.key, "remind", out):
+                    acted += 1
+        return acted
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("scheduler pass failed; trying again in %.0fs", self.interval)
+            await asyncio.sleep(self.interval)
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="draft-scheduler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
