@@ -1,4 +1,8 @@
-"""The channel-free core: storage, templates, the dialog engine and the turn pipeline."""
+"""The channel-free core: storage, templates, the dialog engine and the turn pipeline.
+
+`build_core` only constructs (no I/O), so the web app can wire routes to it before start-up;
+`running` opens it: schema upgrade, template seeding, the pipeline's writer.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ class Core:
     templates: TemplateRepository
     engine: DialogEngine
     pipeline: TurnPipeline
+    clock: Clock
 
 
 def dialog_settings(settings: Settings) -> DialogSettings:
@@ -36,21 +41,33 @@ def dialog_settings(settings: Settings) -> DialogSettings:
     )
 
 
+def build_core(settings: Settings, *, clock: Clock = utcnow) -> Core:
+    store = Store(settings.database_url, ticket_prefix=settings.ticket_prefix,
+                  timezone=settings.timezone, default_locale=settings.default_locale)
+    defaults = load_defaults()
+    templates = TemplateRepository(defaults, defaults)
+    engine = DialogEngine(templates, EmotionScorer(), SlotExtractor(settings.phone_region),
+                          dialog_settings(settings))
+    return Core(settings, store, templates, engine, TurnPipeline(store, engine, clock=clock),
+                clock)
+
+
+@asynccontextmanager
+async def running(core: Core, *, migrate: bool = True) -> AsyncIterator[Core]:
+    try:
+        if migrate:
+            await upgrade(core.store.engine)
+        await core.store.seed_templates(load_defaults(), core.clock())
+        core.templates.replace(await core.store.load_templates())
+        warm_up()
+        async with core.pipeline:
+            yield core
+    finally:
+        await core.store.close()
+
+
 @asynccontextmanager
 async def open_core(settings: Settings, *, clock: Clock = utcnow,
                     migrate: bool = True) -> AsyncIterator[Core]:
-    store = Store(settings.database_url, ticket_prefix=settings.ticket_prefix,
-                  timezone=settings.timezone, default_locale=settings.default_locale)
-    try:
-        if migrate:
-            await upgrade(store.engine)
-        defaults = load_defaults()
-        await store.seed_templates(defaults, clock())
-        templates = TemplateRepository(await store.load_templates(), defaults)
-        warm_up()
-        engine = DialogEngine(templates, EmotionScorer(), SlotExtractor(settings.phone_region),
-                              dialog_settings(settings))
-        async with TurnPipeline(store, engine, clock=clock) as pipeline:
-            yield Core(settings, store, templates, engine, pipeline)
-    finally:
-        await store.close()
+    async with running(build_core(settings, clock=clock), migrate=migrate) as core:
+        yield core

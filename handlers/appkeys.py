@@ -8,6 +8,8 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from handlers.channel import TranscriptReader, TurnHandler, UpdateInbox
+    from handlers.scheduler import DraftScheduler
+    from handlers.telegram.service import TelegramService
     from handlers.webchat.output import WebChatOutput
 
 TURNS: web.AppKey[TurnHandler] = web.AppKey("turns")
@@ -15,3 +17,5 @@ TRANSCRIPTS: web.AppKey[TranscriptReader] = web.AppKey("transcripts")
 INBOX: web.AppKey[UpdateInbox] = web.AppKey("inbox")
 # The web chat's sender, so proactive messages (reminders) reach a visitor's open tabs.
 WEBCHAT_OUTPUT: web.AppKey[WebChatOutput] = web.AppKey("webchat_output")
+TELEGRAM: web.AppKey[TelegramService] = web.AppKey("telegram")
+SCHEDULER: web.AppKey[DraftScheduler] = web.AppKey("scheduler")

@@ -1,0 +1,85 @@
+"""The application factory: one aiohttp app serving the web chat, the Telegram webhook and a
+health check, with the core, Telegram and the scheduler opened and closed in cleanup_ctx."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from aiohttp import web
+
+from bot.core import Core, build_core, running
+from bot.settings import Settings
+from handlers.appkeys import INBOX, SCHEDULER, TELEGRAM, TRANSCRIPTS, TURNS, WEBCHAT_OUTPUT
+from handlers.channel import OutputChannel
+from handlers.pipeline import Clock, utcnow
+from handlers.scheduler import DraftScheduler
+from handlers.telegram.service import TelegramService
+from handlers.webchat import setup_webchat
+
+log = logging.getLogger(__name__)
+
+CORE: web.AppKey[Core] = web.AppKey("core")
+
+
+def create_app(settings: Settings, *, clock: Clock = utcnow,
+               scheduler_interval: float = 30.0) -> web.Application:
+    core = build_core(settings, clock=clock)
+    app = web.Application(client_max_size=1024 * 1024)
+    app[CORE] = core
+    app[TURNS] = core.pipeline
+    app[TRANSCRIPTS] = core.store
+    app[INBOX] = core.store
+
+    secret = settings.web_secret
+    if not secret:
+        log.warning("WEB_SECRET is not set: web chat visitors lose their conversation "
+                    "when the service restarts")
+        secret = secrets.token_urlsafe(32)
+    setup_webchat(app, secret=secret, allowed_origins=settings.web_allowed_origins)
+
+    telegram: TelegramService | None = None
+    if settings.telegram_bot_token:
+        telegram = TelegramService(
+            settings.telegram_bot_token, core.pipeline, core.store,
+            base_url=settings.telegram_api_base_url,
+            webhook_url=settings.telegram_webhook_url,
+            webhook_secret=settings.telegram_webhook_secret,
+        )
+        app[TELEGRAM] = telegram
+        if telegram.webhook_url:
+            app.add_routes(telegram.webhook_routes())
+
+    outputs: dict[str, OutputChannel] = {"web": app[WEBCHAT_OUTPUT]}
+    if telegram is not None:
+        outputs["telegram"] = telegram.output
+    app[SCHEDULER] = DraftScheduler(
+        core.store, core.pipeline, outputs, clock=clock,
+        remind_after=timedelta(minutes=settings.idle_reminder_minutes),
+        expire_after=timedelta(hours=settings.draft_expiry_hours),
+        interval=scheduler_interval)
+
+    app.router.add_get("/healthz", _health)
+    # Entered in order, left in reverse: the core outlives Telegram and the scheduler.
+    app.cleanup_ctx.append(_core_ctx)
+    if telegram is not None:
+        app.cleanup_ctx.append(telegram.aiohttp_ctx)
+    app.cleanup_ctx.append(_scheduler_ctx)
+    return app
+
+
+async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
+    async with running(app[CORE]):
+        yield
+
+
+async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
+    await app[SCHEDULER].start()
+    yield
+    await app[SCHEDULER].stop()
+
+
+async def _health(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
