@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dialogs.categories import CATEGORY_SLOTS
+from dialogs.machine import fire
 from dialogs.messages import ConversationKey
 
 # Fields of the complaint record the customer can see, read back and edit.
@@ -28,20 +29,42 @@ class Conversation:
     identified: bool = False
     display_name: str | None = None
 
-    if TYPE_CHECKING:
-        # Bound by the shared machine while attached (dialogs.machine.TRANSITIONS).
-        def greet(self) -> bool: ...
-        def hear(self) -> bool: ...
-        def advance(self) -> bool: ...
-        def confirm(self) -> bool: ...
-        def edit(self) -> bool: ...
-        def pick_field(self) -> bool: ...
-        def back_to_summary(self) -> bool: ...
-        def cancel(self) -> bool: ...
-        def restart(self) -> bool: ...
-        def hand_off(self) -> bool: ...
-        def expire(self) -> bool: ...
-        def begin_again(self) -> bool: ...
+    # --- triggers of the shared machine (dialogs.machine.TRANSITIONS) -----------------------
+    def greet(self) -> bool:
+        return fire(self, "greet")
+
+    def hear(self) -> bool:
+        return fire(self, "hear")
+
+    def advance(self) -> bool:
+        return fire(self, "advance")
+
+    def confirm(self) -> bool:
+        return fire(self, "confirm")
+
+    def edit(self) -> bool:
+        return fire(self, "edit")
+
+    def pick_field(self) -> bool:
+        return fire(self, "pick_field")
+
+    def back_to_summary(self) -> bool:
+        return fire(self, "back_to_summary")
+
+    def cancel(self) -> bool:
+        return fire(self, "cancel")
+
+    def restart(self) -> bool:
+        return fire(self, "restart")
+
+    def hand_off(self) -> bool:
+        return fire(self, "hand_off")
+
+    def expire(self) -> bool:
+        return fire(self, "expire")
+
+    def begin_again(self) -> bool:
+        return fire(self, "begin_again")
 
     # --- conditions the machine consults -------------------------------------------------
     def has_story(self) -> bool:

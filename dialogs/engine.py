@@ -18,7 +18,7 @@ from dialogs.conversation import Conversation
 from dialogs.emotion import Emotion, EmotionScorer
 from dialogs.formatting import Formatter
 from dialogs.language import detect_locale, locale_from_language_code, to_simplified
-from dialogs.machine import DRAFT_STATES, attached
+from dialogs.machine import DRAFT_STATES
 from dialogs.messages import Attachment, Button, Inbound, Reply
 from dialogs.ports import Desk, TicketDraft
 from dialogs.slots import (
@@ -65,8 +65,7 @@ class DialogEngine:
 
     async def turn(self, conv: Conversation, inbound: Inbound, desk: Desk,
                    now: datetime) -> TurnOutcome:
-        with attached(conv):
-            return await _Turn(self, conv, inbound, desk, now).run()
+        return await _Turn(self, conv, inbound, desk, now).run()
 
     def reminder(self, conv: Conversation) -> Reply:
         """The nudge sent once to a customer who left a draft unfinished."""
@@ -74,9 +73,7 @@ class DialogEngine:
 
     def expire(self, conv: Conversation) -> None:
         """Close a draft left too long; the customer is told on their next message."""
-        with attached(conv):
-            conv.expire()
-        conv.context["expired_notice"] = True
+        conv.expire()
 
 
 def _render(engine: DialogEngine, conv: Conversation, template: str, tone: str,

@@ -90,10 +90,13 @@ class TemplateRepository:
         self._records: dict[tuple[str, str, str], TemplateRecord] = {}
         self._defaults = {(r.name, r.locale, r.tone): r for r in defaults}
         self._compiled: dict[tuple[str, str, str, int], Any] = {}
+        # Texts without data (button labels, names) rendered once per template version.
+        self._static: dict[TemplateRecord, Rendered] = {}
         self.replace(records)
 
     def replace(self, records: Iterable[TemplateRecord]) -> None:
         self._records = {(r.name, r.locale, r.tone): r for r in records}
+        self._static.clear()
 
     def has(self, name: str) -> bool:
         return (name, "en", "neutral") in self._records or (name, "en", "neutral") in self._defaults
@@ -108,7 +111,14 @@ class TemplateRepository:
 
     def render(self, name: str, locale: str, tone: str = "neutral", /, **data: Any) -> Rendered:
         rec = self.lookup(name, locale, tone)
-        safe = {k: plain(v) for k, v in data.items()}
+        if not data:
+            cached = self._static.get(rec)
+            if cached is None:
+                cached = self._static[rec] = self._render_safely(rec, {})
+            return cached
+        return self._render_safely(rec, {k: plain(v) for k, v in data.items()})
+
+    def _render_safely(self, rec: TemplateRecord, safe: dict[str, Any]) -> Rendered:
         try:
             return Rendered(self._render(rec, safe), rec)
         except (TemplateError, TemplateBudgetExceeded, TypeError, ValueError) as e:

@@ -1,10 +1,11 @@
 """The turn pipeline: lock → load → dialog → save → commit → send.
 
 Turns from many conversations are grouped into one write transaction (a commit costs about
-a millisecond on SQLite, so committing each turn alone caps throughput); each turn runs in
-its own savepoint, and its replies leave only after the transaction holding it committed.
-Turns of one conversation are serialised by a per-conversation lock taken before its state
-is loaded and held until its replies were sent, so they are handled one at a time, in order.
+a millisecond on SQLite, and every statement a thread round trip, so each turn alone would
+cap throughput); the dialog runs in memory between a bulk load and a bulk write, and replies
+leave only after the transaction holding their turn committed. Turns of one conversation are
+serialised by a per-conversation lock taken before its state is loaded and held until its
+replies were sent, so they are handled one at a time, in order.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from dialogs.engine import DialogEngine
 from dialogs.messages import ConversationKey, Inbound, Reply
 from handlers.channel import OutputChannel
 from handlers.keylocks import KeyLocks
-from storage.conversations import TurnTx
+from storage.batch import BatchTx, Loaded, TurnRecord
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,12 @@ Clock = Callable[[], datetime]
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _clone(d: dict[str, Any]) -> dict[str, Any]:
+    """A copy deep enough for slots and context: JSON values whose containers are lists."""
+    return {k: list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v
+            for k, v in d.items()}
 
 
 @dataclass
@@ -44,7 +52,7 @@ class _Job:
 
 class TurnPipeline:
     def __init__(self, store: Store, engine: DialogEngine, *, clock: Clock = utcnow,
-                 max_batch: int = 128) -> None:
+                 max_batch: int = 256) -> None:
         self.store = store
         self.engine = engine
         self.clock = clock
@@ -101,71 +109,103 @@ class TurnPipeline:
     async def _write_loop(self) -> None:
         while True:
             jobs = [await self._queue.get()]
+            # Let turns that are ready to be submitted join this batch (group commit).
+            await asyncio.sleep(0)
             while len(jobs) < self.max_batch and not self._queue.empty():
                 jobs.append(self._queue.get_nowait())
             try:
-                await self._write_batch(jobs)
-            except Exception as e:  # the commit itself failed: nothing of the batch was kept
-                log.exception("batch of %d turns failed to commit", len(jobs))
+                results = await self._write_batch(jobs)
+            except Exception as e:  # the batch as a whole failed: nothing of it was kept
+                log.exception("batch of %d turns failed", len(jobs))
                 for job in jobs:
                     if not job.done.done():
                         job.done.set_exception(e)
+                continue
+            for job, result in results:
+                if isinstance(result, BaseException):
+                    job.done.set_exception(result)
+                else:
+                    job.done.set_result(result)
 
-    async def _write_batch(self, jobs: list[_Job]) -> None:
-        results: list[tuple[_Job, list[Reply] | BaseException | None]] = []
-        # A stable sort by conversation keeps each conversation's turns in order while
-        # every process takes its PostgreSQL locks in the same order (no deadlocks).
-        jobs = sorted(jobs, key=lambda j: (j.key.channel, j.key.chat_id))
-        async with self.store.batch() as batch:
+    async def _write_batch(
+            self, jobs: list[_Job]) -> list[tuple[_Job, list[Reply] | None | BaseException]]:
+        now = self.clock()
+        results: list[tuple[_Job, list[Reply] | None | BaseException]] = []
+        records: list[TurnRecord] = []
+        system_out: list[TurnRecord] = []
+        async with self.store.batch() as tx:
+            await tx.lock([j.key for j in jobs])
+            turns = [j for j in jobs if j.inbound is not None]
+            fresh = await tx.claim([(j.key.channel, j.inbound.update_id) for j in turns
+                                    if j.inbound and j.inbound.update_id is not None], now)
+            creating = {j.key: j.inbound for j in turns if j.inbound is not None}
+            loaded = await tx.load([j.key for j in jobs], creating, now)
+            seen: set[tuple[str, str]] = set()
             for job in jobs:
+                ld = loaded.get(job.key)
                 try:
-                    async with batch.turn() as tx:
-                        if job.inbound is not None:
-                            results.append((job, await self._turn(tx, job.inbound)))
-                        else:
-                            results.append((job, await self._system(tx, job)))
+                    if job.inbound is not None:
+                        uid = job.inbound.update_id
+                        if uid is not None:
+                            claim = (job.key.channel, uid)
+                            if claim not in fresh or claim in seen:
+                                results.append((job, None))  # a redelivery
+                                continue
+                            seen.add(claim)
+                        assert ld is not None
+                        rec = await self._turn(tx, ld, job.inbound, now)
+                        records.append(rec)
+                        results.append((job, rec.replies))
+                    else:
+                        out = await self._system(tx, ld, job, now)
+                        if out is not None:
+                            system_out.append(out)
+                        results.append((job, out.replies if out else []))
                 except Exception as e:
                     log.exception("turn failed for %s; its changes were rolled back", job.key)
+                    if job.inbound is not None and job.inbound.update_id is not None:
+                        await tx.unclaim(job.key.channel, job.inbound.update_id)
                     results.append((job, e))
-        for job, result in results:
-            if isinstance(result, BaseException):
-                job.done.set_exception(result)
-            else:
-                job.done.set_result(result)
+            await tx.write(records, system_out, list(loaded.values()), now)
+        return results
 
-    async def _turn(self, tx: TurnTx, inbound: Inbound) -> list[Reply] | None:
-        now = self.clock()
-        await tx.lock(inbound.key)
-        if inbound.update_id is not None and not await tx.claim_update(
-                inbound.key.channel, inbound.update_id, now):
-            return None
-        loaded = await tx.load(inbound, now)
-        conv = loaded.conv
+    async def _turn(self, tx: BatchTx, ld: Loaded, inbound: Inbound,
+                    now: datetime) -> TurnRecord:
+        conv = ld.conv
+        snapshot = (conv.state, _clone(conv.slots), _clone(conv.context), conv.locale,
+                    conv.version)
         conv.identified = inbound.identified
         conv.display_name = inbound.display_name
-        state_before = conv.state
-        outcome = await self.engine.turn(conv, inbound, tx.desk(loaded), now)
-        emotion = asdict(outcome.emotion) if outcome.emotion else None
-        msg_id = await tx.record_inbound(loaded, inbound, state_before, emotion, now)
-        await tx.record_attachments(loaded, msg_id, outcome.kept_attachments, now)
-        await tx.record_outbound(loaded, outcome.replies, conv.state, now)
-        await tx.save(loaded, now)
-        return outcome.replies
+        guard = tx.guard()
+        try:
+            outcome = await self.engine.turn(conv, inbound, tx.desk(ld, guard), now)
+        except BaseException:
+            await guard.rollback()
+            conv.state, conv.slots, conv.context, conv.locale, conv.version = snapshot
+            raise
+        await guard.release()
+        conv.version += 1
+        ld.dirty = True
+        ld.idle_since = now  # the customer spoke: a new idle spell, a new reminder
+        ld.reminded = False
+        return TurnRecord(ld, inbound, snapshot[0],
+                          asdict(outcome.emotion) if outcome.emotion else None,
+                          outcome.replies, conv.state, outcome.kept_attachments, now)
 
-    async def _system(self, tx: TurnTx, job: _Job) -> list[Reply]:
-        now = self.clock()
-        await tx.lock(job.key)
-        loaded = await tx.existing(job.key)
-        if loaded is None or not tx.is_open_draft(loaded):
-            return []  # the customer wrote or the draft closed meanwhile
+    async def _system(self, tx: BatchTx, ld: Loaded | None, job: _Job,
+                      now: datetime) -> TurnRecord | None:
+        if ld is None or ld.idle_since is None:
+            return None  # the draft closed meanwhile
         if job.system == "expire":
-            self.engine.expire(loaded.conv)
-            await tx.save(loaded, now)
-            return []
+            self.engine.expire(ld.conv)
+            ld.conv.version += 1
+            ld.dirty = True
+            return None
         if job.system == "remind":
-            if not await tx.claim_reminder(loaded, now):
-                return []
-            replies = [self.engine.reminder(loaded.conv)]
-            await tx.record_outbound(loaded, replies, loaded.conv.state, now)
-            return replies
+            if ld.reminded or not await tx.claim_reminder(ld, now):
+                return None
+            ld.reminded = True
+            reply = self.engine.reminder(ld.conv)
+            return TurnRecord(ld, Inbound(key=job.key), ld.conv.state, None, [reply],
+                              ld.conv.state, (), now)
         raise ValueError(f"unknown system turn {job.system!r}")

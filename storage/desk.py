@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,8 +21,11 @@ class SqlDesk:
     """The `Desk` port on the turn's connection: filing commits or rolls back with the turn."""
 
     def __init__(self, conn: AsyncConnection, *, conversation_id: int, customer_id: int,
-                 prefix: str, tz: ZoneInfo) -> None:
+                 prefix: str, tz: ZoneInfo,
+                 before_write: Callable[[], Awaitable[None]] | None = None) -> None:
         self.conn = conn
+        # Opens the turn's savepoint on first use, so a turn that raises takes its ticket back.
+        self._before_write = before_write
         self.conversation_id = conversation_id
         self.customer_id = customer_id
         self.prefix = prefix
@@ -36,7 +40,12 @@ class SqlDesk:
         n = (await self.conn.execute(stmt)).scalar_one()
         return f"{self.prefix}-{day}-{n:04d}"
 
+    async def _writing(self) -> None:
+        if self._before_write is not None:
+            await self._before_write()
+
     async def file_ticket(self, draft: TicketDraft, now: datetime) -> TicketInfo:
+        await self._writing()
         number = await self._next_number(now)
         ticket_id = (await self.conn.execute(
             sa.insert(tickets).values(
@@ -92,6 +101,7 @@ class SqlDesk:
         ticket_id = (await self.conn.execute(
             sa.select(tickets.c.id).where(tickets.c.number == number))).scalar_one_or_none()
         if ticket_id is not None:
+            await self._writing()
             await self._event(ticket_id, kind, data, now, actor)
 
 

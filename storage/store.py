@@ -11,15 +11,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialogs.conversation import Conversation
 from dialogs.messages import Button, ConversationKey, HistoryItem
 from dialogs.templates import TemplateRecord
 from storage.clock import utc_required
-from storage.conversations import TurnTx
+from storage.batch import BatchTx
 from storage.database import create_engine, is_sqlite
-from storage.schema import conversations, inbound_updates, messages, templates
+from storage.schema import attachments, conversations, inbound_updates, messages, templates
 from storage.upsert import insert_for
 
 
@@ -28,21 +27,6 @@ class IdleDraft:
     key: ConversationKey
     idle_since: datetime
     reminded: bool
-
-
-class Batch:
-    """One write transaction shared by several turns; each turn runs in its own savepoint, so
-    a turn that raises leaves nothing behind while the others still commit."""
-
-    def __init__(self, conn: AsyncConnection, store: Store) -> None:
-        self.conn = conn
-        self.store = store
-
-    @asynccontextmanager
-    async def turn(self) -> AsyncIterator[TurnTx]:
-        async with self.conn.begin_nested():
-            yield TurnTx(self.conn, prefix=self.store.ticket_prefix, tz=self.store.tz,
-                         default_locale=self.store.default_locale)
 
 
 class Store:
@@ -62,9 +46,11 @@ class Store:
             await self.read_engine.dispose()
 
     @asynccontextmanager
-    async def batch(self) -> AsyncIterator[Batch]:
+    async def batch(self) -> AsyncIterator[BatchTx]:
+        """One write transaction for a batch of turns; committed when the block ends."""
         async with self.engine.begin() as conn:
-            yield Batch(conn, self)
+            yield BatchTx(conn, prefix=self.ticket_prefix, tz=self.tz,
+                          default_locale=self.default_locale)
 
     # --- the update inbox (handlers.channel.UpdateInbox) ---------------------------------
     async def store(self, channel: str, update_id: str, payload: dict[str, Any]) -> bool:
@@ -112,6 +98,18 @@ class Store:
                 sa.select(messages).where(messages.c.conversation_id == conv_id)
                 .order_by(messages.c.id))).mappings().all()
         return [dict(r) for r in rows]
+
+    async def attachments(self, key: ConversationKey) -> list[tuple[str, str | None, int]]:
+        """(kind, file id, message id) of every attachment kept for a conversation."""
+        conv_id = (sa.select(conversations.c.id)
+                   .where(conversations.c.channel == key.channel,
+                          conversations.c.chat_id == key.chat_id).scalar_subquery())
+        async with self.read_engine.connect() as conn:
+            rows = (await conn.execute(
+                sa.select(attachments.c.kind, attachments.c.file_id, attachments.c.message_id)
+                .where(attachments.c.conversation_id == conv_id)
+                .order_by(attachments.c.id))).all()
+        return [(r.kind, r.file_id, r.message_id) for r in rows]
 
     async def conversation(self, key: ConversationKey) -> Conversation | None:
         async with self.read_engine.connect() as conn:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dialogs.messages import ConversationKey, Inbound
+from dialogs.conversation import Conversation
+from dialogs.messages import Attachment, Button, ConversationKey, Inbound, Reply
 from dialogs.ports import TicketDraft
 from dialogs.templates import TemplateRecord
+from storage.batch import BatchTx, Loaded, TurnRecord
 from storage.migrate import upgrade
 from storage.store import Store
 
@@ -32,12 +34,33 @@ def draft(key: ConversationKey) -> TicketDraft:
                        first_response_due=NOW + timedelta(hours=24))
 
 
+async def load_one(tx: BatchTx, key: ConversationKey, now: datetime = NOW) -> Loaded:
+    return (await tx.load([key], {key: Inbound(key=key, text="x", user_id=key.chat_id)},
+                          now))[key]
+
+
+def changed(ld: Loaded, now: datetime = NOW) -> Loaded:
+    ld.conv.version += 1
+    ld.dirty = True
+    ld.idle_since = now
+    return ld
+
+
+async def save(store: Store, key: ConversationKey,
+               mutate: Callable[[Conversation], None] = lambda c: None) -> None:
+    async with store.batch() as tx:
+        ld = await load_one(tx, key)
+        mutate(ld.conv)
+        await tx.write([], [], [changed(ld)], NOW)
+
+
 async def file_one(store: Store, chat_id: str, now: datetime = NOW) -> str:
     key = ConversationKey("web", chat_id)
-    async with store.batch() as batch, batch.turn() as tx:
-        loaded = await tx.load(Inbound(key=key, text="x"), now)
-        info = await tx.desk(loaded).file_ticket(draft(key), now)
-        await tx.save(loaded, now)
+    async with store.batch() as tx:
+        ld = await load_one(tx, key, now)
+        guard = tx.guard()
+        info = await tx.desk(ld, guard).file_ticket(draft(key), now)
+        await guard.release()
     return info.number
 
 
@@ -47,44 +70,62 @@ class TestStorageContract:
 
     async def test_conversation_round_trip_and_version(self, store: Store) -> None:
         key = ConversationKey("telegram", "42")
-        async with store.batch() as batch, batch.turn() as tx:
-            loaded = await tx.load(Inbound(key=key, text="hi", user_id="42"), NOW)
-            assert loaded.conv.state == "new" and loaded.conv.version == 0
-            loaded.conv.state = "listening"
-            loaded.conv.slots["description"] = ["我的订单 {{ 7*7 }} 🙂"]
-            await tx.save(loaded, NOW)
+        async with store.batch() as tx:
+            ld = await load_one(tx, key)
+            assert ld.conv.state == "new" and ld.conv.version == 0
+        assert (await store.conversation(key)) is not None  # created on first load
+
+        def story(c: Conversation) -> None:
+            c.state = "listening"
+            c.slots["description"] = ["我的订单 {{ 7*7 }} 🙂"]
+
+        await save(store, key, story)
         conv = await store.conversation(key)
         assert conv is not None
         assert conv.state == "listening" and conv.version == 1
         assert conv.slots["description"] == ["我的订单 {{ 7*7 }} 🙂"]
 
-    async def test_a_failed_turn_leaves_nothing_behind(self, store: Store) -> None:
-        key = ConversationKey("web", "rollback")
-        async with store.batch() as batch:
-            with pytest.raises(RuntimeError):
-                async with batch.turn() as tx:
-                    loaded = await tx.load(Inbound(key=key, text="x"), NOW)
-                    await tx.save(loaded, NOW)
-                    raise RuntimeError("boom")
-            async with batch.turn() as tx:  # the batch goes on for the other turns
-                other = await tx.load(Inbound(key=ConversationKey("web", "ok"), text="x"), NOW)
-                await tx.save(other, NOW)
-        assert await store.conversation(key) is None
-        assert await store.conversation(ConversationKey("web", "ok")) is not None
+    async def test_a_stale_version_is_refused(self, store: Store) -> None:
+        from storage.batch import ConcurrentUpdate
 
-    async def test_update_is_claimed_once(self, store: Store) -> None:
-        async with store.batch() as batch, batch.turn() as tx:
-            assert await tx.claim_update("telegram", "77", NOW)
-            assert not await tx.claim_update("telegram", "77", NOW)
-            assert await tx.claim_update("web", "77", NOW)  # ids are per channel
+        key = ConversationKey("web", "stale")
+        await save(store, key)
+        async with store.batch() as tx:
+            ld = await load_one(tx, key)
+        await save(store, key)  # someone else moved it on
+        with pytest.raises(ConcurrentUpdate):
+            async with store.batch() as tx:
+                await tx.write([], [], [changed(ld)], NOW)
+
+    async def test_a_failed_turn_takes_its_ticket_back(self, store: Store) -> None:
+        key = ConversationKey("web", "rollback")
+        async with store.batch() as tx:
+            ld = await load_one(tx, key)
+            guard = tx.guard()
+            await tx.desk(ld, guard).file_ticket(draft(key), NOW)
+            await guard.rollback()
+            other = await load_one(tx, ConversationKey("web", "ok"))
+            guard2 = tx.guard()
+            info = await tx.desk(other, guard2).file_ticket(draft(other.conv.key), NOW)
+            await guard2.release()
+        # No gap: the rolled-back filing did not consume a number.
+        assert info.number == "C-20261125-0001"
+
+    async def test_updates_are_claimed_once(self, store: Store) -> None:
+        async with store.batch() as tx:
+            got = await tx.claim([("telegram", "77"), ("web", "77"), ("telegram", "77")], NOW)
+            assert got == {("telegram", "77"), ("web", "77")}  # ids are per channel
+            assert await tx.claim([("telegram", "77")], NOW) == set()
+            await tx.unclaim("telegram", "77")  # a failed turn gives it back
+            assert await tx.claim([("telegram", "77")], NOW) == {("telegram", "77")}
 
     async def test_inbox_keeps_unprocessed_updates_in_order(self, store: Store) -> None:
         assert await store.store("telegram", "9", {"update_id": 9})
         assert await store.store("telegram", "10", {"update_id": 10})
         assert not await store.store("telegram", "9", {"update_id": 9})
         assert [u for u, _ in await store.unprocessed("telegram")] == ["9", "10"]
-        async with store.batch() as batch, batch.turn() as tx:
-            assert await tx.claim_update("telegram", "9", NOW)
+        async with store.batch() as tx:
+            assert await tx.claim([("telegram", "9")], NOW) == {("telegram", "9")}
         assert [u for u, _ in await store.unprocessed("telegram")] == ["10"]
 
     async def test_ticket_numbers_are_sequential_per_day_in_local_time(self, store: Store) -> None:
@@ -93,27 +134,17 @@ class TestStorageContract:
         assert await file_one(store, "b") == "C-20261125-0002"
         assert await file_one(store, "c", NOW + timedelta(days=1)) == "C-20261126-0001"
 
-    async def test_a_rolled_back_filing_leaves_no_gap(self, store: Store) -> None:
-        key = ConversationKey("web", "gap")
-        async with store.batch() as batch:
-            with pytest.raises(RuntimeError):
-                async with batch.turn() as tx:
-                    loaded = await tx.load(Inbound(key=key, text="x"), NOW)
-                    await tx.desk(loaded).file_ticket(draft(key), NOW)
-                    raise RuntimeError("boom")
-        assert await file_one(store, "after") == "C-20261125-0001"
-
     async def test_concurrent_filings_get_unique_gap_free_numbers(self, store: Store) -> None:
         numbers = await asyncio.gather(*(file_one(store, f"c{i}") for i in range(20)))
         assert sorted(numbers) == [f"C-20261125-{n:04d}" for n in range(1, 21)]
 
     async def test_tickets_are_only_visible_to_their_customer(self, store: Store) -> None:
         number = await file_one(store, "owner")
-        async with store.batch() as batch, batch.turn() as tx:
-            mine = await tx.load(Inbound(key=ConversationKey("web", "owner"), text="x"), NOW)
-            theirs = await tx.load(Inbound(key=ConversationKey("web", "other"), text="x"), NOW)
-            assert await tx.desk(mine).ticket(number, ConversationKey("web", "owner"))
-            assert await tx.desk(theirs).ticket(number, ConversationKey("web", "other")) is None
+        mine, theirs = ConversationKey("web", "owner"), ConversationKey("web", "other")
+        async with store.batch() as tx:
+            a, b = await load_one(tx, mine), await load_one(tx, theirs)
+            assert await tx.desk(a, tx.guard()).ticket(number, mine)
+            assert await tx.desk(b, tx.guard()).ticket(number, theirs) is None
 
     async def test_templates_are_seeded_once_and_edits_survive(self, store: Store) -> None:
         rec = TemplateRecord("greet", "en", "neutral", "Hello")
@@ -123,31 +154,49 @@ class TestStorageContract:
         loaded = await store.load_templates()
         assert [r.source for r in loaded] == ["Hello"]
 
-    async def test_history_returns_the_transcript_in_order(self, store: Store) -> None:
-        from dialogs.messages import Button, Reply
-
+    async def test_transcript_keeps_order_templates_and_attachments(self, store: Store) -> None:
         key = ConversationKey("web", "hist")
-        async with store.batch() as batch, batch.turn() as tx:
-            loaded = await tx.load(Inbound(key=key, text="<b>hi</b>"), NOW)
-            await tx.record_inbound(loaded, Inbound(key=key, text="<b>hi</b>"), "new", None, NOW)
-            await tx.record_outbound(loaded, [Reply("Hello", (Button("OK", "s:ok"),), "greet")],
-                                     "listening", NOW)
-            await tx.save(loaded, NOW)
+        async with store.batch() as tx:
+            ld = await load_one(tx, key)
+            first = TurnRecord(ld, Inbound(key=key, text="<b>hi</b>"), "new", {"anger": 0.1},
+                               [Reply("Hello", (Button("OK", "s:ok"),), "greet", "en",
+                                      "neutral", 3)], "listening", (), NOW)
+            photo = Attachment("photo", file_id="ph-1", size=10)
+            second = TurnRecord(ld, Inbound(key=key, attachments=(photo,)), "listening", None,
+                                [Reply("Kept", (), "attachment.kept")], "listening",
+                                (photo,), NOW)
+            await tx.write([first, second], [], [changed(ld)], NOW)
         items = await store.history(key)
-        assert [(i.direction, i.text) for i in items] == [("in", "<b>hi</b>"), ("out", "Hello")]
+        assert [(i.direction, i.text) for i in items] == [
+            ("in", "<b>hi</b>"), ("out", "Hello"), ("in", "[photo]"), ("out", "Kept")]
         assert items[1].buttons[0].payload == "s:ok"
+        rows = await store.transcript(key)
+        assert (rows[1]["template"], rows[1]["template_version"]) == ("greet", 3)
+        assert await store.attachments(key) == [("photo", "ph-1", rows[2]["id"])]
 
     async def test_idle_drafts_are_found_for_reminders(self, store: Store) -> None:
         key = ConversationKey("web", "idle")
-        async with store.batch() as batch, batch.turn() as tx:
-            loaded = await tx.load(Inbound(key=key, text="x"), NOW)
-            loaded.conv.state = "listening"
-            await tx.save(loaded, NOW)
+
+        def listening(c: Conversation) -> None:
+            c.state = "listening"
+
+        await save(store, key, listening)
         assert await store.idle_drafts(NOW) == []
         idle = await store.idle_drafts(NOW + timedelta(minutes=1))
         assert [d.key for d in idle] == [key] and not idle[0].reminded
         for expected in (True, False):  # a reminder is claimed once per idle spell
-            async with store.batch() as batch, batch.turn() as tx:
-                found = await tx.existing(key)
-                assert found is not None and tx.is_open_draft(found)
-                assert await tx.claim_reminder(found, NOW) is expected
+            async with store.batch() as tx:
+                ld = await load_one(tx, key)
+                assert await tx.claim_reminder(ld, NOW) is expected
+
+    async def test_many_conversations_load_and_save_in_one_batch(self, store: Store) -> None:
+        keys = [ConversationKey("web", f"bulk-{i}") for i in range(50)]
+        async with store.batch() as tx:
+            loaded = await tx.load(keys, {k: Inbound(key=k) for k in keys}, NOW)
+            for ld in loaded.values():
+                ld.conv.state = "listening"
+                changed(ld)
+            await tx.write([], [], list(loaded.values()), NOW)
+        async with store.batch() as tx:
+            again = await tx.load(keys)
+        assert {ld.conv.state for ld in again.values()} == {"listening"} and len(again) == 50
