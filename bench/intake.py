@@ -25,11 +25,11 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.core import Core, open_core  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
-from dialogs.messages import ConversationKey, Inbound  # noqa: E402
-from handlers.channel import CollectingOutputChannel  # noqa: E402
-from storage.schema import conversations, customers  # noqa: E402
+from bot.core import Core, open_core
+from bot.settings import load_settings
+from dialogs.messages import ConversationKey, Inbound
+from handlers.channel import CollectingOutputChannel
+from storage.schema import conversations, customers
 
 SCRIPTS = {
     "en": ["My parcel never arrived, order JD20261118{n:05d}",

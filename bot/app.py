@@ -13,7 +13,7 @@ from aiohttp import web
 from bot.core import Core, build_core, running
 from bot.settings import Settings
 from handlers.appkeys import INBOX, SCHEDULER, TELEGRAM, TRANSCRIPTS, TURNS, WEBCHAT_OUTPUT
-from handlers.channel import OutputChannel
+from handlers.channel import OutputChannel, TurnHandler, UpdateInbox
 from handlers.pipeline import Clock, utcnow
 from handlers.scheduler import DraftScheduler
 from handlers.telegram.service import TelegramService
@@ -22,6 +22,19 @@ from handlers.webchat import setup_webchat
 log = logging.getLogger(__name__)
 
 CORE: web.AppKey[Core] = web.AppKey("core")
+
+
+def telegram_service(settings: Settings, turns: TurnHandler,
+                     inbox: UpdateInbox) -> TelegramService | None:
+    """The Telegram channel as configured, or None when no bot token is set."""
+    if not settings.telegram_bot_token:
+        return None
+    return TelegramService(
+        settings.telegram_bot_token, turns, inbox,
+        base_url=settings.telegram_api_base_url,
+        webhook_url=settings.telegram_webhook_url,
+        webhook_secret=settings.telegram_webhook_secret,
+    )
 
 
 def create_app(settings: Settings, *, clock: Clock = utcnow,
@@ -38,16 +51,11 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
         log.warning("WEB_SECRET is not set: web chat visitors lose their conversation "
                     "when the service restarts")
         secret = secrets.token_urlsafe(32)
-    setup_webchat(app, secret=secret, allowed_origins=settings.web_allowed_origins)
+    setup_webchat(app, secret=secret, allowed_origins=settings.web_allowed_origins,
+                  brand=settings.brand)
 
-    telegram: TelegramService | None = None
-    if settings.telegram_bot_token:
-        telegram = TelegramService(
-            settings.telegram_bot_token, core.pipeline, core.store,
-            base_url=settings.telegram_api_base_url,
-            webhook_url=settings.telegram_webhook_url,
-            webhook_secret=settings.telegram_webhook_secret,
-        )
+    telegram = telegram_service(settings, core.pipeline, core.store)
+    if telegram is not None:
         app[TELEGRAM] = telegram
         if telegram.webhook_url:
             app.add_routes(telegram.webhook_routes())

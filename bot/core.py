@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -60,6 +61,10 @@ async def running(core: Core, *, migrate: bool = True) -> AsyncIterator[Core]:
         await core.store.seed_templates(load_defaults(), core.clock())
         core.templates.replace(await core.store.load_templates())
         warm_up()
+        core.engine.warm_up()
+        # The lexicons and dictionaries loaded above are millions of long-lived objects; a
+        # full collection walking them stalls every turn for tens of milliseconds.
+        gc.freeze()
         async with core.pipeline:
             yield core
     finally:

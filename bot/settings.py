@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import re
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 
 
 class Settings(BaseSettings):
@@ -22,7 +26,9 @@ class Settings(BaseSettings):
     web_host: str = Field(default="127.0.0.1", alias="WEB_HOST")
     web_port: int = Field(default=8080, ge=1, le=65535, alias="WEB_PORT")
     # Origins allowed to open the chat WebSocket besides the page's own host.
-    web_allowed_origins: list[str] = Field(default_factory=list, alias="WEB_ALLOWED_ORIGINS")
+    # Comma-separated, e.g. "https://shop.example,https://m.shop.example".
+    web_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="WEB_ALLOWED_ORIGINS")
     # Signs the web chat's visitor cookie; generated per start when unset (visitors then
     # lose their conversation on restart), so set it in production.
     web_secret: str | None = Field(default=None, alias="WEB_SECRET")
@@ -45,6 +51,32 @@ class Settings(BaseSettings):
         if not v.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user:pw@host/db")
         return v
+
+    @field_validator("web_allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, v: object) -> object:
+        if isinstance(v, str):
+            v = [o.strip().rstrip("/") for o in v.split(",") if o.strip()]
+        if isinstance(v, list):
+            for origin in v:
+                if not re.fullmatch(r"https?://[^/\s]+", str(origin)):
+                    raise ValueError(f"{origin!r} is not an origin like https://shop.example")
+        return v
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_shape(cls, v: str | None) -> str | None:
+        # What Telegram accepts for secret_token in setWebhook.
+        if v and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", v):
+            raise ValueError("use 1-256 of A-Z, a-z, 0-9, _ and -")
+        return v or None
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.telegram_webhook_url and not self.telegram_webhook_secret:
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_WEBHOOK_URL "
+                             "is set")
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -81,5 +113,13 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as e:
         err = e.errors()[0]
-        name = str(err["loc"][0]) if err["loc"] else "settings"
+        name = str(err["loc"][0]) if err["loc"] else _named(err["msg"])
         raise SettingsError(f"bad setting {name}: {err['msg']}") from None
+    except SourceError as e:  # a value the environment source itself could not parse
+        raise SettingsError(f"bad setting: {e}") from None
+
+
+def _named(message: str) -> str:
+    """The setting a whole-model check names in its message."""
+    found = re.search(r"\b[A-Z][A-Z_]{3,}\b", message)
+    return found.group(0) if found else "settings"

@@ -8,7 +8,7 @@ every channel and in tests without a network.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dialogs import intents
@@ -66,6 +66,15 @@ class DialogEngine:
     async def turn(self, conv: Conversation, inbound: Inbound, desk: Desk,
                    now: datetime) -> TurnOutcome:
         return await _Turn(self, conv, inbound, desk, now).run()
+
+    def warm_up(self) -> None:
+        """Load lexicons, dictionaries and date parsers now, not on the first customer turn
+        (together they take a few seconds)."""
+        for text in ("This is terrible, I am furious!!!", "太失望了，质量很差，气死我了"):
+            self.scorer.score(text)
+        self.extractor.extract("订单 JD20261118001 昨天 ¥299 13800138000", now=datetime.now(UTC),
+                               expect="when")
+        self.extractor.extract("order JD20261118001 last Tuesday $45", now=datetime.now(UTC))
 
     def reminder(self, conv: Conversation) -> Reply:
         """The nudge sent once to a customer who left a draft unfinished."""

@@ -128,9 +128,9 @@ class TurnPipeline:
                     job.done.set_result(result)
 
     async def _write_batch(
-            self, jobs: list[_Job]) -> list[tuple[_Job, list[Reply] | None | BaseException]]:
+            self, jobs: list[_Job]) -> list[tuple[_Job, list[Reply] | BaseException | None]]:
         now = self.clock()
-        results: list[tuple[_Job, list[Reply] | None | BaseException]] = []
+        results: list[tuple[_Job, list[Reply] | BaseException | None]] = []
         records: list[TurnRecord] = []
         system_out: list[TurnRecord] = []
         async with self.store.batch() as tx:
@@ -176,14 +176,14 @@ class TurnPipeline:
                     conv.version)
         conv.identified = inbound.identified
         conv.display_name = inbound.display_name
-        guard = tx.guard()
+        desk = tx.desk(ld)
         try:
-            outcome = await self.engine.turn(conv, inbound, tx.desk(ld, guard), now)
+            outcome = await self.engine.turn(conv, inbound, desk, now)
         except BaseException:
-            await guard.rollback()
+            tx.abandon_turn(desk)
             conv.state, conv.slots, conv.context, conv.locale, conv.version = snapshot
             raise
-        await guard.release()
+        tx.commit_turn(desk)
         conv.version += 1
         ld.dirty = True
         ld.idle_since = now  # the customer spoke: a new idle spell, a new reminder

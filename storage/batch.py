@@ -2,8 +2,8 @@
 
 Each statement through aiosqlite costs a thread round trip, so the batch claims its updates,
 locks and loads its conversations, and writes transcripts and states in bulk. The dialog runs
-in memory in between; the only SQL a turn may issue itself is the ticket desk's, which opens
-a savepoint first so a turn that raises takes its ticket back with it.
+in memory in between; what it files through the ticket desk is written with the batch too,
+and a turn that raises leaves nothing: its state is restored and its filings dropped.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialogs.conversation import Conversation
 from dialogs.machine import DRAFT_STATES
 from dialogs.messages import Attachment, ConversationKey, Inbound, Reply
-from storage.desk import SqlDesk
+from storage.desk import SqlDesk, TicketLedger, TurnWrites
 from storage.schema import attachments, conversations, customers, inbound_updates, messages
 from storage.upsert import insert_for
 
@@ -60,26 +60,6 @@ class TurnRecord:
     now: datetime | None = None
 
 
-@dataclass
-class TurnGuard:
-    """The savepoint of one turn, opened only if the turn writes through the desk."""
-
-    conn: AsyncConnection
-    savepoint: AsyncTransaction | None = None
-
-    async def ensure(self) -> None:
-        if self.savepoint is None:
-            self.savepoint = await self.conn.begin_nested()
-
-    async def release(self) -> None:
-        if self.savepoint is not None:
-            await self.savepoint.commit()
-
-    async def rollback(self) -> None:
-        if self.savepoint is not None:
-            await self.savepoint.rollback()
-
-
 class BatchTx:
     def __init__(self, conn: AsyncConnection, *, prefix: str, tz: ZoneInfo,
                  default_locale: str) -> None:
@@ -87,6 +67,7 @@ class BatchTx:
         self.prefix = prefix
         self.tz = tz
         self.default_locale = default_locale
+        self.ledger = TicketLedger(conn, prefix, tz)
 
     # --- before the turns ------------------------------------------------------------------
     async def lock(self, keys: list[ConversationKey]) -> None:
@@ -166,13 +147,16 @@ class BatchTx:
                 for r in rows}
 
     # --- during a turn ----------------------------------------------------------------------
-    def guard(self) -> TurnGuard:
-        return TurnGuard(self.conn)
+    def desk(self, loaded: Loaded) -> SqlDesk:
+        """The ticket desk for one turn; `commit_turn` or `abandon_turn` it afterwards."""
+        return SqlDesk(self.ledger, TurnWrites(), conversation_id=loaded.conversation_id,
+                       customer_id=loaded.customer_id)
 
-    def desk(self, loaded: Loaded, guard: TurnGuard) -> SqlDesk:
-        return SqlDesk(self.conn, conversation_id=loaded.conversation_id,
-                       customer_id=loaded.customer_id, prefix=self.prefix, tz=self.tz,
-                       before_write=guard.ensure)
+    def commit_turn(self, desk: SqlDesk) -> None:
+        self.ledger.commit_turn(desk.turn)
+
+    def abandon_turn(self, desk: SqlDesk) -> None:
+        self.ledger.abandon_turn(desk.turn)
 
     async def claim_reminder(self, loaded: Loaded, now: datetime) -> bool:
         result = await self.conn.execute(
@@ -210,6 +194,7 @@ class BatchTx:
             else:
                 await self.conn.execute(sa.insert(messages), rows)
         await self._save([ld for ld in touched if ld.dirty], now)
+        await self.ledger.write()
 
     async def _save(self, touched: list[Loaded], now: datetime) -> None:
         if not touched:

@@ -1,8 +1,15 @@
-"""Tickets: filing with a gap-free per-day number, lookups scoped to their customer, events."""
+"""Tickets: gap-free per-day numbers, filings written with their batch, lookups scoped to the
+customer, and events.
+
+Numbers come from a counter row per prefix and day. The first filing of a batch locks that row
+(a no-op upsert) and later ones count on in memory while the batch holds the lock; the row is
+written once, with the tickets, in the batch's transaction. A turn that fails gives its number
+back before anyone else could take one, so no number is ever skipped.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,61 +24,120 @@ from storage.schema import attachments, conversations, ticket_counters, ticket_e
 from storage.upsert import insert_for
 
 
-class SqlDesk:
-    """The `Desk` port on the turn's connection: filing commits or rolls back with the turn."""
+@dataclass
+class TurnWrites:
+    """The desk's writes of one turn, kept until the turn succeeded."""
 
-    def __init__(self, conn: AsyncConnection, *, conversation_id: int, customer_id: int,
-                 prefix: str, tz: ZoneInfo,
-                 before_write: Callable[[], Awaitable[None]] | None = None) -> None:
+    tickets: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    numbers: list[tuple[str, int]] = field(default_factory=list)  # (day, n) taken
+
+
+class TicketLedger:
+    """The batch's view of tickets: counters it holds, tickets and events it will write."""
+
+    def __init__(self, conn: AsyncConnection, prefix: str, tz: ZoneInfo) -> None:
         self.conn = conn
-        # Opens the turn's savepoint on first use, so a turn that raises takes its ticket back.
-        self._before_write = before_write
-        self.conversation_id = conversation_id
-        self.customer_id = customer_id
         self.prefix = prefix
         self.tz = tz
+        self._last: dict[str, int] = {}
+        self._start: dict[str, int] = {}
+        self.tickets: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
 
-    async def _next_number(self, now: datetime) -> str:
+    async def take_number(self, now: datetime, turn: TurnWrites) -> str:
         day = now.astimezone(self.tz).strftime("%Y%m%d")
-        ins = insert_for(self.conn, ticket_counters).values(prefix=self.prefix, day=day, last=1)
-        stmt = ins.on_conflict_do_update(
-            index_elements=["prefix", "day"], set_={"last": ticket_counters.c.last + 1}
-        ).returning(ticket_counters.c.last)
-        n = (await self.conn.execute(stmt)).scalar_one()
-        return f"{self.prefix}-{day}-{n:04d}"
+        if day not in self._last:
+            ins = insert_for(self.conn, ticket_counters).values(prefix=self.prefix, day=day,
+                                                                 last=0)
+            stmt = ins.on_conflict_do_update(
+                index_elements=["prefix", "day"], set_={"last": ticket_counters.c.last}
+            ).returning(ticket_counters.c.last)
+            self._last[day] = self._start[day] = (await self.conn.execute(stmt)).scalar_one()
+        self._last[day] += 1
+        turn.numbers.append((day, self._last[day]))
+        return f"{self.prefix}-{day}-{self._last[day]:04d}"
 
-    async def _writing(self) -> None:
-        if self._before_write is not None:
-            await self._before_write()
+    def commit_turn(self, turn: TurnWrites) -> None:
+        self.tickets.extend(turn.tickets)
+        self.events.extend(turn.events)
+
+    def abandon_turn(self, turn: TurnWrites) -> None:
+        # Turns run one after another, so the failed turn's numbers are the latest taken.
+        for day, n in reversed(turn.numbers):
+            if self._last.get(day) == n:
+                self._last[day] = n - 1
+
+    def pending(self, number: str) -> dict[str, Any] | None:
+        return next((t for t in self.tickets if t["number"] == number), None)
+
+    async def write(self) -> None:
+        c = ticket_counters.c
+        changed = [(d, n) for d, n in self._last.items() if n != self._start[d]]
+        if changed:
+            await self.conn.execute(
+                sa.update(ticket_counters)
+                .where(c.prefix == self.prefix, c.day == sa.bindparam("b_day"))
+                .values(last=sa.bindparam("b_last")),
+                [{"b_day": d, "b_last": n} for d, n in changed])
+        ids: dict[str, int] = {}
+        if self.tickets:
+            rows = await self.conn.execute(
+                sa.insert(tickets).returning(tickets.c.id, tickets.c.number,
+                                             sort_by_parameter_order=True), self.tickets)
+            ids = {r.number: r.id for r in rows}
+            await self.conn.execute(
+                sa.update(attachments)
+                .where(attachments.c.conversation_id == sa.bindparam("b_conv"),
+                       attachments.c.ticket_id.is_(None))
+                .values(ticket_id=sa.bindparam("b_ticket")),
+                [{"b_conv": t["conversation_id"], "b_ticket": ids[t["number"]]}
+                 for t in self.tickets])
+        if self.events:
+            unknown = {e["number"] for e in self.events} - ids.keys()
+            if unknown:
+                rows = await self.conn.execute(
+                    sa.select(tickets.c.id, tickets.c.number)
+                    .where(tickets.c.number.in_(sorted(unknown))))
+                ids.update({r.number: r.id for r in rows})
+            await self.conn.execute(sa.insert(ticket_events), [
+                {"ticket_id": ids[e["number"]], "at": e["at"], "actor": e["actor"],
+                 "kind": e["kind"], "data": e["data"]}
+                for e in self.events if e["number"] in ids])
+        self.tickets.clear()
+        self.events.clear()
+        self._start = dict(self._last)
+
+
+class SqlDesk:
+    """The `Desk` port for one turn: what it files is written with the batch, or not at all
+    if the turn fails."""
+
+    def __init__(self, ledger: TicketLedger, turn: TurnWrites, *, conversation_id: int,
+                 customer_id: int) -> None:
+        self.ledger = ledger
+        self.turn = turn
+        self.conn = ledger.conn
+        self.conversation_id = conversation_id
+        self.customer_id = customer_id
 
     async def file_ticket(self, draft: TicketDraft, now: datetime) -> TicketInfo:
-        await self._writing()
-        number = await self._next_number(now)
-        ticket_id = (await self.conn.execute(
-            sa.insert(tickets).values(
-                number=number, conversation_id=self.conversation_id,
-                customer_id=self.customer_id, status=draft.status, category=draft.category,
-                incomplete=draft.incomplete, description=draft.description,
-                outcome=draft.outcome, phone=draft.phone, slots=draft.slots,
-                locale=draft.locale, created_at=now,
-                first_response_due=draft.first_response_due,
-            ).returning(tickets.c.id)
-        )).scalar_one()
-        await self.conn.execute(
-            sa.update(attachments)
-            .where(attachments.c.conversation_id == self.conversation_id,
-                   attachments.c.ticket_id.is_(None))
-            .values(ticket_id=ticket_id)
-        )
-        await self._event(ticket_id, "filed", {"status": draft.status,
-                                               "incomplete": draft.incomplete,
-                                               "reasons": list(draft.reasons)}, now, "customer")
+        number = await self.ledger.take_number(now, self.turn)
+        self.turn.tickets.append({
+            "number": number, "conversation_id": self.conversation_id,
+            "customer_id": self.customer_id, "status": draft.status,
+            "category": draft.category, "priority": None, "incomplete": draft.incomplete,
+            "description": draft.description, "outcome": draft.outcome, "phone": draft.phone,
+            "slots": draft.slots, "locale": draft.locale, "created_at": now,
+            "first_response_due": draft.first_response_due})
+        self._event(number, "filed", {"status": draft.status, "incomplete": draft.incomplete,
+                                      "reasons": list(draft.reasons)}, now, "customer")
         return TicketInfo(number, draft.status, draft.category, now, draft.first_response_due)
 
-    async def _event(self, ticket_id: int, kind: str, data: dict[str, Any], now: datetime,
-                     actor: str) -> None:
-        await self.conn.execute(sa.insert(ticket_events).values(
-            ticket_id=ticket_id, at=now, actor=actor, kind=kind, data=data))
+    def _event(self, number: str, kind: str, data: dict[str, Any], now: datetime,
+               actor: str) -> None:
+        self.turn.events.append({"number": number, "at": now, "actor": actor, "kind": kind,
+                                 "data": data})
 
     def _owned(self, key: ConversationKey) -> Any:
         owner = (sa.select(conversations.c.customer_id)
@@ -81,12 +147,16 @@ class SqlDesk:
         return tickets.c.customer_id == owner
 
     async def ticket(self, number: str, key: ConversationKey) -> TicketInfo | None:
+        number = number.upper()
+        mine = self.ledger.pending(number)
+        if mine is not None:
+            return _info(mine) if mine["customer_id"] == self.customer_id else None
         row = (await self.conn.execute(
             sa.select(tickets.c.number, tickets.c.status, tickets.c.category,
                       tickets.c.created_at, tickets.c.first_response_due)
-            .where(tickets.c.number == number.upper(), self._owned(key))
+            .where(tickets.c.number == number, self._owned(key))
         )).first()
-        return _info(row) if row else None
+        return _info(row._mapping) if row else None
 
     async def recent_tickets(self, key: ConversationKey, limit: int = 5) -> list[TicketInfo]:
         rows = (await self.conn.execute(
@@ -94,17 +164,14 @@ class SqlDesk:
                       tickets.c.created_at, tickets.c.first_response_due)
             .where(self._owned(key)).order_by(tickets.c.id.desc()).limit(limit)
         )).all()
-        return [_info(r) for r in rows]
+        pending = [t for t in self.ledger.tickets if t["customer_id"] == self.customer_id]
+        return ([_info(t) for t in reversed(pending)] + [_info(r._mapping) for r in rows])[:limit]
 
     async def add_event(self, number: str, kind: str, data: dict[str, Any], now: datetime,
                         actor: str = "customer") -> None:
-        ticket_id = (await self.conn.execute(
-            sa.select(tickets.c.id).where(tickets.c.number == number))).scalar_one_or_none()
-        if ticket_id is not None:
-            await self._writing()
-            await self._event(ticket_id, kind, data, now, actor)
+        self._event(number, kind, data, now, actor)
 
 
 def _info(row: Any) -> TicketInfo:
-    return TicketInfo(row.number, row.status, row.category, utc_required(row.created_at),
-                      utc(row.first_response_due))
+    return TicketInfo(row["number"], row["status"], row["category"],
+                      utc_required(row["created_at"]), utc(row["first_response_due"]))

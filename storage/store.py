@@ -15,10 +15,18 @@ import sqlalchemy as sa
 from dialogs.conversation import Conversation
 from dialogs.messages import Button, ConversationKey, HistoryItem
 from dialogs.templates import TemplateRecord
-from storage.clock import utc_required
 from storage.batch import BatchTx
+from storage.clock import utc_required
 from storage.database import create_engine, is_sqlite
-from storage.schema import attachments, conversations, inbound_updates, messages, templates
+from storage.schema import (
+    attachments,
+    conversations,
+    inbound_updates,
+    messages,
+    templates,
+    ticket_events,
+    tickets,
+)
 from storage.upsert import insert_for
 
 
@@ -110,6 +118,15 @@ class Store:
                 .where(attachments.c.conversation_id == conv_id)
                 .order_by(attachments.c.id))).all()
         return [(r.kind, r.file_id, r.message_id) for r in rows]
+
+    async def ticket_events(self, number: str) -> list[dict[str, Any]]:
+        async with self.read_engine.connect() as conn:
+            rows = (await conn.execute(
+                sa.select(ticket_events.c.kind, ticket_events.c.actor, ticket_events.c.at,
+                          ticket_events.c.data)
+                .join(tickets, tickets.c.id == ticket_events.c.ticket_id)
+                .where(tickets.c.number == number).order_by(ticket_events.c.id))).mappings().all()
+        return [dict(r) for r in rows]
 
     async def conversation(self, key: ConversationKey) -> Conversation | None:
         async with self.read_engine.connect() as conn:

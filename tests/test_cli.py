@@ -233,3 +233,32 @@ def test_run_on_a_busy_port_says_so(env: dict[str, str], tmp_path: Path) -> None
         done = heard("run", env=env, cwd=tmp_path, timeout=60)
     assert done.returncode == 1, done.stderr
     assert "cannot serve on 127.0.0.1" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_comma_separated_allowed_origins_are_accepted(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env["WEB_ALLOWED_ORIGINS"] = "https://shop.example, https://m.shop.example"
+    done = heard("db", "upgrade", env=env, cwd=tmp_path, timeout=30)
+    assert done.returncode == 0, done.stderr
+    env["WEB_ALLOWED_ORIGINS"] = "not-an-origin"
+    done = heard("db", "upgrade", env=env, cwd=tmp_path, timeout=30)
+    assert done.returncode == 2 and "WEB_ALLOWED_ORIGINS" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("secret", [None, "not a valid secret!"], ids=["missing", "malformed"])
+def test_webhook_without_a_usable_secret_is_a_bad_setting(
+    env: dict[str, str], tmp_path: Path, secret: str | None
+) -> None:
+    env["TELEGRAM_BOT_TOKEN"] = "123456:TEST-token"
+    env["TELEGRAM_WEBHOOK_URL"] = "https://example.invalid/tg/hook"
+    # Should it get as far as calling Telegram, it meets a closed local port, not the internet.
+    env["TELEGRAM_API_BASE_URL"] = f"http://127.0.0.1:{free_port()}/bot"
+    if secret is not None:
+        env["TELEGRAM_WEBHOOK_SECRET"] = secret
+    env["WEB_PORT"] = str(free_port())
+    done = heard("run", env=env, cwd=tmp_path, timeout=30)
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert "TELEGRAM_WEBHOOK_SECRET" in line

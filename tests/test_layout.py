@@ -104,12 +104,7 @@ IMPORTS = all_imports()
 
 # Known breaches, reported to the maintainers; remove an entry once it is fixed (the test
 # below fails while a listed breach no longer exists, so this list cannot go stale).
-KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset({
-    # TelegramService.from_settings types its argument with bot.settings.Settings: the
-    # channel layer depends on the composition root (unused by bot/app.py, which passes
-    # the values one by one).
-    ("handlers/telegram/service.py", "bot.settings"),
-})
+KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset()
 
 
 def violations(package: str, forbidden: frozenset[str]) -> list[Import]:

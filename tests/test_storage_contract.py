@@ -58,9 +58,10 @@ async def file_one(store: Store, chat_id: str, now: datetime = NOW) -> str:
     key = ConversationKey("web", chat_id)
     async with store.batch() as tx:
         ld = await load_one(tx, key, now)
-        guard = tx.guard()
-        info = await tx.desk(ld, guard).file_ticket(draft(key), now)
-        await guard.release()
+        desk = tx.desk(ld)
+        info = await desk.file_ticket(draft(key), now)
+        tx.commit_turn(desk)
+        await tx.write([], [], [], now)
     return info.number
 
 
@@ -101,15 +102,19 @@ class TestStorageContract:
         key = ConversationKey("web", "rollback")
         async with store.batch() as tx:
             ld = await load_one(tx, key)
-            guard = tx.guard()
-            await tx.desk(ld, guard).file_ticket(draft(key), NOW)
-            await guard.rollback()
+            failed = tx.desk(ld)
+            await failed.file_ticket(draft(key), NOW)
+            tx.abandon_turn(failed)
             other = await load_one(tx, ConversationKey("web", "ok"))
-            guard2 = tx.guard()
-            info = await tx.desk(other, guard2).file_ticket(draft(other.conv.key), NOW)
-            await guard2.release()
-        # No gap: the rolled-back filing did not consume a number.
+            desk = tx.desk(other)
+            info = await desk.file_ticket(draft(other.conv.key), NOW)
+            tx.commit_turn(desk)
+            await tx.write([], [], [], NOW)
+        # No gap: the abandoned filing did not consume a number, and left no ticket.
         assert info.number == "C-20261125-0001"
+        assert await file_one(store, "next") == "C-20261125-0002"
+        async with store.batch() as tx:
+            assert await tx.desk(ld).ticket("C-20261125-0001", key) is None
 
     async def test_updates_are_claimed_once(self, store: Store) -> None:
         async with store.batch() as tx:
@@ -138,13 +143,28 @@ class TestStorageContract:
         numbers = await asyncio.gather(*(file_one(store, f"c{i}") for i in range(20)))
         assert sorted(numbers) == [f"C-20261125-{n:04d}" for n in range(1, 21)]
 
+    async def test_several_filings_in_one_batch_and_their_events(self, store: Store) -> None:
+        async with store.batch() as tx:
+            numbers = []
+            for i in range(3):
+                ld = await load_one(tx, ConversationKey("web", f"m{i}"))
+                desk = tx.desk(ld)
+                numbers.append((await desk.file_ticket(draft(ld.conv.key), NOW)).number)
+                await desk.add_event(numbers[-1], "customer_message", {"text": "more"}, NOW)
+                tx.commit_turn(desk)
+            await tx.write([], [], [], NOW)
+        assert numbers == [f"C-20261125-{n:04d}" for n in (1, 2, 3)]
+        assert await file_one(store, "later") == "C-20261125-0004"
+        events = await store.ticket_events("C-20261125-0002")
+        assert [e["kind"] for e in events] == ["filed", "customer_message"]
+
     async def test_tickets_are_only_visible_to_their_customer(self, store: Store) -> None:
         number = await file_one(store, "owner")
         mine, theirs = ConversationKey("web", "owner"), ConversationKey("web", "other")
         async with store.batch() as tx:
             a, b = await load_one(tx, mine), await load_one(tx, theirs)
-            assert await tx.desk(a, tx.guard()).ticket(number, mine)
-            assert await tx.desk(b, tx.guard()).ticket(number, theirs) is None
+            assert await tx.desk(a).ticket(number, mine)
+            assert await tx.desk(b).ticket(number, theirs) is None
 
     async def test_templates_are_seeded_once_and_edits_survive(self, store: Store) -> None:
         rec = TemplateRecord("greet", "en", "neutral", "Hello")

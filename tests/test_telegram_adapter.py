@@ -17,6 +17,7 @@ import pytest
 from aiohttp import web
 from telegram import Update
 
+from bot.app import telegram_service
 from bot.settings import load_settings
 from dialogs.messages import Button, ConversationKey, Inbound, Reply
 from handlers.channel import OutputChannel
@@ -464,8 +465,8 @@ async def test_service_from_settings_polls_through_the_configured_base_url(
     settings = load_settings(
         TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_API_BASE_URL=api.base_url, _env_file=None
     )
-    service = TelegramService.from_settings(settings, turns, inbox)
-    assert service.mode == "polling"
+    service = telegram_service(settings, turns, inbox)
+    assert service is not None and service.mode == "polling"
     service.poller.timeout = 1
     await service.start()
     try:

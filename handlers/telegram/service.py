@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -17,9 +16,6 @@ from handlers.telegram.polling import DurablePoller
 from handlers.telegram.ratelimit import SendLimiter
 from handlers.telegram.updates import ALLOWED_UPDATES
 from handlers.telegram.webhook import check_secret, webhook_routes
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +49,6 @@ class TelegramService:
         self.poller = DurablePoller(self.bot, self.dispatcher, timeout=poll_timeout)
         self.stop_grace = stop_grace
         self._started = False
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, turns: TurnHandler, inbox: UpdateInbox
-    ) -> TelegramService:
-        if not settings.telegram_bot_token:
-            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-        return cls(
-            settings.telegram_bot_token,
-            turns,
-            inbox,
-            base_url=settings.telegram_api_base_url,
-            webhook_url=settings.telegram_webhook_url,
-            webhook_secret=settings.telegram_webhook_secret,
-        )
 
     @property
     def mode(self) -> str:

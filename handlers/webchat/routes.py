@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -53,6 +54,7 @@ def setup_webchat(
     burst: int = 10,
     heartbeat: float = 30.0,
     drain_timeout: float = 10.0,
+    brand: str = "heard",
 ) -> None:
     """Adds GET / (redirect), /chat, /chat/static/*, /chat/ws and sets app[WEBCHAT_OUTPUT].
 
@@ -69,6 +71,7 @@ def setup_webchat(
     )
     page_html = (STATIC_DIR / "chat.html").read_text(encoding="utf-8")
     page_html = page_html.replace("__MAX_CHARS__", str(max_message_chars))
+    page_html = page_html.replace("__BRAND__", html.escape(brand))
     origins = list(allowed_origins)
     # Turns still running for sockets that already closed.
     background: set[asyncio.Task[None]] = set()
