@@ -11,7 +11,8 @@ from pydantic_settings import SettingsError as SourceError
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      env_ignore_empty=True)
 
     database_url: str = Field(default="sqlite+aiosqlite:///heard.db", alias="DATABASE_URL")
 

@@ -30,7 +30,10 @@ def choices_for(conv: Conversation) -> tuple[Choice, ...]:
     if state == "listening" and conv.has_story():
         return (Choice("done", "button.done"),)
     if state == "categorizing" or (state == "editing" and _editing(conv) == "category"):
-        return tuple(Choice(f"cat.{c}", f"category.{c}") for c in CATEGORIES)
+        # The category we guessed comes first, so "1" or a plain "yes" both take it.
+        guess = conv.context.get("category_guess") if state == "categorizing" else None
+        ordered = sorted(CATEGORIES, key=lambda c: c != guess)
+        return tuple(Choice(f"cat.{c}", f"category.{c}") for c in ordered)
     if state == "choosing_outcome" or (state == "editing" and _editing(conv) == "outcome"):
         return tuple(Choice(f"out.{o}", f"outcome.{o}") for o in OUTCOMES)
     if state == "collecting" or (state == "editing" and _editing(conv) in DETAIL_SLOTS):

@@ -23,6 +23,7 @@ from dialogs.messages import Attachment, Button, Inbound, Reply
 from dialogs.ports import Desk, TicketDraft
 from dialogs.slots import (
     SlotExtractor,
+    clean,
     normalize,
     parse_amount,
     parse_order_no,
@@ -101,7 +102,8 @@ class _Turn:
         self.inbound = inbound
         self.desk = desk
         self.now = now
-        self.text = normalize(inbound.text or "")
+        self.text = normalize(inbound.text or "")  # for understanding
+        self.words = clean(inbound.text or "")  # for keeping, as the customer wrote it
         self.tone = "neutral"
         self.out = TurnOutcome()
         self.acknowledged = False
@@ -398,7 +400,7 @@ class _Turn:
         elif len(self.text) >= 2:
             # The customer's own words are a fine answer; keep them as the outcome.
             c.slots["outcome"] = "other"
-            c.slots["outcome_note"] = self.text[:MAX_STORY_LINE]
+            c.slots["outcome_note"] = self.words[:MAX_STORY_LINE]
         else:
             self._invalid("outcome")
             return
@@ -449,7 +451,7 @@ class _Turn:
             c.slots.pop("outcome_note", None)
         elif f == "outcome" and len(self.text) >= 2:
             c.slots["outcome"] = "other"
-            c.slots["outcome_note"] = self.text[:MAX_STORY_LINE]
+            c.slots["outcome_note"] = self.words[:MAX_STORY_LINE]
         elif f == "category" and (cat := infer_category(self.text)):
             c.slots["category"] = cat
         elif f == "description" and len(self.text) >= 2:
@@ -485,7 +487,7 @@ class _Turn:
             return
         number = c.context.get("last_ticket")
         if number:
-            await self.desk.add_event(number, "customer_message", {"text": self.text}, self.now)
+            await self.desk.add_event(number, "customer_message", {"text": self.words}, self.now)
         self.acknowledge()
         self.prompt()
 
@@ -515,8 +517,8 @@ class _Turn:
 
     def _add_story(self) -> None:
         lines: list[str] = self.conv.slots.setdefault("description", [])
-        if len(lines) < MAX_STORY_LINES and self.text:
-            lines.append(self.text[:MAX_STORY_LINE])
+        if len(lines) < MAX_STORY_LINES and self.words:
+            lines.append(self.words[:MAX_STORY_LINE])
 
     def _invalid(self, slot: str, **data: Any) -> None:
         c = self.conv
@@ -540,8 +542,8 @@ class _Turn:
             if parsed:
                 value = str(parsed[0])
                 c.slots["currency"] = parsed[1]
-        elif slot in ("product", "where") and len(self.text.strip()) >= 2:
-            value = self.text[:200]
+        elif slot in ("product", "where") and len(self.words) >= 2:
+            value = self.words[:200]
         if value is None:
             self._invalid(slot)
             return False
@@ -580,7 +582,7 @@ class _Turn:
         self.acknowledge()
         if c.state in ("filed", "handed_off") and c.context.get("last_ticket"):
             number = c.context["last_ticket"]
-            await self.desk.add_event(number, "human_requested", {"text": self.text}, self.now)
+            await self.desk.add_event(number, "human_requested", {"text": self.words}, self.now)
             info = await self.desk.ticket(number, c.key)
             due = info.first_response_due if info and info.first_response_due else self.now
             if c.state == "filed":

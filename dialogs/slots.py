@@ -43,10 +43,18 @@ _LINE_BREAKS = re.compile(r" ?\n[\s]*")
 
 def normalize(text: str) -> str:
     """NFKC (full-width digits and letters become ASCII), drop control and format characters
-    except newline/tab, collapse runs of whitespace."""
+    except newline/tab, collapse runs of whitespace. For understanding text, not for keeping
+    it: the customer's own words are kept with `clean`."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text)
+    return clean(unicodedata.normalize("NFKC", text))
+
+
+def clean(text: str) -> str:
+    """The customer's words as written, minus what cannot be shown: control and format
+    characters (other than newline and tab) and runs of blank space."""
+    if not text:
+        return ""
     # Category C covers controls, bidi overrides and zero-width characters: none carry data.
     text = "".join(
         ch for ch in text if ch in "\n\t" or not unicodedata.category(ch).startswith("C")

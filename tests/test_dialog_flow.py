@@ -114,9 +114,18 @@ async def test_numbers_pick_buttons_on_a_text_channel(core: Core) -> None:
     await c.says("The waiter was very rude to me at your Nanjing Road branch")
     await c.says("1")  # That's all
     assert await c.state() == "categorizing"
-    await c.says("4")  # Staff attitude
+    assert c.buttons()[0] == "Staff attitude"  # the guess comes first
+    await c.says("1")
     assert await c.state() == "collecting"
     assert "where did this happen" in c.text.lower()
+
+
+async def test_the_customers_words_are_kept_as_written(core: Core) -> None:
+    c = Customer(core, language_code="zh-hans")
+    await c.says("我在南京路门店买的电饭煲，用了两天就坏了！")
+    conv = await core.store.conversation(c.key)
+    assert conv is not None
+    assert conv.slots["description"] == ["我在南京路门店买的电饭煲，用了两天就坏了！"]
 
 
 async def test_invalid_answers_get_a_hint_and_nothing_is_lost(core: Core) -> None:
