@@ -29,7 +29,7 @@ from bot.core import Core, open_core
 from bot.settings import load_settings
 from dialogs.messages import ConversationKey, Inbound
 from handlers.channel import CollectingOutputChannel
-from storage.schema import conversations, customers
+from storage.schema import conversations, customers, messages, tickets
 
 SCRIPTS = {
     "en": ["My parcel never arrived, order JD20261118{n:05d}",
@@ -41,7 +41,8 @@ SCRIPTS = {
 
 
 async def prepopulate(core: Core, count: int) -> None:
-    """Stored conversations that are not part of the run, to show cost per turn stays flat."""
+    """Stored conversations that are not part of the run, each with its transcript and a
+    filed ticket, to show that the cost of a turn stays flat as the database grows."""
     now = datetime.now(UTC)
     async with core.store.engine.begin() as conn:
         for start in range(0, count, 5000):
@@ -57,6 +58,19 @@ async def prepopulate(core: Core, count: int) -> None:
                  "state": "filed", "slots": {"description": ["old complaint"]},
                  "context": {}, "locale": "en", "version": 9, "created_at": now,
                  "updated_at": now}
+                for i in range(start, start + n)])
+            conv_first = (await conn.execute(
+                sa.select(conversations.c.id).where(conversations.c.chat_id == f"old-{start}")
+            )).scalar_one()
+            await conn.execute(sa.insert(messages), [
+                {"conversation_id": conv_first + (i - start), "direction": d, "channel": "web",
+                 "chat_id": f"old-{i}", "text": "an old message", "created_at": now}
+                for i in range(start, start + n) for d in ("in", "out", "in", "out")])
+            await conn.execute(sa.insert(tickets), [
+                {"number": f"OLD-20250101-{i:06d}", "conversation_id": conv_first + (i - start),
+                 "customer_id": first_id + (i - start), "status": "closed",
+                 "description": "old complaint", "slots": {}, "locale": "en",
+                 "created_at": now}
                 for i in range(start, start + n)])
 
 

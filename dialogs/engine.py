@@ -317,6 +317,8 @@ class _Turn:
             return False
         kept = tuple(a for a in atts if a.keepable)
         self.out.kept_attachments = kept
+        if kept:
+            self.conv.slots["attachments"] = self.conv.slots.get("attachments", 0) + len(kept)
         for a in atts:
             kind = self.label(f"kind.{a.kind}") if self.e.templates.has(f"kind.{a.kind}") \
                 else self.label("kind.other")

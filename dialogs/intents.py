@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -21,12 +21,24 @@ _PUNCT = set(string.punctuation) - {"/", "?", "'"} | set("，。！？、；：�
 def _data() -> dict[str, Any]:
     text = resources.files("dialogs").joinpath("data/intents.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
-    return {
-        name: {k: [canon(w) for w in v] if isinstance(v, list) else v for k, v in body.items()}
-        for name, body in raw.items()
-    }
+    data: dict[str, Any] = {}
+    for name, body in raw.items():
+        entry = {k: frozenset(canon(w) for w in v) if isinstance(v, list) else v
+                 for k, v in body.items()}
+        if "contains" in body:
+            entry["contains_re"] = _phrases_re([canon(w) for w in body["contains"]])
+        data[name] = entry
+    return data
 
 
+def _phrases_re(phrases: list[str]) -> re.Pattern[str]:
+    """One pattern for a list of phrases: Latin ones as whole words, Chinese ones anywhere."""
+    parts = [rf"(?<![a-z]){re.escape(p)}(?![a-z])" if p.isascii() else re.escape(p)
+             for p in sorted(phrases, key=len, reverse=True)]
+    return re.compile("|".join(parts))
+
+
+@lru_cache(maxsize=8192)
 def canon(text: str) -> str:
     """Lower-case, Simplified, trimmed of surrounding punctuation and inner runs of spaces."""
     t = to_simplified(text.strip().lower())
@@ -42,13 +54,8 @@ def is_(intent: str, text: str) -> bool:
         return False
     if c in body.get("exact", ()):
         return True
-    return any(_contains(c, w) for w in body.get("contains", ()))
-
-
-def _contains(text: str, phrase: str) -> bool:
-    if phrase.isascii():
-        return re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", text) is not None
-    return phrase in text
+    pattern = body.get("contains_re")
+    return pattern is not None and pattern.search(c) is not None
 
 
 def language_choice(text: str) -> str | None:
@@ -62,7 +69,7 @@ def language_choice(text: str) -> str | None:
 def outcome_choice(text: str) -> str | None:
     c = canon(text)
     for outcome, words in _data()["outcome"].items():
-        if c in words or any(len(w) > 1 and _contains(c, w) for w in words if not w.isascii()):
+        if c in words or any(len(w) > 1 and w in c for w in words if not w.isascii()):
             return str(outcome)
     return None
 

@@ -55,6 +55,8 @@ def clean(text: str) -> str:
     characters (other than newline and tab) and runs of blank space."""
     if not text:
         return ""
+    if text.isprintable():  # the common case: nothing to drop, at C speed
+        return _HSPACE.sub(" ", text).strip()
     # Category C covers controls, bidi overrides and zero-width characters: none carry data.
     text = "".join(
         ch for ch in text if ch in "\n\t" or not unicodedata.category(ch).startswith("C")

@@ -109,8 +109,13 @@ class TurnPipeline:
     async def _write_loop(self) -> None:
         while True:
             jobs = [await self._queue.get()]
-            # Let turns that are ready to be submitted join this batch (group commit).
-            await asyncio.sleep(0)
+            # Let turns that are about to be submitted join this batch (group commit): yield
+            # to the loop while the queue keeps growing, a few rounds at most.
+            for _ in range(4):
+                size = self._queue.qsize()
+                await asyncio.sleep(0)
+                if self._queue.qsize() == size:
+                    break
             while len(jobs) < self.max_batch and not self._queue.empty():
                 jobs.append(self._queue.get_nowait())
             try:

@@ -112,8 +112,7 @@ class BatchTx:
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return {}
-        rows = await self.conn.execute(_SELECT_BY_KEYS,
-                                       {"keys": [(k.channel, k.chat_id) for k in wanted]})
+        rows = await self.conn.execute(_select_by_keys(wanted))
         found = {ConversationKey(r.channel, r.chat_id): _loaded(r) for r in rows}
         missing = [k for k in wanted if k not in found and creating and k in creating]
         if missing:
@@ -225,9 +224,16 @@ class BatchTx:
             ld.dirty = False
 
 
-_SELECT_BY_KEYS = sa.select(conversations).where(
-    sa.tuple_(conversations.c.channel, conversations.c.chat_id).in_(
-        sa.bindparam("keys", expanding=True)))
+def _select_by_keys(keys: list[ConversationKey]) -> sa.Select[Any]:
+    # Grouped by channel, not a row-value IN: SQLite scans the whole table for
+    # (channel, chat_id) IN (...), but searches the unique index for this form.
+    by_channel: dict[str, list[str]] = {}
+    for k in keys:
+        by_channel.setdefault(k.channel, []).append(k.chat_id)
+    c = conversations.c
+    return sa.select(conversations).where(sa.or_(*(
+        sa.and_(c.channel == channel, c.chat_id.in_(ids))
+        for channel, ids in sorted(by_channel.items()))))
 
 
 def _loaded(row: Any) -> Loaded:

@@ -80,30 +80,23 @@ class TicketLedger:
                 .where(c.prefix == self.prefix, c.day == sa.bindparam("b_day"))
                 .values(last=sa.bindparam("b_last")),
                 [{"b_day": d, "b_last": n} for d, n in changed])
-        ids: dict[str, int] = {}
         if self.tickets:
-            rows = await self.conn.execute(
-                sa.insert(tickets).returning(tickets.c.id, tickets.c.number,
-                                             sort_by_parameter_order=True), self.tickets)
-            ids = {r.number: r.id for r in rows}
-            await self.conn.execute(
-                sa.update(attachments)
-                .where(attachments.c.conversation_id == sa.bindparam("b_conv"),
-                       attachments.c.ticket_id.is_(None))
-                .values(ticket_id=sa.bindparam("b_ticket")),
-                [{"b_conv": t["conversation_id"], "b_ticket": ids[t["number"]]}
-                 for t in self.tickets])
+            files = [t for t in self.tickets if t.pop("_has_files", False)]
+            await self.conn.execute(sa.insert(tickets), self.tickets)
+            if files:
+                await self.conn.execute(
+                    sa.update(attachments)
+                    .where(attachments.c.conversation_id == sa.bindparam("b_conv"),
+                           attachments.c.ticket_id.is_(None))
+                    .values(ticket_id=_ticket_id(sa.bindparam("b_number"))),
+                    [{"b_conv": t["conversation_id"], "b_number": t["number"]} for t in files])
         if self.events:
-            unknown = {e["number"] for e in self.events} - ids.keys()
-            if unknown:
-                rows = await self.conn.execute(
-                    sa.select(tickets.c.id, tickets.c.number)
-                    .where(tickets.c.number.in_(sorted(unknown))))
-                ids.update({r.number: r.id for r in rows})
-            await self.conn.execute(sa.insert(ticket_events), [
-                {"ticket_id": ids[e["number"]], "at": e["at"], "actor": e["actor"],
-                 "kind": e["kind"], "data": e["data"]}
-                for e in self.events if e["number"] in ids])
+            await self.conn.execute(
+                sa.insert(ticket_events).values(
+                    ticket_id=_ticket_id(sa.bindparam("number")), at=sa.bindparam("at"),
+                    actor=sa.bindparam("actor"), kind=sa.bindparam("kind"),
+                    data=sa.bindparam("data", type_=sa.JSON)),
+                self.events)
         self.tickets.clear()
         self.events.clear()
         self._start = dict(self._last)
@@ -129,7 +122,9 @@ class SqlDesk:
             "category": draft.category, "priority": None, "incomplete": draft.incomplete,
             "description": draft.description, "outcome": draft.outcome, "phone": draft.phone,
             "slots": draft.slots, "locale": draft.locale, "created_at": now,
-            "first_response_due": draft.first_response_due})
+            "first_response_due": draft.first_response_due,
+            # Only conversations that sent photos or files need their attachments linked.
+            "_has_files": bool(draft.slots.get("attachments"))})
         self._event(number, "filed", {"status": draft.status, "incomplete": draft.incomplete,
                                       "reasons": list(draft.reasons)}, now, "customer")
         return TicketInfo(number, draft.status, draft.category, now, draft.first_response_due)
@@ -170,6 +165,10 @@ class SqlDesk:
     async def add_event(self, number: str, kind: str, data: dict[str, Any], now: datetime,
                         actor: str = "customer") -> None:
         self._event(number, kind, data, now, actor)
+
+
+def _ticket_id(number: Any) -> Any:
+    return sa.select(tickets.c.id).where(tickets.c.number == number).scalar_subquery()
 
 
 def _info(row: Any) -> TicketInfo:
