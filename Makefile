@@ -28,8 +28,10 @@ test: $(STAMP) browser
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
+# Cost per turn with 1,000 and with 100,000 conversations already stored.
 bench: $(STAMP)
-	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/intake.py --stored 1000
+	$(BIN)/python bench/intake.py --stored 100000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache heard.db*

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -194,7 +194,7 @@ class TurnPipeline:
         ld.idle_since = now  # the customer spoke: a new idle spell, a new reminder
         ld.reminded = False
         return TurnRecord(ld, inbound, snapshot[0],
-                          asdict(outcome.emotion) if outcome.emotion else None,
+                          outcome.emotion.as_record() if outcome.emotion else None,
                           outcome.replies, conv.state, outcome.kept_attachments, now)
 
     async def _system(self, tx: BatchTx, ld: Loaded | None, job: _Job,
