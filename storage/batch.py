@@ -21,6 +21,7 @@ from dialogs.conversation import Conversation
 from dialogs.machine import DRAFT_STATES
 from dialogs.messages import Attachment, ConversationKey, Inbound, Reply
 from storage.desk import SqlDesk, TicketLedger, TurnWrites
+from storage.driver import DriverSql, bind_row, read_row
 from storage.schema import attachments, conversations, customers, inbound_updates, messages
 from storage.upsert import insert_for
 
@@ -67,7 +68,8 @@ class BatchTx:
         self.prefix = prefix
         self.tz = tz
         self.default_locale = default_locale
-        self.ledger = TicketLedger(conn, prefix, tz)
+        self.driver = DriverSql(conn) if conn.dialect.name == "sqlite" else None
+        self.ledger = TicketLedger(conn, prefix, tz, self.driver)
 
     # --- before the turns ------------------------------------------------------------------
     async def lock(self, keys: list[ConversationKey]) -> None:
@@ -86,6 +88,12 @@ class BatchTx:
         unique = list(dict.fromkeys(ids))
         if not unique:
             return set()
+        if self.driver is not None:
+            stamp = self.driver.binders([inbound_updates.c.received_at])[0]
+            at = stamp(now) if stamp else now
+            sql = _CLAIM_SQL.format(values=", ".join(["(?, ?, ?, ?)"] * len(unique)))
+            params = [v for c, u in unique for v in (c, u, at, at)]
+            return {(r[0], r[1]) for r in await self.driver.fetch(sql, params)}
         stmt = insert_for(self.conn, inbound_updates)
         stmt = stmt.on_conflict_do_update(
             index_elements=["channel", "update_id"],
@@ -112,18 +120,47 @@ class BatchTx:
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return {}
-        rows = await self.conn.execute(_select_by_keys(wanted))
-        found = {ConversationKey(r.channel, r.chat_id): _loaded(r) for r in rows}
+        if self.driver is not None:
+            found = await self._load_sqlite(wanted)
+        else:
+            rows = await self.conn.execute(_select_by_keys(wanted))
+            found = {ConversationKey(r.channel, r.chat_id): _loaded(r) for r in rows}
         missing = [k for k in wanted if k not in found and creating and k in creating]
         if missing:
             assert creating is not None and now is not None
             found.update(await self._create([creating[k] for k in missing], now))
         return found
 
+    async def _load_sqlite(self, keys: list[ConversationKey]) -> dict[
+            ConversationKey, Loaded]:
+        assert self.driver is not None
+        by_channel: dict[str, list[str]] = {}
+        for k in keys:
+            by_channel.setdefault(k.channel, []).append(k.chat_id)
+        where = " OR ".join(
+            f"(channel = ? AND chat_id IN ({', '.join('?' * len(ids))}))"
+            for ids in by_channel.values())
+        params = [v for ch, ids in by_channel.items() for v in (ch, *ids)]
+        cols = [conversations.c[name] for name in _LOAD_COLUMNS]
+        readers = self.driver.readers(cols)
+        rows = await self.driver.fetch(
+            f"SELECT {', '.join(_LOAD_COLUMNS)} FROM conversations WHERE {where}", params)
+        found: dict[ConversationKey, Loaded] = {}
+        for raw in rows:
+            r = dict(zip(_LOAD_COLUMNS, read_row(raw, readers), strict=True))
+            key = ConversationKey(r["channel"], r["chat_id"])
+            conv = Conversation(key=key, state=r["state"], slots=r["slots"],
+                                context=r["context"], locale=r["locale"], version=r["version"])
+            found[key] = Loaded(conv, r["id"], r["customer_id"], r["idle_since"],
+                                r["reminded_at"] is not None, stored_version=r["version"])
+        return found
+
     async def _create(self, inbounds: list[Inbound], now: datetime) -> dict[
             ConversationKey, Loaded]:
-        ins = insert_for(self.conn, customers)
         people = {(i.key.channel, i.user_id or i.key.chat_id): i for i in inbounds}
+        if self.driver is not None:
+            return await self._create_sqlite(inbounds, people, now)
+        ins = insert_for(self.conn, customers)
         stmt = ins.values([
             {"channel": ch, "external_id": ext, "display_name": i.display_name,
              "created_at": now} for (ch, ext), i in people.items()])
@@ -144,6 +181,31 @@ class BatchTx:
                     Conversation(key=ConversationKey(r.channel, r.chat_id),
                                  locale=self.default_locale), r.id, r.customer_id)
                 for r in rows}
+
+    async def _create_sqlite(self, inbounds: list[Inbound],
+                             people: dict[tuple[str, str], Inbound],
+                             now: datetime) -> dict[ConversationKey, Loaded]:
+        assert self.driver is not None
+        stamp = self.driver.binders([customers.c.created_at])[0]
+        at = stamp(now) if stamp else now
+        rows = await self.driver.fetch(
+            "INSERT INTO customers (channel, external_id, display_name, created_at) VALUES "
+            + ", ".join(["(?, ?, ?, ?)"] * len(people))
+            + " ON CONFLICT (channel, external_id) DO UPDATE "
+              "SET display_name = excluded.display_name RETURNING id, channel, external_id",
+            [v for (ch, ext), i in people.items() for v in (ch, ext, i.display_name, at)])
+        ids = {(r[1], r[2]): r[0] for r in rows}
+        rows = await self.driver.fetch(
+            "INSERT INTO conversations (channel, chat_id, customer_id, kind, state, slots, "
+            "context, locale, version, created_at, updated_at) VALUES "
+            + ", ".join(["(?, ?, ?, 'complaint', 'new', '{}', '{}', ?, 0, ?, ?)"] * len(inbounds))
+            + " RETURNING id, channel, chat_id, customer_id",
+            [v for i in inbounds for v in (
+                i.key.channel, i.key.chat_id, ids[(i.key.channel, i.user_id or i.key.chat_id)],
+                self.default_locale, at, at)])
+        return {ConversationKey(r[1], r[2]): Loaded(
+                    Conversation(key=ConversationKey(r[1], r[2]), locale=self.default_locale),
+                    r[0], r[3]) for r in rows}
 
     # --- during a turn ----------------------------------------------------------------------
     def desk(self, loaded: Loaded) -> SqlDesk:
@@ -179,7 +241,13 @@ class BatchTx:
             rows.extend(_outbound_rows(rec, now))
         if rows:
             need_ids = any(rec.kept for rec in records)
-            if need_ids:
+            if self.driver is not None and not need_ids:
+                cols = [messages.c[name] for name in _MESSAGE_COLUMNS]
+                binders = self.driver.binders(cols)
+                await self.driver.many(_insert_sql("messages", _MESSAGE_COLUMNS), [
+                    bind_row([row[name] for name in _MESSAGE_COLUMNS], binders)
+                    for row in rows])
+            elif need_ids:
                 result = await self.conn.execute(
                     sa.insert(messages).returning(messages.c.id, sort_by_parameter_order=True),
                     rows)
@@ -195,6 +263,23 @@ class BatchTx:
         await self._save([ld for ld in touched if ld.dirty], now)
         await self.ledger.write()
 
+    async def _save_sqlite(self, touched: list[Loaded], now: datetime) -> None:
+        assert self.driver is not None
+        binders = self.driver.binders([conversations.c[name] for name in _SAVE_SET])
+        rows = []
+        for ld in touched:
+            conv = ld.conv
+            open_draft = conv.state in DRAFT_STATES and conv.state != "new"
+            values = (conv.state, conv.slots, conv.context, conv.locale, conv.version, now,
+                      ld.idle_since if open_draft else None, now if ld.reminded else None)
+            rows.append((*bind_row(values, binders), ld.conversation_id, ld.stored_version))
+        changed = await self.driver.many(_SAVE_SQL, rows)
+        if changed != len(rows):
+            raise ConcurrentUpdate(f"{len(rows) - changed} conversations moved")
+        for ld in touched:
+            ld.stored_version = ld.conv.version
+            ld.dirty = False
+
     async def _save(self, touched: list[Loaded], now: datetime) -> None:
         if not touched:
             return
@@ -206,6 +291,9 @@ class BatchTx:
                         version=sa.bindparam("b_new_version"), updated_at=now,
                         idle_since=sa.bindparam("b_idle_since"), reminded_at=sa.bindparam(
                             "b_reminded_at")))
+        if self.driver is not None:
+            await self._save_sqlite(touched, now)
+            return
         params = []
         for ld in touched:
             conv = ld.conv
@@ -234,6 +322,27 @@ def _select_by_keys(keys: list[ConversationKey]) -> sa.Select[Any]:
     return sa.select(conversations).where(sa.or_(*(
         sa.and_(c.channel == channel, c.chat_id.in_(ids))
         for channel, ids in sorted(by_channel.items()))))
+
+
+_CLAIM_SQL = (
+    "INSERT INTO inbound_updates (channel, update_id, received_at, processed_at) "
+    "VALUES {values} ON CONFLICT (channel, update_id) DO UPDATE "
+    "SET processed_at = excluded.processed_at WHERE inbound_updates.processed_at IS NULL "
+    "RETURNING channel, update_id")
+_LOAD_COLUMNS = ("id", "channel", "chat_id", "customer_id", "state", "slots", "context",
+                 "locale", "version", "idle_since", "reminded_at")
+_MESSAGE_COLUMNS = ("conversation_id", "direction", "channel", "chat_id", "channel_message_id",
+                    "update_id", "text", "buttons", "callback_data", "template", "locale",
+                    "tone", "template_version", "state", "emotion", "created_at")
+_SAVE_SET = ("state", "slots", "context", "locale", "version", "updated_at", "idle_since",
+             "reminded_at")
+_SAVE_SQL = (f"UPDATE conversations SET {', '.join(f'{c} = ?' for c in _SAVE_SET)} "
+             "WHERE id = ? AND version = ?")
+
+
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return (f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})")
 
 
 def _loaded(row: Any) -> Loaded:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from dialogs.messages import ConversationKey
 from dialogs.ports import TicketDraft, TicketInfo
 from storage.clock import utc, utc_required
+from storage.driver import DriverSql, bind_row
 from storage.schema import attachments, conversations, ticket_counters, ticket_events, tickets
 from storage.upsert import insert_for
 
@@ -36,8 +37,10 @@ class TurnWrites:
 class TicketLedger:
     """The batch's view of tickets: counters it holds, tickets and events it will write."""
 
-    def __init__(self, conn: AsyncConnection, prefix: str, tz: ZoneInfo) -> None:
+    def __init__(self, conn: AsyncConnection, prefix: str, tz: ZoneInfo,
+                 driver: DriverSql | None = None) -> None:
         self.conn = conn
+        self.driver = driver
         self.prefix = prefix
         self.tz = tz
         self._last: dict[str, int] = {}
@@ -47,6 +50,9 @@ class TicketLedger:
 
     async def take_number(self, now: datetime, turn: TurnWrites) -> str:
         day = now.astimezone(self.tz).strftime("%Y%m%d")
+        if day not in self._last and self.driver is not None:
+            rows = await self.driver.fetch(_LOCK_COUNTER_SQL, (self.prefix, day))
+            self._last[day] = self._start[day] = int(rows[0][0])
         if day not in self._last:
             ins = insert_for(self.conn, ticket_counters).values(prefix=self.prefix, day=day,
                                                                  last=0)
@@ -74,6 +80,9 @@ class TicketLedger:
     async def write(self) -> None:
         c = ticket_counters.c
         changed = [(d, n) for d, n in self._last.items() if n != self._start[d]]
+        if self.driver is not None:
+            await self._write_sqlite(changed)
+            return
         if changed:
             await self.conn.execute(
                 sa.update(ticket_counters)
@@ -100,6 +109,46 @@ class TicketLedger:
         self.tickets.clear()
         self.events.clear()
         self._start = dict(self._last)
+
+
+    async def _write_sqlite(self, changed: list[tuple[str, int]]) -> None:
+        assert self.driver is not None
+        if changed:
+            await self.driver.many(_COUNTER_SQL, [(n, self.prefix, d) for d, n in changed])
+        if self.tickets:
+            files = [t for t in self.tickets if t.pop("_has_files", False)]
+            binders = self.driver.binders([tickets.c[name] for name in _TICKET_COLUMNS])
+            await self.driver.many(_TICKET_SQL, [
+                bind_row([t[name] for name in _TICKET_COLUMNS], binders) for t in self.tickets])
+            if files:
+                await self.driver.many(_LINK_FILES_SQL, [(t["number"], t["conversation_id"])
+                                                        for t in files])
+        if self.events:
+            binders = self.driver.binders([ticket_events.c[n] for n in _EVENT_COLUMNS])
+            await self.driver.many(_EVENT_SQL, [
+                (e["number"], *bind_row([e[n] for n in _EVENT_COLUMNS], binders))
+                for e in self.events])
+        self.tickets.clear()
+        self.events.clear()
+        self._start = dict(self._last)
+
+
+_LOCK_COUNTER_SQL = (
+    "INSERT INTO ticket_counters (prefix, day, last) VALUES (?, ?, 0) "
+    "ON CONFLICT (prefix, day) DO UPDATE SET last = ticket_counters.last RETURNING last")
+_COUNTER_SQL = "UPDATE ticket_counters SET last = ? WHERE prefix = ? AND day = ?"
+_TICKET_COLUMNS = ("number", "conversation_id", "customer_id", "status", "category",
+                   "priority", "incomplete", "description", "outcome", "phone", "slots",
+                   "locale", "created_at", "first_response_due")
+_TICKET_SQL = (f"INSERT INTO tickets ({', '.join(_TICKET_COLUMNS)}) "
+               f"VALUES ({', '.join('?' * len(_TICKET_COLUMNS))})")
+_LINK_FILES_SQL = (
+    "UPDATE attachments SET ticket_id = (SELECT id FROM tickets WHERE number = ?) "
+    "WHERE conversation_id = ? AND ticket_id IS NULL")
+_EVENT_COLUMNS = ("at", "actor", "kind", "data")
+_EVENT_SQL = (
+    f"INSERT INTO ticket_events (ticket_id, {', '.join(_EVENT_COLUMNS)}) "
+    f"VALUES ((SELECT id FROM tickets WHERE number = ?), {', '.join('?' * len(_EVENT_COLUMNS))})")
 
 
 class SqlDesk:
