@@ -6,6 +6,8 @@ real engine, pipeline and SQLite (or PostgreSQL) storage.
 Ends with one line:
     turns_per_s=<n> p50_ms=<n> p99_ms=<n> peak_rss_mb=<n> stored_conversations=<n>
 Latency is from handing a message to the pipeline until its replies were sent (after commit).
+Customers arrive over the first 100 ms (seeded), so at any moment they are at different steps
+of their complaint, as real customers are; each then talks without pause.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import random
 import resource
 import statistics
 import sys
@@ -108,7 +111,10 @@ async def main() -> None:
             tickets: list[str] = []
             queue = iter(range(args.conversations))
 
+            arrivals = random.Random(42)
+
             async def worker() -> None:
+                await asyncio.sleep(arrivals.uniform(0, 0.1))
                 for n in queue:
                     await converse(core, n, latencies, tickets)
 

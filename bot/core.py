@@ -17,6 +17,7 @@ from dialogs.engine import DialogEngine, DialogSettings
 from dialogs.slots import SlotExtractor, warm_up
 from dialogs.templates import TemplateRepository, load_defaults
 from handlers.pipeline import Clock, TurnPipeline, utcnow
+from storage.checkpoint import Checkpointer
 from storage.migrate import upgrade
 from storage.store import Store
 
@@ -65,8 +66,15 @@ async def running(core: Core, *, migrate: bool = True) -> AsyncIterator[Core]:
         # The lexicons and dictionaries loaded above are millions of long-lived objects; a
         # full collection walking them stalls every turn for tens of milliseconds.
         gc.freeze()
-        async with core.pipeline:
-            yield core
+        checkpointer = Checkpointer(core.store.read_engine) if core.store.is_sqlite else None
+        if checkpointer is not None:
+            await checkpointer.start()
+        try:
+            async with core.pipeline:
+                yield core
+        finally:
+            if checkpointer is not None:
+                await checkpointer.stop()
     finally:
         await core.store.close()
 

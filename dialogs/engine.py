@@ -30,7 +30,7 @@ from dialogs.slots import (
     parse_phone,
     parse_when,
 )
-from dialogs.templates import TemplateRepository
+from dialogs.templates import LOCALES, TemplateRepository
 
 # Description lines are kept in the record up to this size; the transcript keeps everything.
 MAX_STORY_LINE = 2_000
@@ -63,14 +63,28 @@ class DialogEngine:
         self.extractor = extractor
         self.settings = settings or DialogSettings()
         self.fmt = Formatter(templates, self.settings.timezone)
+        self._labels_cache: dict[str, list[str]] = {}
+        self._labels_generation = -1
 
     async def turn(self, conv: Conversation, inbound: Inbound, desk: Desk,
                    now: datetime) -> TurnOutcome:
         return await _Turn(self, conv, inbound, desk, now).run()
 
+    def labels(self, template: str) -> list[str]:
+        """A button's label in every locale: what a customer may type to press it."""
+        if self._labels_generation != self.templates.generation:
+            self._labels_cache.clear()
+            self._labels_generation = self.templates.generation
+        found = self._labels_cache.get(template)
+        if found is None:
+            found = self._labels_cache[template] = [
+                self.templates.render(template, loc).text for loc in LOCALES]
+        return found
+
     def warm_up(self) -> None:
         """Load lexicons, dictionaries and date parsers now, not on the first customer turn
         (together they take a few seconds)."""
+        self.templates.compile_all()
         for text in ("This is terrible, I am furious!!!", "太失望了，质量很差，气死我了"):
             self.scorer.score(text)
         self.extractor.extract("订单 JD20261118001 昨天 ¥299 13800138000", now=datetime.now(UTC),
@@ -259,11 +273,7 @@ class _Turn:
         return typed_choice(self.conv, self.text, labels)
 
     def _labels(self) -> dict[str, list[str]]:
-        labels: dict[str, list[str]] = {}
-        for ch in choices_for(self.conv):
-            labels[ch.value] = [self.e.templates.render(ch.label_template, loc).text
-                                for loc in ("en", "zh-CN", "zh-TW")]
-        return labels
+        return {ch.value: self.e.labels(ch.label_template) for ch in choices_for(self.conv)}
 
     def _is_greeting(self) -> bool:
         return intents.is_("greeting", self.text)

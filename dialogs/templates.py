@@ -97,6 +97,15 @@ class TemplateRepository:
     def replace(self, records: Iterable[TemplateRecord]) -> None:
         self._records = {(r.name, r.locale, r.tone): r for r in records}
         self._static.clear()
+        # Lets callers that cache what templates say know when to forget it.
+        self.generation = getattr(self, "generation", 0) + 1
+
+    def compile_all(self) -> None:
+        """Compile every template now, so no customer waits for a first compilation."""
+        for rec in [*self._records.values(), *self._defaults.values()]:
+            key = (rec.name, rec.locale, rec.tone, hash(rec.source))
+            if key not in self._compiled:
+                self._compiled[key] = self._env.from_string(rec.source)
 
     def has(self, name: str) -> bool:
         return (name, "en", "neutral") in self._records or (name, "en", "neutral") in self._defaults

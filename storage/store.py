@@ -43,7 +43,8 @@ class Store:
         self.url = url
         self.engine = create_engine(url)
         # On SQLite, reads need no write lock: WAL lets them run beside the writer.
-        self.read_engine = create_engine(url, immediate=False) if is_sqlite(url) else self.engine
+        self.is_sqlite = is_sqlite(url)
+        self.read_engine = create_engine(url, immediate=False) if self.is_sqlite else self.engine
         self.ticket_prefix = ticket_prefix
         self.tz = ZoneInfo(timezone)
         self.default_locale = default_locale
