@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 class Checkpointer:
-    def __init__(self, engine: AsyncEngine, interval: float = 1.0) -> None:
+    def __init__(self, engine: AsyncEngine, interval: float = 5.0) -> None:
         self.engine = engine
         self.interval = interval
         self._task: asyncio.Task[None] | None = None

@@ -37,7 +37,9 @@ def create_engine(url: str, *, immediate: bool = True, echo: bool = False) -> As
     `immediate`: a deferred transaction that reads and then writes fails at once with
     "database is locked" when another connection wrote meanwhile, whatever the busy timeout."""
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo)
+        # Every use ends in an explicit COMMIT or ROLLBACK, so the pool's own rollback on
+        # return would be one more round trip to the driver's thread per batch for nothing.
+        engine = create_async_engine(url, echo=echo, pool_reset_on_return=None)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         begin_sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
