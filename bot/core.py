@@ -16,8 +16,9 @@ from dialogs.emotion import EmotionScorer
 from dialogs.engine import DialogEngine, DialogSettings
 from dialogs.slots import SlotExtractor, warm_up
 from dialogs.templates import TemplateRepository, load_defaults
+from handlers.periodic import Periodic
 from handlers.pipeline import Clock, TurnPipeline, utcnow
-from storage.checkpoint import Checkpointer
+from storage.checkpoint import INTERVAL_SECONDS as CHECKPOINT_SECONDS
 from storage.migrate import upgrade
 from storage.store import Store
 
@@ -66,15 +67,9 @@ async def running(core: Core, *, migrate: bool = True) -> AsyncIterator[Core]:
         # The lexicons and dictionaries loaded above are millions of long-lived objects; a
         # full collection walking them stalls every turn for tens of milliseconds.
         gc.freeze()
-        checkpointer = Checkpointer(core.store.read_engine) if core.store.is_sqlite else None
-        if checkpointer is not None:
-            await checkpointer.start()
-        try:
-            async with core.pipeline:
-                yield core
-        finally:
-            if checkpointer is not None:
-                await checkpointer.stop()
+        async with core.pipeline, Periodic("wal-checkpoint", core.store.checkpoint,
+                                           CHECKPOINT_SECONDS):
+            yield core
     finally:
         await core.store.close()
 

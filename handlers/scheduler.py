@@ -7,13 +7,12 @@ out once even with several processes.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
 
 from handlers.channel import OutputChannel
+from handlers.periodic import Periodic
 from handlers.pipeline import Clock, TurnPipeline
 from storage.store import Store
 
@@ -30,8 +29,7 @@ class DraftScheduler:
         self.clock = clock
         self.remind_after = remind_after
         self.expire_after = expire_after
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic("draft-scheduler", self.tick, interval)
 
     async def tick(self) -> int:
         """One pass; returns how many drafts it acted on."""
@@ -47,21 +45,8 @@ class DraftScheduler:
                     acted += 1
         return acted
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("scheduler pass failed; trying again in %.0fs", self.interval)
-            await asyncio.sleep(self.interval)
-
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="draft-scheduler")
+        await self._periodic.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._periodic.stop()

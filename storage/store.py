@@ -16,6 +16,7 @@ from dialogs.conversation import Conversation
 from dialogs.messages import Button, ConversationKey, HistoryItem
 from dialogs.templates import TemplateRecord
 from storage.batch import BatchTx
+from storage.checkpoint import checkpoint
 from storage.clock import utc_required
 from storage.database import create_engine, is_sqlite
 from storage.schema import (
@@ -48,6 +49,10 @@ class Store:
         self.ticket_prefix = ticket_prefix
         self.tz = ZoneInfo(timezone)
         self.default_locale = default_locale
+
+    async def checkpoint(self) -> tuple[int, int, int] | None:
+        """Fold SQLite's write-ahead log into the database; None on PostgreSQL."""
+        return await checkpoint(self.read_engine) if self.is_sqlite else None
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -84,9 +89,7 @@ class Store:
 
     # --- transcripts (handlers.channel.TranscriptReader) -----------------------------------
     async def history(self, key: ConversationKey, limit: int = 100) -> list[HistoryItem]:
-        conv_id = (sa.select(conversations.c.id)
-                   .where(conversations.c.channel == key.channel,
-                          conversations.c.chat_id == key.chat_id).scalar_subquery())
+        conv_id = _conversation_id(key)
         async with self.read_engine.connect() as conn:
             rows = (await conn.execute(
                 sa.select(messages.c.direction, messages.c.text, messages.c.buttons)
@@ -99,9 +102,7 @@ class Store:
 
     async def transcript(self, key: ConversationKey) -> list[dict[str, Any]]:
         """Every stored message of a conversation with the template that produced it."""
-        conv_id = (sa.select(conversations.c.id)
-                   .where(conversations.c.channel == key.channel,
-                          conversations.c.chat_id == key.chat_id).scalar_subquery())
+        conv_id = _conversation_id(key)
         async with self.read_engine.connect() as conn:
             rows = (await conn.execute(
                 sa.select(messages).where(messages.c.conversation_id == conv_id)
@@ -110,9 +111,7 @@ class Store:
 
     async def attachments(self, key: ConversationKey) -> list[tuple[str, str | None, int]]:
         """(kind, file id, message id) of every attachment kept for a conversation."""
-        conv_id = (sa.select(conversations.c.id)
-                   .where(conversations.c.channel == key.channel,
-                          conversations.c.chat_id == key.chat_id).scalar_subquery())
+        conv_id = _conversation_id(key)
         async with self.read_engine.connect() as conn:
             rows = (await conn.execute(
                 sa.select(attachments.c.kind, attachments.c.file_id, attachments.c.message_id)
@@ -170,3 +169,9 @@ class Store:
                 .order_by(conversations.c.idle_since).limit(limit))).all()
         return [IdleDraft(ConversationKey(r.channel, r.chat_id), utc_required(r.idle_since),
                           r.reminded_at is not None) for r in rows]
+
+
+def _conversation_id(key: ConversationKey) -> Any:
+    return (sa.select(conversations.c.id)
+            .where(conversations.c.channel == key.channel,
+                   conversations.c.chat_id == key.chat_id).scalar_subquery())

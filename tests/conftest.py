@@ -8,6 +8,7 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -78,35 +79,34 @@ async def _drop_pg_database(url: str) -> None:
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+@asynccontextmanager
+async def _postgres() -> AsyncIterator[str]:
+    if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("TEST_POSTGRES_URL is not set in CI: PostgreSQL tests must run there")
+        pytest.skip("TEST_POSTGRES_URL not set")
+    url = await _fresh_pg_database()
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(url)
+
+
 @pytest.fixture(params=BACKENDS)
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A fresh, empty database on each backend."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'heard.db'}"
         return
-    if not PG_URL:
-        if os.environ.get("CI"):
-            pytest.fail("TEST_POSTGRES_URL is not set in CI: PostgreSQL tests must run there")
-        pytest.skip("TEST_POSTGRES_URL not set")
-    url = await _fresh_pg_database()
-    try:
+    async with _postgres() as url:
         yield url
-    finally:
-        await _drop_pg_database(url)
 
 
 @pytest.fixture
 async def postgres_url() -> AsyncIterator[str]:
     """A fresh PostgreSQL database, for what only a server deployment does (several processes)."""
-    if not PG_URL:
-        if os.environ.get("CI"):
-            pytest.fail("TEST_POSTGRES_URL is not set in CI: PostgreSQL tests must run there")
-        pytest.skip("TEST_POSTGRES_URL not set")
-    url = await _fresh_pg_database()
-    try:
+    async with _postgres() as url:
         yield url
-    finally:
-        await _drop_pg_database(url)
 
 
 @pytest.fixture

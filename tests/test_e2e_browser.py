@@ -10,24 +10,15 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from playwright.async_api import Browser, ConsoleMessage, Error, Page, async_playwright, expect
+from playwright.async_api import Browser, ConsoleMessage, Error, Page, expect
 
 from storage.schema import tickets
+from tests.browser_support import chromium
 from tests.conftest import Clock, make_settings
 from tests.e2e_support import RunningApp, start_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 # The README's picture is refreshed only on request (HEARD_UPDATE_SCREENSHOT=1), so a test run
@@ -36,15 +27,6 @@ README_SHOT = (ROOT / "docs" / "screenshot-webchat.png"
                if os.environ.get("HEARD_UPDATE_SCREENSHOT") else ARTIFACTS / "e2e-chat-full.png")
 TICKET = re.compile(r"C-20261124-\d{4}")
 STORY = "My parcel never arrived. The courier says it was delivered, but it wasn't."
-
-
-def require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    message = f"{CHROMIUM} is missing (apt-get install chromium)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture
@@ -60,13 +42,8 @@ async def app(tmp_path: Path, clock: Clock) -> AsyncIterator[RunningApp]:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    require_chromium()
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            await b.close()
+    async with chromium() as b:
+        yield b
 
 
 class Tab:

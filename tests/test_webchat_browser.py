@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,45 +16,26 @@ from playwright.async_api import (
     Error,
     Locator,
     Page,
-    async_playwright,
     expect,
 )
 
 from handlers.appkeys import WEBCHAT_OUTPUT
+from tests import browser_support
 from tests.test_webchat import EchoTurns, make_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).parent / "artifacts"
-
-
-def require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    message = f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def test_missing_chromium_fails_on_ci_and_skips_elsewhere(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(f"{__name__}.CHROMIUM", Path("/nonexistent/chromium"))
+    monkeypatch.setattr(browser_support, "CHROMIUM", Path("/nonexistent/chromium"))
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="make browser"):
-        require_chromium()
+        browser_support.require_chromium()
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
-        require_chromium()
+        browser_support.require_chromium()
 
 
 @dataclass
@@ -91,11 +71,8 @@ async def served() -> AsyncIterator[Served]:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    require_chromium()
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    async with browser_support.chromium() as b:
         yield b
-        await b.close()
 
 
 async def open_page(browser: Browser, url: str, **context: Any) -> Watched:

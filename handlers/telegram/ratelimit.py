@@ -6,43 +6,7 @@ pauses every request of the bot, so one flooded chat would stall all the others.
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
-
-
-class TokenBucket:
-    """Allows `burst` calls at once, refilled at `rate` per second."""
-
-    def __init__(
-        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.rate = rate
-        self.burst = burst
-        self._clock = clock
-        self._tokens = burst
-        self._stamp = clock()
-        self._lock = asyncio.Lock()
-
-    def _refill(self) -> None:
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-        self._stamp = now
-
-    @property
-    def idle(self) -> bool:
-        """Full and unused: forgetting the bucket changes nothing."""
-        self._refill()
-        return self._tokens >= self.burst and not self._lock.locked()
-
-    async def acquire(self) -> None:
-        # The lock makes waiters take turns, so pacing is first come, first served.
-        async with self._lock:
-            self._refill()
-            if self._tokens < 1:
-                await asyncio.sleep((1 - self._tokens) / self.rate)
-                self._refill()
-            self._tokens -= 1
+from handlers.tokenbucket import PacingBucket
 
 
 class SendLimiter:
@@ -60,16 +24,16 @@ class SendLimiter:
     ) -> None:
         self._per_chat_rate = per_chat_rate
         self._per_chat_burst = per_chat_burst
-        self._global = TokenBucket(global_rate, global_burst)
-        self._chats: dict[str, TokenBucket] = {}
+        self._global = PacingBucket(global_rate, global_burst)
+        self._chats: dict[str, PacingBucket] = {}
 
-    def _bucket(self, chat_id: str) -> TokenBucket:
+    def _bucket(self, chat_id: str) -> PacingBucket:
         bucket = self._chats.get(chat_id)
         if bucket is None:
             if len(self._chats) >= self._PRUNE_AT:
                 for key in [k for k, b in self._chats.items() if b.idle]:
                     del self._chats[key]
-            bucket = self._chats[chat_id] = TokenBucket(self._per_chat_rate, self._per_chat_burst)
+            bucket = self._chats[chat_id] = PacingBucket(self._per_chat_rate, self._per_chat_burst)
         return bucket
 
     async def message(self, chat_id: str) -> None:

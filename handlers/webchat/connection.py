@@ -12,6 +12,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from dialogs.messages import ConversationKey, Inbound
 from handlers.appkeys import TRANSCRIPTS, TURNS
+from handlers.tokenbucket import TokenBucket
 from handlers.webchat.output import WebChatOutput
 from handlers.webchat.protocol import (
     ButtonPress,
@@ -25,7 +26,7 @@ from handlers.webchat.protocol import (
     parse,
     typing_frame,
 )
-from handlers.webchat.ratelimit import TokenBucket, VisitorLimiter
+from handlers.webchat.ratelimit import VisitorLimiter
 
 log = logging.getLogger(__name__)
 

@@ -2,40 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
-
-class TokenBucket:
-    """Allows `rate` events per second on average, with bursts up to `burst`."""
-
-    __slots__ = ("_clock", "_stamp", "_tokens", "burst", "rate")
-
-    def __init__(
-        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.rate = rate
-        self.burst = burst
-        self._clock = clock
-        self._tokens = burst
-        self._stamp = clock()
-
-    def _refill(self) -> None:
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-        self._stamp = now
-
-    def take(self) -> bool:
-        self._refill()
-        if self._tokens >= 1:
-            self._tokens -= 1
-            return True
-        return False
-
-    @property
-    def full(self) -> bool:
-        self._refill()
-        return self._tokens >= self.burst
+from handlers.tokenbucket import TokenBucket
 
 
 class VisitorLimiter:
