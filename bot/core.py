@@ -38,7 +38,6 @@ def dialog_settings(settings: Settings) -> DialogSettings:
         brand=settings.brand,
         timezone=settings.timezone,
         default_locale=settings.default_locale,
-        first_response_hours=settings.first_response_hours,
         welcome_back_minutes=settings.idle_reminder_minutes,
         draft_expiry_hours=settings.draft_expiry_hours,
     )

@@ -43,7 +43,6 @@ class Settings(BaseSettings):
     # A draft untouched this long gets one reminder; this long after, it expires.
     idle_reminder_minutes: int = Field(default=30, ge=1, alias="IDLE_REMINDER_MINUTES")
     draft_expiry_hours: int = Field(default=72, ge=1, alias="DRAFT_EXPIRY_HOURS")
-    first_response_hours: int = Field(default=24, ge=1, alias="FIRST_RESPONSE_HOURS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
     @field_validator("database_url")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from dialogs import intents
@@ -16,6 +17,7 @@ from dialogs.categories import infer_category
 from dialogs.choices import DETAIL_SLOTS, choices_for, parse_payload, payload, typed_choice
 from dialogs.conversation import Conversation
 from dialogs.emotion import Emotion, EmotionScorer
+from dialogs.escalation import EscalationRules, Hit, Signals, default_rules, top_priority
 from dialogs.formatting import Formatter
 from dialogs.language import detect_locale, locale_from_language_code, to_simplified
 from dialogs.machine import DRAFT_STATES
@@ -43,7 +45,6 @@ class DialogSettings:
     brand: str = "heard"
     timezone: str = "UTC"
     default_locale: str = "en"
-    first_response_hours: int = 24
     welcome_back_minutes: int = 30
     draft_expiry_hours: int = 72
 
@@ -57,8 +58,10 @@ class TurnOutcome:
 
 class DialogEngine:
     def __init__(self, templates: TemplateRepository, scorer: EmotionScorer,
-                 extractor: SlotExtractor, settings: DialogSettings | None = None) -> None:
+                 extractor: SlotExtractor, settings: DialogSettings | None = None,
+                 rules: EscalationRules | None = None) -> None:
         self.templates = templates
+        self.rules = rules or default_rules()
         self.scorer = scorer
         self.extractor = extractor
         self.settings = settings or DialogSettings()
@@ -98,6 +101,10 @@ class DialogEngine:
     def expire(self, conv: Conversation) -> None:
         """Close a draft left too long; the customer is told on their next message."""
         conv.expire()
+
+
+def _reason(hit: Hit) -> dict[str, Any]:
+    return {"reason": hit.reason, "priority": hit.priority, "evidence": hit.evidence}
 
 
 def _render(engine: DialogEngine, conv: Conversation, template: str, tone: str,
@@ -189,6 +196,8 @@ class _Turn:
             emotion = self.e.scorer.score(self.text, c.locale)
             self.out.emotion = emotion
             self.tone = emotion.tone
+            c.context["upset_streak"] = (c.context.get("upset_streak", 0) + 1
+                                         if emotion.tone != "neutral" else 0)
         pressed = self._pressed()
         if pressed == "stale":
             self.say("stale_button")
@@ -224,7 +233,20 @@ class _Turn:
         if c.state in DRAFT_STATES and not pressed:
             self._extract_slots()
         handler = getattr(self, f"_on_{c.state}")
+        mark = len(self.out.replies)
+        before = (self.acknowledged, c.context.get("turns_since_empathy"))
         await handler(pressed)
+        hits = await self._escalation_hits(asked=False)
+        if hits:
+            # A person takes over: what this turn would have said and asked is dropped, and
+            # the acknowledgement is said afresh, ahead of the hand-over.
+            del self.out.replies[mark:]
+            self.acknowledged = before[0]
+            if before[1] is None:
+                c.context.pop("turns_since_empathy", None)
+            else:
+                c.context["turns_since_empathy"] = before[1]
+            await self._escalate(hits)
         return self._finish()
 
     def _finish(self) -> TurnOutcome:
@@ -282,7 +304,7 @@ class _Turn:
         c = self.conv
         t = self.text
         if intents.is_("human", t):
-            await self._hand_off()
+            await self._escalate(await self._escalation_hits(asked=True))
             return True
         lang = intents.language_choice(t)
         if lang:
@@ -521,6 +543,7 @@ class _Turn:
     # --- helpers -----------------------------------------------------------------------------
     def _advance(self) -> None:
         c = self.conv
+        c.context["invalid_streak"] = 0  # any progress ends a run of misunderstandings
         if not c.has_category():
             c.context["category_guess"] = infer_category(c.description())
         c.advance()
@@ -563,9 +586,9 @@ class _Turn:
         c.context["invalid_streak"] = 0
         return True
 
-    async def _file(self, status: str) -> None:
+    async def _file(self, status: str, hits: list[Hit] | None = None) -> None:
         c = self.conv
-        ticket = await self.desk.file_ticket(self._draft(status), self.now)
+        ticket = await self.desk.file_ticket(self._draft(status, hits or []), self.now)
         c.context["last_ticket"] = ticket.number
         if status == "escalated":
             c.hand_off()
@@ -576,35 +599,79 @@ class _Turn:
                  due=self.e.fmt.when(ticket.first_response_due, c.locale),
                  phone=c.slots.get("phone"))
 
-    def _draft(self, status: str) -> TicketDraft:
+    def _draft(self, status: str, hits: list[Hit]) -> TicketDraft:
         c = self.conv
         incomplete = not (c.has_story() and c.has_category() and c.details_complete()
                           and c.has_outcome() and c.contact_ok())
-        due = self.now + timedelta(hours=self.e.settings.first_response_hours)
+        priority = top_priority(hits)
         return TicketDraft(
             key=c.key, status=status, incomplete=incomplete,
             category=c.slots.get("category"), description=c.description(),
             outcome=c.slots.get("outcome"), phone=c.slots.get("phone"),
-            slots=dict(c.slots), locale=c.locale, first_response_due=due,
-            reasons=("customer_request",) if status == "escalated" else (),
+            slots=dict(c.slots), locale=c.locale, first_response_due=self._due(priority),
+            priority=priority, reasons=tuple(_reason(h) for h in hits),
         )
 
-    async def _hand_off(self) -> None:
+    def _due(self, priority: str) -> datetime:
+        return self.now + timedelta(minutes=self.e.rules.first_response_minutes[priority])
+
+    async def _escalation_hits(self, *, asked: bool) -> list[Hit]:
+        """The escalation rules on this turn, in any state but those a person already has."""
+        c = self.conv
+        if c.state in ("handed_off", "cancelled", "expired") and not asked:
+            return []
+        ctx = c.context
+        rules = self.e.rules
+        if "earlier_tickets" not in ctx:  # once per complaint: the customer's history
+            since = self.now - timedelta(days=rules.window_days())
+            # A conversation on its first turn is a customer we have never heard from.
+            ctx["earlier_tickets"] = (0 if c.version == 0 else
+                                      await self.desk.tickets_since(c.key, since))
+        order = c.slots.get("order_no")
+        if order and ctx.get("order_checked") != order:
+            ctx["order_checked"] = order
+            ctx["order_seen_before"] = await self.desk.ticket_for_order(str(order))
+        amount = c.slots.get("amount")
+        emotion = self.out.emotion
+        return rules.evaluate(Signals(
+            text=self.text, asked_for_human=asked,
+            anger=emotion.anger if emotion else 0.0,
+            upset_streak=int(ctx.get("upset_streak", 0)),
+            amount=Decimal(str(amount)) if amount is not None else None,
+            currency=c.slots.get("currency"),
+            invalid_streak=int(ctx.get("invalid_streak", 0)),
+            readback_rejected=int(ctx.get("readback_rejected", 0)),
+            earlier_tickets=int(ctx.get("earlier_tickets", 0)),
+            order_seen_before=ctx.get("order_seen_before"),
+        ))
+
+    async def _escalate(self, hits: list[Hit]) -> None:
+        """Hand the conversation to a person, filing what was gathered so nothing is lost."""
         c = self.conv
         self.acknowledge()
-        if c.state in ("filed", "handed_off") and c.context.get("last_ticket"):
-            number = c.context["last_ticket"]
-            await self.desk.add_event(number, "human_requested", {"text": self.words}, self.now)
+        lines = c.slots.get("description", [])
+        if self.words and (not lines or lines[-1] != self.words[:MAX_STORY_LINE]):
+            self._add_story()
+        for reason in dict.fromkeys(h.reason for h in hits):
+            if self.e.templates.has(f"escalation.{reason}"):
+                self.say(f"escalation.{reason}")
+        number = c.context.get("last_ticket")
+        if c.state in ("filed", "handed_off") and number:
+            priority = top_priority(hits)
+            await self.desk.add_event(number, "escalated", {
+                "priority": priority, "reasons": [_reason(h) for h in hits],
+                "text": self.words}, self.now)
             info = await self.desk.ticket(number, c.key)
-            due = info.first_response_due if info and info.first_response_due else self.now
+            due = info.first_response_due if info and info.first_response_due else None
+            promised = min(d for d in (due, self._due(priority)) if d is not None)
             if c.state == "filed":
                 c.hand_off()
             self.say("handoff.already", self.buttons(), number=number,
-                     due=self.e.fmt.when(due, c.locale))
+                     due=self.e.fmt.when(promised, c.locale))
             return
         if c.state == "new":
             c.greet()
-        await self._file("escalated")
+        await self._file("escalated", hits)
 
     async def _status(self, number: str | None) -> None:
         c = self.conv

@@ -57,7 +57,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "back_to_summary", "source": ["choosing_edit", "editing"], "dest": "confirming"},
     {"trigger": "cancel", "source": DRAFT_STATES, "dest": "cancelled"},
     {"trigger": "restart", "source": STATES, "dest": "listening"},
-    {"trigger": "hand_off", "source": [*DRAFT_STATES, "cancelled", "expired"],
+    {"trigger": "hand_off", "source": [*DRAFT_STATES, "cancelled", "expired", "filed"],
      "dest": "handed_off"},
     {"trigger": "expire", "source": DRAFT_STATES, "dest": "expired"},
     {"trigger": "begin_again", "source": CLOSED_STATES, "dest": "listening"},

@@ -23,7 +23,9 @@ class TicketDraft:
     slots: dict[str, Any]
     locale: str
     first_response_due: datetime
-    reasons: tuple[str, ...] = ()
+    priority: str = "P4"
+    # Why a person takes over: {"reason", "priority", "evidence"} for each rule that fired.
+    reasons: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +50,11 @@ class Desk(Protocol):
 
     async def add_event(self, number: str, kind: str, data: dict[str, Any], now: datetime,
                         actor: str = "customer") -> None: ...
+
+    async def tickets_since(self, key: ConversationKey, since: datetime) -> int:
+        """How many tickets the customer of `key` filed since then."""
+        ...
+
+    async def ticket_for_order(self, order_no: str) -> str | None:
+        """The number of an earlier ticket about this order, if any."""
+        ...

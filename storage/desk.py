@@ -139,7 +139,7 @@ _LOCK_COUNTER_SQL = (
 _COUNTER_SQL = "UPDATE ticket_counters SET last = ? WHERE prefix = ? AND day = ?"
 _TICKET_COLUMNS = ("number", "conversation_id", "customer_id", "status", "category",
                    "priority", "incomplete", "description", "outcome", "phone", "slots",
-                   "locale", "created_at", "first_response_due")
+                   "locale", "created_at", "first_response_due", "order_no", "reasons")
 _TICKET_SQL = (f"INSERT INTO tickets ({', '.join(_TICKET_COLUMNS)}) "
                f"VALUES ({', '.join('?' * len(_TICKET_COLUMNS))})")
 _LINK_FILES_SQL = (
@@ -168,13 +168,16 @@ class SqlDesk:
         self.turn.tickets.append({
             "number": number, "conversation_id": self.conversation_id,
             "customer_id": self.customer_id, "status": draft.status,
-            "category": draft.category, "priority": None, "incomplete": draft.incomplete,
+            "category": draft.category, "priority": draft.priority,
+            "incomplete": draft.incomplete,
             "description": draft.description, "outcome": draft.outcome, "phone": draft.phone,
             "slots": draft.slots, "locale": draft.locale, "created_at": now,
             "first_response_due": draft.first_response_due,
+            "order_no": draft.slots.get("order_no"), "reasons": list(draft.reasons),
             # Only conversations that sent photos or files need their attachments linked.
             "_has_files": bool(draft.slots.get("attachments"))})
         self._event(number, "filed", {"status": draft.status, "incomplete": draft.incomplete,
+                                      "priority": draft.priority,
                                       "reasons": list(draft.reasons)}, now, "customer")
         return TicketInfo(number, draft.status, draft.category, now, draft.first_response_due)
 
@@ -214,6 +217,36 @@ class SqlDesk:
     async def add_event(self, number: str, kind: str, data: dict[str, Any], now: datetime,
                         actor: str = "customer") -> None:
         self._event(number, kind, data, now, actor)
+
+    async def tickets_since(self, key: ConversationKey, since: datetime) -> int:
+        pending = sum(1 for t in self.ledger.tickets if t["customer_id"] == self.customer_id)
+        driver = self.ledger.driver
+        if driver is not None:
+            stamp = driver.binders([tickets.c.created_at])[0]
+            rows = await driver.fetch(
+                "SELECT count(*) FROM tickets WHERE customer_id = ? AND created_at >= ?",
+                (self.customer_id, stamp(since) if stamp else since))
+            return pending + int(rows[0][0])
+        count = (await self.conn.execute(
+            sa.select(sa.func.count()).select_from(tickets)
+            .where(tickets.c.customer_id == self.customer_id, tickets.c.created_at >= since)
+        )).scalar_one()
+        return pending + int(count)
+
+    async def ticket_for_order(self, order_no: str) -> str | None:
+        for t in reversed(self.ledger.tickets):
+            if t.get("order_no") == order_no:
+                return str(t["number"])
+        driver = self.ledger.driver
+        if driver is not None:
+            rows = await driver.fetch(
+                "SELECT number FROM tickets WHERE order_no = ? ORDER BY id DESC LIMIT 1",
+                (order_no,))
+            return str(rows[0][0]) if rows else None
+        found = (await self.conn.execute(
+            sa.select(tickets.c.number).where(tickets.c.order_no == order_no)
+            .order_by(tickets.c.id.desc()).limit(1))).scalar_one_or_none()
+        return str(found) if found is not None else None
 
 
 def _ticket_id(number: Any) -> Any:

@@ -42,6 +42,7 @@ class DriverSql:
         return list(await (await self.driver()).execute_fetchall(sql, params))
 
     async def many(self, sql: str, rows: list[tuple[Any, ...]]) -> int:
+        """executemany; returns the rows changed."""
         cursor = await (await self.driver()).executemany(sql, rows)
         try:
             return int(cursor.rowcount)

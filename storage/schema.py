@@ -119,7 +119,12 @@ tickets = sa.Table(
     sa.Column("locale", sa.String(8), nullable=False),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("first_response_due", TS),
+    # The order complained about, to notice the same order coming back.
+    sa.Column("order_no", sa.String(64)),
+    # Why a person took over: [{"reason", "priority", "evidence"}, …].
+    sa.Column("reasons", sa.JSON),
     sa.Index(None, "customer_id", "created_at"),
+    sa.Index(None, "order_no"),
 )
 
 ticket_events = sa.Table(

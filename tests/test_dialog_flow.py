@@ -165,12 +165,24 @@ async def test_edit_changes_one_field_and_reads_back_again(core: Core) -> None:
     await c.says("JD20261118999")
     assert await c.state() == "confirming"
     assert "Order number: JD20261118999" in c.text
-    await c.presses("Edit")
-    await c.presses("You would like")
-    await c.presses("Replacement")
-    assert "Replacement" in c.text
     await c.says("yes")
     assert TICKET.search(c.text)
+
+
+async def test_editing_the_category_asks_for_the_details_it_needs(core: Core) -> None:
+    c = Customer(core)
+    await c.says("My parcel never arrived, order JD20261118001, it happened yesterday")
+    await c.presses("That's all")
+    await c.presses("Delivery")
+    await c.presses("Refund")
+    await c.presses("Reply here")
+    await c.presses("Edit")
+    await c.presses("Type")
+    await c.presses("Product quality")
+    assert "which product" in c.text.lower()  # quality needs a product; delivery did not
+    await c.says("Acme kettle K2")
+    assert await c.state() == "confirming"
+    assert "Product: Acme kettle K2" in c.text and "Type: Product quality" in c.text
 
 
 async def test_cancel_then_undo_restores_the_draft(core: Core) -> None:

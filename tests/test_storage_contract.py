@@ -158,6 +158,21 @@ class TestStorageContract:
         events = await store.ticket_events("C-20261125-0002")
         assert [e["kind"] for e in events] == ["filed", "customer_message"]
 
+    async def test_history_counts_and_orders_for_escalation(self, store: Store) -> None:
+        await file_one(store, "hist", NOW - timedelta(days=40))
+        await file_one(store, "hist", NOW - timedelta(days=3))
+        key = ConversationKey("web", "hist")
+        async with store.batch() as tx:
+            desk = tx.desk(await load_one(tx, key))
+            assert await desk.tickets_since(key, NOW - timedelta(days=30)) == 1
+            newest = await desk.ticket_for_order("JD1")  # draft() files order JD1
+            assert newest == "C-20261122-0001"  # three days ago, by the Shanghai calendar
+            assert await desk.ticket_for_order("NOPE") is None
+            await desk.file_ticket(draft(key), NOW)
+            tx.commit_turn(desk)  # filed earlier in this batch: counted too
+            assert await desk.tickets_since(key, NOW - timedelta(days=30)) == 2
+            assert await desk.ticket_for_order("JD1") == "C-20261125-0001"
+
     async def test_tickets_are_only_visible_to_their_customer(self, store: Store) -> None:
         number = await file_one(store, "owner")
         mine, theirs = ConversationKey("web", "owner"), ConversationKey("web", "other")

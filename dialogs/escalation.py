@@ -1,0 +1,122 @@
+"""Whether a conversation goes to a person: rules as data, evaluated on every customer turn.
+
+Each rule that fires gives a reason code, the evidence (words matched, the score, the count)
+and a priority; the ticket keeps them all so the agent sees why. The rules only look at what
+the turn hands them (`Signals`), so they are pure and testable alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from dialogs.language import to_simplified
+
+PRIORITIES = ("P1", "P2", "P3", "P4")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    reason: str
+    priority: str
+    evidence: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What one customer turn shows, as the rules need it."""
+
+    text: str = ""
+    asked_for_human: bool = False
+    anger: float = 0.0
+    upset_streak: int = 0
+    amount: Decimal | None = None
+    currency: str | None = None
+    invalid_streak: int = 0
+    readback_rejected: int = 0
+    earlier_tickets: int = 0  # within the repeat window
+    order_seen_before: str | None = None  # the earlier ticket's number
+
+
+@dataclass(frozen=True)
+class EscalationRules:
+    rules: dict[str, dict[str, Any]]
+    first_response_minutes: dict[str, int]
+    _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> EscalationRules:
+        rules = dict(data["rules"])
+        minutes = {p: int(v["first_response_minutes"]) for p, v in data["priorities"].items()}
+        patterns = {name: _words_pattern(body["words"]) for name, body in rules.items()
+                    if "words" in body}
+        for name, body in rules.items():
+            if body.get("priority") not in PRIORITIES:
+                raise ValueError(f"escalation rule {name}: priority must be one of {PRIORITIES}")
+        return cls(rules, minutes, patterns)
+
+    def window_days(self) -> int:
+        return int(self.rules.get("repeat_complainant", {}).get("days", 30))
+
+    def evaluate(self, s: Signals) -> list[Hit]:
+        hits: list[Hit] = []
+        r = self.rules
+
+        def hit(name: str, **evidence: Any) -> None:
+            if name in r:
+                hits.append(Hit(name, str(r[name]["priority"]), evidence))
+
+        if s.asked_for_human:
+            hit("human_request", words=s.text[:200])
+        lowered = s.text.lower()
+        simplified = lowered if lowered.isascii() else to_simplified(lowered)
+        for name in ("safety", "public_or_legal"):
+            pattern = self._patterns.get(name)
+            if pattern is not None and simplified:
+                found = sorted(set(pattern.findall(simplified)))
+                if found:
+                    hit(name, words=found)
+        if "anger" in r and s.anger >= float(r["anger"]["threshold"]):
+            hit("anger", score=round(s.anger, 2), threshold=r["anger"]["threshold"])
+        if "upset_streak" in r and s.upset_streak >= int(r["upset_streak"]["count"]):
+            hit("upset_streak", count=s.upset_streak)
+        if "high_amount" in r and s.amount is not None and s.currency:
+            limit = r["high_amount"]["threshold"].get(s.currency)
+            if limit is not None and s.amount >= Decimal(str(limit)):
+                hit("high_amount", amount=str(s.amount), currency=s.currency, threshold=limit)
+        if "repeat_complainant" in r and s.earlier_tickets >= int(
+                r["repeat_complainant"]["tickets"]):
+            hit("repeat_complainant", tickets=s.earlier_tickets, days=self.window_days())
+        if s.order_seen_before:
+            hit("same_order_again", ticket=s.order_seen_before)
+        failing = r.get("bot_failing")
+        if failing and (s.invalid_streak >= int(failing["invalid_in_a_row"])
+                        or s.readback_rejected >= int(failing["readback_rejected"])):
+            hit("bot_failing", invalid_in_a_row=s.invalid_streak,
+                readback_rejected=s.readback_rejected)
+        return hits
+
+
+def top_priority(hits: list[Hit], default: str = "P4") -> str:
+    return min((h.priority for h in hits), key=PRIORITIES.index, default=default)
+
+
+def _words_pattern(words: dict[str, list[str]]) -> re.Pattern[str]:
+    parts = []
+    for phrase in sorted({to_simplified(str(w).lower()) for ws in words.values() for w in ws},
+                         key=len, reverse=True):
+        escaped = re.escape(phrase)
+        parts.append(rf"(?<![a-z]){escaped}(?![a-z])" if phrase.isascii() else escaped)
+    return re.compile("|".join(parts))
+
+
+@cache
+def default_rules() -> EscalationRules:
+    text = resources.files("dialogs").joinpath("data/escalation.yaml").read_text("utf-8")
+    return EscalationRules.from_data(yaml.safe_load(text))

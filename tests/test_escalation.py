@@ -1,0 +1,176 @@
+"""Escalation: the rules alone, and what the customer and the ticket get when one fires."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from bot.core import Core
+from dialogs.escalation import Signals, default_rules, top_priority
+from storage.schema import tickets
+from tests.conftest import Clock, Customer
+
+RULES = default_rules()
+TICKET = re.compile(r"C-20261124-\d{4}")
+
+
+def reasons(text: str = "", **signals: object) -> list[str]:
+    return [h.reason for h in RULES.evaluate(Signals(text=text, **signals))]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The heater caught fire and burned my son's hand", ["safety"]),
+    ("我家孩子被烫伤了，电水壶漏电", ["safety"]),
+    ("我家孩子被燙傷了", ["safety"]),
+    ("I will take you to court and tell the media", ["public_or_legal"]),
+    ("我要去消协投诉，还要在网上曝光你们", ["public_or_legal"]),
+    ("我要打12315", ["public_or_legal"]),
+    ("My parcel is three days late", []),
+    ("I bought it for my son", []),  # people are not harm
+    ("I saw your ad on social media", []),  # a mention is not a threat
+    ("我气炸了", []),  # slang for furious, not an explosion
+    ("the food court was dirty", []),
+])
+def test_words_rules(text: str, expected: list[str]) -> None:
+    assert reasons(text) == expected
+
+
+def test_evidence_and_priority() -> None:
+    hits = RULES.evaluate(Signals(text="it caught fire, I'll see you in court", anger=0.9))
+    assert {h.reason: h.priority for h in hits} == {
+        "safety": "P1", "public_or_legal": "P2", "anger": "P2"}
+    assert top_priority(hits) == "P1"
+    assert next(h for h in hits if h.reason == "safety").evidence == {"words": ["caught fire"]}
+
+
+def test_threshold_rules() -> None:
+    assert reasons(anger=0.79) == [] and reasons(anger=0.8) == ["anger"]
+    assert reasons(upset_streak=3) == ["upset_streak"]
+    assert reasons(amount=Decimal("5000"), currency="CNY") == ["high_amount"]
+    assert reasons(amount=Decimal("4999.99"), currency="CNY") == []
+    assert reasons(earlier_tickets=2) == ["repeat_complainant"]
+    assert reasons(order_seen_before="C-20261120-0001") == ["same_order_again"]
+    assert reasons(invalid_streak=3) == ["bot_failing"]
+    assert reasons(readback_rejected=2) == ["bot_failing"]
+    assert reasons(asked_for_human=True, text="human") == ["human_request"]
+
+
+async def ticket_row(core: Core, number: str) -> sa.Row:  # type: ignore[type-arg]
+    async with core.store.read_engine.connect() as conn:
+        return (await conn.execute(sa.select(tickets).where(tickets.c.number == number))).one()
+
+
+async def test_a_safety_report_goes_to_a_person_at_once(core: Core, clock: Clock) -> None:
+    c = Customer(core)
+    await c.says("The heater caught fire last night and burned my daughter's hand!!")
+    assert await c.state() == "handed_off"
+    assert c.templates[-2:] == ["escalation.safety", "handoff"]
+    number = TICKET.search(c.text)
+    assert number and "by Tue 24 Nov, 09:45" in c.text  # P1: 15 minutes
+    row = await ticket_row(core, number.group(0))
+    assert (row.status, row.priority, row.incomplete) == ("escalated", "P1", True)
+    assert row.reasons[0]["reason"] == "safety"
+    assert "caught fire" in row.reasons[0]["evidence"]["words"]
+    assert "burned my daughter's hand" in row.description
+
+
+async def test_a_legal_threat_mid_way_keeps_what_was_gathered(core: Core) -> None:
+    c = Customer(core, language_code="zh-hans")
+    await c.says("我的订单 JD20261118001 还没到")
+    await c.presses("就这些")
+    await c.presses("物流配送")
+    await c.says("再不处理我就去消协投诉，还要找媒体曝光")
+    assert await c.state() == "handed_off"
+    assert "escalation.public_or_legal" in c.templates
+    number = TICKET.search(c.text)
+    assert number
+    row = await ticket_row(core, number.group(0))
+    assert row.priority == "P2" and row.category == "delivery" and row.incomplete
+    assert row.order_no == "JD20261118001"
+    assert "再不处理我就去消协投诉" in row.description
+
+
+async def test_a_high_amount_is_escalated(core: Core) -> None:
+    c = Customer(core)
+    await c.says("I was charged twice for my order")
+    await c.presses("That's all")
+    await c.presses("Billing and charges")
+    await c.says("¥12,800")
+    assert await c.state() == "handed_off"
+    row = await ticket_row(core, TICKET.search(c.text).group(0))  # type: ignore[union-attr]
+    assert row.reasons[0]["evidence"] == {"amount": "12800", "currency": "CNY",
+                                          "threshold": 5000}
+
+
+async def test_three_misunderstood_answers_bring_in_a_person(core: Core) -> None:
+    c = Customer(core, channel="web", chat_id="lost")
+    await c.says("I was charged twice")
+    await c.presses("That's all")
+    await c.presses("Billing and charges")
+    await c.says("a lot")
+    await c.says("loads")
+    assert c.templates[-1] == "invalid.amount"
+    await c.says("too much honestly")
+    assert await c.state() == "handed_off"
+    assert "escalation.bot_failing" in c.templates
+
+
+async def test_a_read_back_rejected_twice_brings_in_a_person(core: Core) -> None:
+    c = Customer(core)
+    await c.says("My parcel never arrived, order JD20261118001, it happened yesterday")
+    await c.presses("That's all")
+    await c.presses("Delivery")
+    await c.presses("Refund")
+    await c.presses("Reply here")
+    await c.says("no")
+    await c.presses("Back to summary")
+    assert await c.state() == "confirming"
+    await c.says("that's wrong")  # not understood: read back again
+    await c.presses("Edit")
+    assert await c.state() == "handed_off"
+
+
+async def test_a_repeat_complainant_and_the_same_order_again(core: Core) -> None:
+    from tests.test_dialog_flow import file_delivery_complaint
+
+    c = Customer(core)
+    await file_delivery_complaint(c)
+    await c.presses("New complaint")
+    # The same order number again: escalated as soon as it is known.
+    await c.says("JD20261118001 still has not arrived")
+    assert await c.state() == "handed_off"
+    row = await ticket_row(core, TICKET.findall(c.text)[-1])
+    assert {r["reason"] for r in row.reasons} == {"same_order_again"}
+    await c.presses("New complaint")
+    # Two tickets in 30 days: the third complaint goes to a person from the start.
+    await c.says("The delivery man was rude")
+    assert await c.state() == "handed_off"
+    row = await ticket_row(core, TICKET.findall(c.text)[-1])
+    assert {r["reason"] for r in row.reasons} == {"repeat_complainant"}
+
+
+async def test_asking_for_a_human_records_the_reason(core: Core) -> None:
+    c = Customer(core)
+    await c.says("My parcel never arrived")
+    await c.says("转人工")
+    number = TICKET.search(c.text)
+    assert number and await c.state() == "handed_off"
+    row = await ticket_row(core, number.group(0))
+    assert row.priority == "P3" and row.reasons[0]["reason"] == "human_request"
+    events = await core.store.ticket_events(number.group(0))
+    assert events[0]["kind"] == "filed" and events[0]["data"]["priority"] == "P3"
+
+
+async def test_after_filing_a_safety_report_raises_the_ticket(core: Core) -> None:
+    from tests.test_dialog_flow import file_delivery_complaint
+
+    c = Customer(core)
+    number = await file_delivery_complaint(c)
+    await c.says("Update: the charger in the box exploded and started a fire")
+    assert await c.state() == "handed_off"
+    assert c.templates[-1] == "handoff.already" and number in c.text
+    events = await core.store.ticket_events(number)
+    assert events[-1]["kind"] == "escalated" and events[-1]["data"]["priority"] == "P1"
