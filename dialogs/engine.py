@@ -129,6 +129,7 @@ class _Turn:
         self.out = TurnOutcome()
         self.acknowledged = False
         self.asked: str | None = None
+        self.order_at_start = conv.slots.get("order_no")
 
     # --- speaking --------------------------------------------------------------------------
     def say(self, template: str, buttons: tuple[Button, ...] = (), /, **data: Any) -> None:
@@ -628,7 +629,9 @@ class _Turn:
             ctx["earlier_tickets"] = (0 if c.version == 0 else
                                       await self.desk.tickets_since(c.key, since))
         order = c.slots.get("order_no")
-        if order and ctx.get("order_checked") != order:
+        # Checked from the turn after it was given: storage looks up every order of a batch
+        # in one go before the dialog runs, rather than once per turn inside it.
+        if order and order == self.order_at_start and ctx.get("order_checked") != order:
             ctx["order_checked"] = order
             ctx["order_seen_before"] = await self.desk.ticket_for_order(str(order))
         amount = c.slots.get("amount")

@@ -129,6 +129,10 @@ class BatchTx:
         if missing:
             assert creating is not None and now is not None
             found.update(await self._create([creating[k] for k in missing], now))
+        await self.ledger.prefetch_orders({
+            str(ld.conv.slots["order_no"]) for ld in found.values()
+            if ld.conv.slots.get("order_no")
+            and ld.conv.context.get("order_checked") != ld.conv.slots["order_no"]})
         return found
 
     async def _load_sqlite(self, keys: list[ConversationKey]) -> dict[

@@ -47,6 +47,23 @@ class TicketLedger:
         self._start: dict[str, int] = {}
         self.tickets: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
+        # Latest ticket per order number, looked up for the whole batch before its turns.
+        self.orders: dict[str, str | None] = {}
+
+    async def prefetch_orders(self, order_nos: set[str]) -> None:
+        wanted = sorted(order_nos - self.orders.keys())
+        if not wanted:
+            return
+        if self.driver is not None:
+            rows = await self.driver.fetch(
+                f"SELECT order_no, number FROM tickets WHERE order_no IN "
+                f"({', '.join('?' * len(wanted))}) ORDER BY id", wanted)
+        else:
+            rows = list(await self.conn.execute(
+                sa.select(tickets.c.order_no, tickets.c.number)
+                .where(tickets.c.order_no.in_(wanted)).order_by(tickets.c.id)))
+        self.orders.update(dict.fromkeys(wanted))
+        self.orders.update({str(r[0]): str(r[1]) for r in rows})
 
     async def take_number(self, now: datetime, turn: TurnWrites) -> str:
         day = now.astimezone(self.tz).strftime("%Y%m%d")
@@ -237,6 +254,8 @@ class SqlDesk:
         for t in reversed(self.ledger.tickets):
             if t.get("order_no") == order_no:
                 return str(t["number"])
+        if order_no in self.ledger.orders:
+            return self.ledger.orders[order_no]
         driver = self.ledger.driver
         if driver is not None:
             rows = await driver.fetch(

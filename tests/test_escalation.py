@@ -139,8 +139,9 @@ async def test_a_repeat_complainant_and_the_same_order_again(core: Core) -> None
     c = Customer(core)
     await file_delivery_complaint(c)
     await c.presses("New complaint")
-    # The same order number again: escalated as soon as it is known.
+    # The same order number again: looked up with the next turn's batch, then escalated.
     await c.says("JD20261118001 still has not arrived")
+    await c.presses("That's all")
     assert await c.state() == "handed_off"
     row = await ticket_row(core, TICKET.findall(c.text)[-1])
     assert {r["reason"] for r in row.reasons} == {"same_order_again"}

@@ -173,6 +173,17 @@ class TestStorageContract:
             assert await desk.tickets_since(key, NOW - timedelta(days=30)) == 2
             assert await desk.ticket_for_order("JD1") == "C-20261125-0001"
 
+    async def test_orders_are_looked_up_for_a_whole_batch(self, store: Store) -> None:
+        await file_one(store, "o1")  # files order JD1
+
+        def ordered(c: Conversation) -> None:
+            c.slots["order_no"] = "JD1"
+
+        await save(store, ConversationKey("web", "o2"), ordered)
+        async with store.batch() as tx:
+            await tx.load([ConversationKey("web", "o2")])
+            assert tx.ledger.orders == {"JD1": "C-20261125-0001"}
+
     async def test_tickets_are_only_visible_to_their_customer(self, store: Store) -> None:
         number = await file_one(store, "owner")
         mine, theirs = ConversationKey("web", "owner"), ConversationKey("web", "other")
