@@ -95,7 +95,7 @@ async def converse(core: Core, n: int, latencies: list[float], tickets: list[str
 async def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--conversations", type=int, default=2000)
-    p.add_argument("--concurrency", type=int, default=20,
+    p.add_argument("--concurrency", type=int, default=18,
                    help="customers talking at the same time")
     p.add_argument("--stored", type=int, default=1000,
                    help="conversations already in the database before the run")

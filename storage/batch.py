@@ -21,7 +21,7 @@ from dialogs.conversation import Conversation
 from dialogs.machine import DRAFT_STATES
 from dialogs.messages import Attachment, ConversationKey, Inbound, Reply
 from storage.desk import SqlDesk, TicketLedger, TurnWrites
-from storage.driver import DriverSql, bind_row, read_row
+from storage.driver import DriverSql, RowBinder, read_row
 from storage.schema import attachments, conversations, customers, inbound_updates, messages
 from storage.upsert import insert_for
 
@@ -246,11 +246,10 @@ class BatchTx:
         if rows:
             need_ids = any(rec.kept for rec in records)
             if self.driver is not None and not need_ids:
-                cols = [messages.c[name] for name in _MESSAGE_COLUMNS]
-                binders = self.driver.binders(cols)
+                bind = RowBinder(self.driver.binders(
+                    [messages.c[name] for name in _MESSAGE_COLUMNS]))
                 await self.driver.many(_insert_sql("messages", _MESSAGE_COLUMNS), [
-                    bind_row([row[name] for name in _MESSAGE_COLUMNS], binders)
-                    for row in rows])
+                    bind([row[name] for name in _MESSAGE_COLUMNS]) for row in rows])
             elif need_ids:
                 result = await self.conn.execute(
                     sa.insert(messages).returning(messages.c.id, sort_by_parameter_order=True),
@@ -269,14 +268,14 @@ class BatchTx:
 
     async def _save_sqlite(self, touched: list[Loaded], now: datetime) -> None:
         assert self.driver is not None
-        binders = self.driver.binders([conversations.c[name] for name in _SAVE_SET])
+        bind = RowBinder(self.driver.binders([conversations.c[name] for name in _SAVE_SET]))
         rows = []
         for ld in touched:
             conv = ld.conv
             open_draft = conv.state in DRAFT_STATES and conv.state != "new"
             values = (conv.state, conv.slots, conv.context, conv.locale, conv.version, now,
                       ld.idle_since if open_draft else None, now if ld.reminded else None)
-            rows.append((*bind_row(values, binders), ld.conversation_id, ld.stored_version))
+            rows.append((*bind(values), ld.conversation_id, ld.stored_version))
         changed = await self.driver.many(_SAVE_SQL, rows)
         if changed != len(rows):
             raise ConcurrentUpdate(f"{len(rows) - changed} conversations moved")

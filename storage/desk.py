@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from dialogs.messages import ConversationKey
 from dialogs.ports import TicketDraft, TicketInfo
 from storage.clock import utc, utc_required
-from storage.driver import DriverSql, bind_row
+from storage.driver import DriverSql, RowBinder
 from storage.schema import attachments, conversations, ticket_counters, ticket_events, tickets
 from storage.upsert import insert_for
 
@@ -134,17 +134,16 @@ class TicketLedger:
             await self.driver.many(_COUNTER_SQL, [(n, self.prefix, d) for d, n in changed])
         if self.tickets:
             files = [t for t in self.tickets if t.pop("_has_files", False)]
-            binders = self.driver.binders([tickets.c[name] for name in _TICKET_COLUMNS])
+            bind = RowBinder(self.driver.binders([tickets.c[name] for name in _TICKET_COLUMNS]))
             await self.driver.many(_TICKET_SQL, [
-                bind_row([t[name] for name in _TICKET_COLUMNS], binders) for t in self.tickets])
+                bind([t[name] for name in _TICKET_COLUMNS]) for t in self.tickets])
             if files:
                 await self.driver.many(_LINK_FILES_SQL, [(t["number"], t["conversation_id"])
                                                         for t in files])
         if self.events:
-            binders = self.driver.binders([ticket_events.c[n] for n in _EVENT_COLUMNS])
+            bind = RowBinder(self.driver.binders([ticket_events.c[n] for n in _EVENT_COLUMNS]))
             await self.driver.many(_EVENT_SQL, [
-                (e["number"], *bind_row([e[n] for n in _EVENT_COLUMNS], binders))
-                for e in self.events])
+                (e["number"], *bind([e[n] for n in _EVENT_COLUMNS])) for e in self.events])
         self.tickets.clear()
         self.events.clear()
         self._start = dict(self._last)

@@ -50,9 +50,21 @@ class DriverSql:
             await cursor.close()
 
 
-def bind_row(values: Sequence[Any], binders: Sequence[Processor]) -> tuple[Any, ...]:
-    # SQLAlchemy's processors take None themselves (JSON stores it as 'null', as it would).
-    return tuple(v if p is None else p(v) for v, p in zip(values, binders, strict=True))
+class RowBinder:
+    """Applies SQLAlchemy's bind processors to rows of values in column order; only the
+    columns that have a processor are touched (most are plain text and numbers)."""
+
+    def __init__(self, binders: Sequence[Processor]) -> None:
+        self.width = len(binders)
+        self.processed = [(i, p) for i, p in enumerate(binders) if p is not None]
+
+    def __call__(self, values: Sequence[Any]) -> tuple[Any, ...]:
+        row = list(values)
+        # SQLAlchemy's processors take None themselves (JSON stores it as 'null', as it would).
+        for i, p in self.processed:
+            row[i] = p(row[i])
+        return tuple(row)
+
 
 
 def read_row(row: Sequence[Any], readers: Sequence[Processor]) -> list[Any]:
