@@ -611,6 +611,7 @@ class _Turn:
             outcome=c.slots.get("outcome"), phone=c.slots.get("phone"),
             slots=dict(c.slots), locale=c.locale, first_response_due=self._due(priority),
             priority=priority, reasons=tuple(_reason(h) for h in hits),
+            team=self.e.rules.team_for(c.slots.get("category")),
         )
 
     def _due(self, priority: str) -> datetime:

@@ -49,6 +49,7 @@ class EscalationRules:
     rules: dict[str, dict[str, Any]]
     first_response_minutes: dict[str, int]
     _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    teams: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> EscalationRules:
@@ -59,7 +60,11 @@ class EscalationRules:
         for name, body in rules.items():
             if body.get("priority") not in PRIORITIES:
                 raise ValueError(f"escalation rule {name}: priority must be one of {PRIORITIES}")
-        return cls(rules, minutes, patterns)
+        return cls(rules, minutes, patterns, dict(data.get("teams", {})))
+
+    def team_for(self, category: str | None) -> str:
+        """The team a category routes to; unknown or missing categories go to customer care."""
+        return self.teams.get(category or "other", self.teams.get("other", "customer_care"))
 
     def window_days(self) -> int:
         return int(self.rules.get("repeat_complainant", {}).get("days", 30))

@@ -24,6 +24,7 @@ class TicketDraft:
     locale: str
     first_response_due: datetime
     priority: str = "P4"
+    team: str | None = None
     # Why a person takes over: {"reason", "priority", "evidence"} for each rule that fired.
     reasons: tuple[dict[str, Any], ...] = ()
 

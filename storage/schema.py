@@ -101,6 +101,20 @@ inbound_updates = sa.Table(
     sa.Index(None, "channel", "processed_at"),
 )
 
+agents = sa.Table(
+    "agents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),  # agent | supervisor | admin
+    sa.Column("team", sa.String(32)),
+    # Links the agent's Telegram account, for the agents' group.
+    sa.Column("telegram_id", sa.BigInteger, unique=True),
+    sa.Column("password_hash", sa.String(256)),  # argon2; NULL: no console login
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", TS, nullable=False),
+)
+
 tickets = sa.Table(
     "tickets",
     metadata,
@@ -123,8 +137,13 @@ tickets = sa.Table(
     sa.Column("order_no", sa.String(64)),
     # Why a person took over: [{"reason", "priority", "evidence"}, …].
     sa.Column("reasons", sa.JSON),
+    # The team the category routes to, and the agent holding the ticket (NULL: queued).
+    sa.Column("team", sa.String(32)),
+    sa.Column("assigned_agent_id", sa.ForeignKey("agents.id")),
+    sa.Column("claimed_at", TS),
     sa.Index(None, "customer_id", "created_at"),
     sa.Index(None, "order_no"),
+    sa.Index(None, "team", "status", "assigned_agent_id"),
 )
 
 ticket_events = sa.Table(

@@ -37,14 +37,19 @@ HEARD = heard_script()
 SETTING_NAMES = {f.alias for f in Settings.model_fields.values() if f.alias}
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
+def clean_env(tmp_path: Path) -> dict[str, str]:
+    """The environment without any of heard's settings, and a database in `tmp_path`."""
     clean = {k: v for k, v in os.environ.items()
              if k not in SETTING_NAMES and not k.startswith(("TELEGRAM_", "WEB_"))}
     clean["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     clean["PYTHONUNBUFFERED"] = "1"
     clean.pop("CI", None)
     return clean
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return clean_env(tmp_path)
 
 
 def heard(*args: str, env: dict[str, str], cwd: Path, stdin: str | None = None,

@@ -1,0 +1,94 @@
+"""Agents: who may take tickets, on which team, with which role, linked to which accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.schema import agents
+
+ROLES = ("agent", "supervisor", "admin")
+
+
+class AgentExists(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    id: int
+    name: str
+    role: str
+    team: str | None
+    telegram_id: int | None
+    disabled: bool
+    has_password: bool
+
+
+_COLUMNS = (agents.c.id, agents.c.name, agents.c.role, agents.c.team, agents.c.telegram_id,
+            agents.c.disabled, agents.c.password_hash.is_not(None).label("has_password"))
+
+
+def _agent(row: sa.Row[Any]) -> Agent:
+    return Agent(row.id, row.name, row.role, row.team, row.telegram_id, bool(row.disabled),
+                 bool(row.has_password))
+
+
+class AgentStore:
+    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine | None = None) -> None:
+        self.engine = engine
+        self.read_engine = read_engine or engine
+
+    async def add(self, name: str, role: str, now: datetime, *, team: str | None = None,
+                  telegram_id: int | None = None, password_hash: str | None = None) -> Agent:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        try:
+            async with self.engine.begin() as conn:
+                new_id = (await conn.execute(sa.insert(agents).values(
+                    name=name, role=role, team=team, telegram_id=telegram_id,
+                    password_hash=password_hash, created_at=now,
+                ).returning(agents.c.id))).scalar_one()
+        except IntegrityError as e:
+            raise AgentExists(f"an agent named {name!r} or with that Telegram id exists") from e
+        found = await self.by_id(int(new_id))
+        assert found is not None
+        return found
+
+    async def by_id(self, agent_id: int) -> Agent | None:
+        return await self._one(agents.c.id == agent_id)
+
+    async def by_name(self, name: str) -> Agent | None:
+        return await self._one(agents.c.name == name)
+
+    async def by_telegram_id(self, telegram_id: int) -> Agent | None:
+        """The active agent linked to this Telegram account, if any."""
+        return await self._one(agents.c.telegram_id == telegram_id, ~agents.c.disabled)
+
+    async def _one(self, *where: sa.ColumnElement[bool]) -> Agent | None:
+        async with self.read_engine.connect() as conn:
+            row = (await conn.execute(sa.select(*_COLUMNS).where(*where))).first()
+        return _agent(row) if row else None
+
+    async def all(self) -> list[Agent]:
+        async with self.read_engine.connect() as conn:
+            rows = (await conn.execute(sa.select(*_COLUMNS).order_by(agents.c.name))).all()
+        return [_agent(r) for r in rows]
+
+    async def disable(self, name: str) -> bool:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                sa.update(agents).where(agents.c.name == name).values(disabled=True))
+        return bool(result.rowcount == 1)
+
+    async def password_hash(self, name: str) -> str | None:
+        async with self.read_engine.connect() as conn:
+            found = (await conn.execute(
+                sa.select(agents.c.password_hash)
+                .where(agents.c.name == name, ~agents.c.disabled))).scalar_one_or_none()
+        return str(found) if found else None

@@ -1,0 +1,98 @@
+"""The human queue: tickets waiting for a person, by priority then age, and atomic claims.
+
+Taking a ticket is one conditional UPDATE (`… WHERE assigned_agent_id IS NULL`): on SQLite
+the write lock serialises it, on PostgreSQL the second of two concurrent updates waits for
+the first's row lock and then finds the condition false, so exactly one agent gets it, also
+across processes. Taking the next ticket from the queue uses FOR UPDATE SKIP LOCKED there, so
+agents asking at once get different tickets instead of queueing behind each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from storage.clock import utc_required
+from storage.schema import agents, tickets
+
+WAITING = ("open", "escalated")
+_RANK = sa.case({"P1": 1, "P2": 2, "P3": 3}, value=tickets.c.priority, else_=4)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedTicket:
+    number: str
+    priority: str
+    team: str | None
+    category: str | None
+    status: str
+    created_at: datetime
+    incomplete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    taken: bool
+    number: str
+    holder: str | None = None  # who has it, when someone else was first
+    found: bool = True
+
+
+class TicketQueue:
+    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine | None = None) -> None:
+        self.engine = engine
+        self.read_engine = read_engine or engine
+
+    async def waiting(self, team: str | None = None, limit: int = 50) -> list[QueuedTicket]:
+        """Unclaimed tickets, most urgent first, oldest first within a priority."""
+        query = (sa.select(tickets.c.number, tickets.c.priority, tickets.c.team,
+                           tickets.c.category, tickets.c.status, tickets.c.created_at,
+                           tickets.c.incomplete)
+                 .where(tickets.c.status.in_(WAITING), tickets.c.assigned_agent_id.is_(None))
+                 .order_by(_RANK, tickets.c.created_at, tickets.c.id).limit(limit))
+        if team is not None:
+            query = query.where(tickets.c.team == team)
+        async with self.read_engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [QueuedTicket(r.number, r.priority or "P4", r.team, r.category, r.status,
+                             utc_required(r.created_at), bool(r.incomplete)) for r in rows]
+
+    async def claim(self, number: str, agent_id: int, now: datetime) -> Claim:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                sa.update(tickets)
+                .where(tickets.c.number == number, tickets.c.assigned_agent_id.is_(None))
+                .values(assigned_agent_id=agent_id, claimed_at=now))
+            if result.rowcount == 1:
+                return Claim(True, number)
+            exists = (await conn.execute(
+                sa.select(tickets.c.id).where(tickets.c.number == number))).first()
+            holder = await _holder(conn, number) if exists else None
+        return Claim(False, number, holder, found=exists is not None)
+
+    async def take_next(self, agent_id: int, now: datetime,
+                        team: str | None = None) -> Claim | None:
+        """Claim the most urgent waiting ticket (of `team`), or None when the queue is empty."""
+        async with self.engine.begin() as conn:
+            query = (sa.select(tickets.c.id, tickets.c.number)
+                     .where(tickets.c.status.in_(WAITING), tickets.c.assigned_agent_id.is_(None))
+                     .order_by(_RANK, tickets.c.created_at, tickets.c.id).limit(1))
+            if team is not None:
+                query = query.where(tickets.c.team == team)
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            row = (await conn.execute(query)).first()
+            if row is None:
+                return None
+            await conn.execute(sa.update(tickets).where(tickets.c.id == row.id)
+                               .values(assigned_agent_id=agent_id, claimed_at=now))
+        return Claim(True, row.number)
+
+
+async def _holder(conn: AsyncConnection, number: str) -> str | None:
+    return (await conn.execute(
+        sa.select(agents.c.name).join(tickets, tickets.c.assigned_agent_id == agents.c.id)
+        .where(tickets.c.number == number))).scalar_one_or_none()

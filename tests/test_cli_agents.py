@@ -1,0 +1,47 @@
+"""`heard agents add|list|disable`, run as the real console script."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from handlers.passwords import verify_password
+from storage.agents import AgentStore
+from storage.store import Store
+from tests.test_cli import clean_env, heard
+
+
+def test_agents_are_added_listed_and_disabled(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    done = heard("agents", "add", "alice", "--role", "supervisor", "--team", "logistics",
+                 "--telegram-id", "4242", "--password-stdin", env=env, cwd=tmp_path,
+                 stdin="correct horse battery\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "added supervisor alice on logistics"
+    assert heard("agents", "add", "bob", "--role", "agent", env=env, cwd=tmp_path).returncode == 0
+
+    again = heard("agents", "add", "alice", "--role", "agent", env=env, cwd=tmp_path)
+    assert again.returncode == 1 and "exists" in again.stderr and "Traceback" not in again.stderr
+    weak = heard("agents", "add", "carol", "--role", "agent", "--password-stdin", env=env,
+                 cwd=tmp_path, stdin="short\n")
+    assert weak.returncode == 2 and "at least 10 characters" in weak.stderr
+    bad = heard("agents", "add", "x y", "--role", "agent", env=env, cwd=tmp_path)
+    assert bad.returncode == 2 and "agent name" in bad.stderr
+
+    assert heard("agents", "disable", "bob", env=env, cwd=tmp_path).returncode == 0
+    assert heard("agents", "disable", "nobody", env=env, cwd=tmp_path).returncode == 1
+    listed = heard("agents", "list", env=env, cwd=tmp_path).stdout.splitlines()
+    assert listed == ["alice\tsupervisor\tlogistics\t4242\tconsole",
+                      "bob\tagent\t-\t-\tdisabled"]
+
+    async def stored_hash() -> str | None:
+        store = Store(env["DATABASE_URL"])
+        try:
+            return await AgentStore(store.engine).password_hash("alice")
+        finally:
+            await store.close()
+
+    hashed = asyncio.run(stored_hash())
+    assert hashed and hashed.startswith("$argon2")  # never the password itself
+    assert asyncio.run(verify_password(hashed, "correct horse battery"))
+    assert not asyncio.run(verify_password(hashed, "wrong horse battery"))
