@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import gc
+import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from bot.settings import Settings
 from dialogs.emotion import EmotionScorer
 from dialogs.engine import DialogEngine, DialogSettings
+from dialogs.escalation import EscalationRules, default_data, default_rules
 from dialogs.slots import SlotExtractor, warm_up
 from dialogs.templates import TemplateRepository, load_defaults
 from handlers.periodic import Periodic
@@ -21,6 +24,8 @@ from handlers.pipeline import Clock, TurnPipeline, utcnow
 from storage.checkpoint import INTERVAL_SECONDS as CHECKPOINT_SECONDS
 from storage.migrate import upgrade
 from storage.store import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -61,6 +66,7 @@ async def running(core: Core, *, migrate: bool = True) -> AsyncIterator[Core]:
             await upgrade(core.store.engine)
         await core.store.seed_templates(load_defaults(), core.clock())
         core.templates.replace(await core.store.load_templates())
+        core.engine.rules = await _escalation_rules(core)
         warm_up()
         core.engine.warm_up()
         # The lexicons and dictionaries loaded above are millions of long-lived objects; a
@@ -71,6 +77,21 @@ async def running(core: Core, *, migrate: bool = True) -> AsyncIterator[Core]:
             yield core
     finally:
         await core.store.close()
+
+
+async def _escalation_rules(core: Core) -> EscalationRules:
+    """The rules as stored (admins edit them there); the shipped ones if they do not load."""
+    await core.store.seed_config("escalation", default_data(), core.clock())
+    stored = await core.store.load_config("escalation")
+    if stored is None:
+        return default_rules()
+    body, version = stored
+    try:
+        return EscalationRules.from_data(body)
+    except (KeyError, TypeError, ValueError, re.error) as e:
+        log.error("stored escalation rules v%d do not load (%s); using the shipped ones",
+                  version, e)
+        return default_rules()
 
 
 @asynccontextmanager

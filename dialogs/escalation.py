@@ -121,7 +121,13 @@ def _words_pattern(words: dict[str, list[str]]) -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
+def default_data() -> dict[str, Any]:
+    """The shipped rules (dialogs/data/escalation.yaml), as plain data."""
+    text = resources.files("dialogs").joinpath("data/escalation.yaml").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
 @cache
 def default_rules() -> EscalationRules:
-    text = resources.files("dialogs").joinpath("data/escalation.yaml").read_text("utf-8")
-    return EscalationRules.from_data(yaml.safe_load(text))
+    return EscalationRules.from_data(default_data())

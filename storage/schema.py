@@ -181,3 +181,15 @@ templates = sa.Table(
     sa.Column("updated_by", sa.String(64), nullable=False),
     sa.UniqueConstraint("name", "locale", "tone"),
 )
+
+# Editable configuration documents (the escalation rules): shipped defaults are seeded once,
+# edits bump the version and are never overwritten by a newer release's defaults.
+config_documents = sa.Table(
+    "config_documents",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+)

@@ -21,6 +21,7 @@ from storage.clock import utc_required
 from storage.database import create_engine, is_sqlite
 from storage.schema import (
     attachments,
+    config_documents,
     conversations,
     inbound_updates,
     messages,
@@ -150,6 +151,20 @@ class Store:
                  "version": r.version, "updated_at": now, "updated_by": "defaults"}
                 for r in records])
             return max(result.rowcount, 0)
+
+    async def seed_config(self, name: str, body: dict[str, Any], now: datetime) -> bool:
+        """Store the shipped default of a configuration document unless one is there."""
+        async with self.engine.begin() as conn:
+            stmt = insert_for(conn, config_documents).values(
+                name=name, body=body, version=1, updated_at=now, updated_by="defaults")
+            result = await conn.execute(stmt.on_conflict_do_nothing())
+            return bool(result.rowcount == 1)
+
+    async def load_config(self, name: str) -> tuple[dict[str, Any], int] | None:
+        async with self.read_engine.connect() as conn:
+            row = (await conn.execute(sa.select(config_documents.c.body, config_documents.c.version)
+                                      .where(config_documents.c.name == name))).first()
+        return (dict(row.body), int(row.version)) if row else None
 
     async def load_templates(self) -> list[TemplateRecord]:
         async with self.read_engine.connect() as conn:
