@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -18,6 +20,7 @@ from handlers.appkeys import TELEGRAM
 from handlers.pipeline import Clock, utcnow
 from handlers.telegram.ratelimit import SendLimiter
 from handlers.telegram.service import TelegramService
+from tests.conftest import make_settings
 from tests.fake_bot_api import FakeBotApi
 
 
@@ -105,3 +108,15 @@ async def wait_for(check: Callable[[], Awaitable[bool]] | Callable[[], bool],
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(interval)
+
+
+@asynccontextmanager
+async def running_app(tmp_path: Path, clock: Clock, **settings: object) -> AsyncIterator[
+        RunningApp]:
+    """The real app on a fresh SQLite file in `tmp_path`, served on a free local port."""
+    running = await start_app(
+        make_settings(f"sqlite+aiosqlite:///{tmp_path / 'heard.db'}", **settings), clock=clock)
+    try:
+        yield running
+    finally:
+        await running.stop()

@@ -34,6 +34,16 @@ async def file_delivery_complaint(c: Customer) -> str:
     return m.group(0)
 
 
+async def reach_read_back(c: Customer) -> None:
+    """A delivery complaint whose first message carries the order number and the date."""
+    await c.says("My parcel never arrived, order JD20261118001, it happened yesterday")
+    await c.presses("That's all")
+    await c.presses("Delivery")
+    await c.presses("Refund")
+    await c.presses("Reply here")
+    assert await c.state() == "confirming"
+
+
 async def test_happy_path_files_a_ticket_with_number_and_promise(core: Core) -> None:
     c = Customer(core)
     number = await file_delivery_complaint(c)
@@ -171,11 +181,7 @@ async def test_edit_changes_one_field_and_reads_back_again(core: Core) -> None:
 
 async def test_editing_the_category_asks_for_the_details_it_needs(core: Core) -> None:
     c = Customer(core)
-    await c.says("My parcel never arrived, order JD20261118001, it happened yesterday")
-    await c.presses("That's all")
-    await c.presses("Delivery")
-    await c.presses("Refund")
-    await c.presses("Reply here")
+    await reach_read_back(c)
     await c.presses("Edit")
     await c.presses("Type")
     await c.presses("Product quality")

@@ -14,8 +14,8 @@ from playwright.async_api import Browser, ConsoleMessage, Error, Page, expect
 
 from storage.schema import tickets
 from tests.browser_support import chromium
-from tests.conftest import Clock, make_settings
-from tests.e2e_support import RunningApp, start_app
+from tests.conftest import Clock
+from tests.e2e_support import RunningApp, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -31,13 +31,8 @@ STORY = "My parcel never arrived. The courier says it was delivered, but it wasn
 
 @pytest.fixture
 async def app(tmp_path: Path, clock: Clock) -> AsyncIterator[RunningApp]:
-    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'heard.db'}",
-                             WEB_SECRET="e2e-browser-secret")
-    running = await start_app(settings, clock=clock)
-    try:
+    async with running_app(tmp_path, clock, WEB_SECRET="e2e-browser-secret") as running:
         yield running
-    finally:
-        await running.stop()
 
 
 @pytest.fixture

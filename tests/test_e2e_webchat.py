@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from dialogs.messages import ConversationKey
 from handlers.webchat.visitor import COOKIE_NAME
 from storage.schema import tickets
-from tests.conftest import Clock, make_settings
-from tests.e2e_support import RunningApp, start_app
+from tests.conftest import Clock
+from tests.e2e_support import RunningApp, running_app
 
 TICKET = re.compile(r"C-20261124-\d{4}")
 STORY = "My parcel never arrived. The courier says it was delivered but it wasn't."
@@ -25,13 +25,8 @@ STORY = "My parcel never arrived. The courier says it was delivered but it wasn'
 
 @pytest.fixture
 async def app(tmp_path: Path, clock: Clock) -> AsyncIterator[RunningApp]:
-    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'heard.db'}",
-                             WEB_SECRET="e2e-web-secret")
-    running = await start_app(settings, clock=clock)
-    try:
+    async with running_app(tmp_path, clock, WEB_SECRET="e2e-web-secret") as running:
         yield running
-    finally:
-        await running.stop()
 
 
 @pytest.fixture

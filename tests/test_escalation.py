@@ -119,12 +119,10 @@ async def test_three_misunderstood_answers_bring_in_a_person(core: Core) -> None
 
 
 async def test_a_read_back_rejected_twice_brings_in_a_person(core: Core) -> None:
+    from tests.test_dialog_flow import reach_read_back
+
     c = Customer(core)
-    await c.says("My parcel never arrived, order JD20261118001, it happened yesterday")
-    await c.presses("That's all")
-    await c.presses("Delivery")
-    await c.presses("Refund")
-    await c.presses("Reply here")
+    await reach_read_back(c)
     await c.says("no")
     await c.presses("Back to summary")
     assert await c.state() == "confirming"
