@@ -17,7 +17,14 @@ from dialogs.categories import infer_category
 from dialogs.choices import DETAIL_SLOTS, choices_for, parse_payload, payload, typed_choice
 from dialogs.conversation import Conversation
 from dialogs.emotion import Emotion, EmotionScorer
-from dialogs.escalation import EscalationRules, Hit, Signals, default_rules, top_priority
+from dialogs.escalation import (
+    PRIORITIES,
+    EscalationRules,
+    Hit,
+    Signals,
+    default_rules,
+    top_priority,
+)
 from dialogs.formatting import Formatter
 from dialogs.language import detect_locale, locale_from_language_code, to_simplified
 from dialogs.machine import DRAFT_STATES
@@ -589,8 +596,10 @@ class _Turn:
 
     async def _file(self, status: str, hits: list[Hit] | None = None) -> None:
         c = self.conv
-        ticket = await self.desk.file_ticket(self._draft(status, hits or []), self.now)
+        draft = self._draft(status, hits or [])
+        ticket = await self.desk.file_ticket(draft, self.now)
         c.context["last_ticket"] = ticket.number
+        c.context["priority"] = draft.priority
         if status == "escalated":
             c.hand_off()
         else:
@@ -620,7 +629,7 @@ class _Turn:
     async def _escalation_hits(self, *, asked: bool) -> list[Hit]:
         """The escalation rules on this turn, in any state but those a person already has."""
         c = self.conv
-        if c.state in ("handed_off", "cancelled", "expired") and not asked:
+        if c.state in ("cancelled", "expired") and not asked:
             return []
         ctx = c.context
         rules = self.e.rules
@@ -637,7 +646,7 @@ class _Turn:
             ctx["order_seen_before"] = await self.desk.ticket_for_order(str(order))
         amount = c.slots.get("amount")
         emotion = self.out.emotion
-        return rules.evaluate(Signals(
+        hits = rules.evaluate(Signals(
             text=self.text, asked_for_human=asked,
             anger=emotion.anger if emotion else 0.0,
             upset_streak=int(ctx.get("upset_streak", 0)),
@@ -648,6 +657,11 @@ class _Turn:
             earlier_tickets=int(ctx.get("earlier_tickets", 0)),
             order_seen_before=ctx.get("order_seen_before"),
         ))
+        if c.state == "handed_off" and not asked:
+            # Already with a person: only something more urgent than before is news.
+            held = str(ctx.get("priority", "P4"))
+            hits = [h for h in hits if PRIORITIES.index(h.priority) < PRIORITIES.index(held)]
+        return hits
 
     async def _escalate(self, hits: list[Hit]) -> None:
         """Hand the conversation to a person, filing what was gathered so nothing is lost."""
@@ -661,7 +675,9 @@ class _Turn:
                 self.say(f"escalation.{reason}")
         number = c.context.get("last_ticket")
         if c.state in ("filed", "handed_off") and number:
-            priority = top_priority(hits)
+            priority = top_priority([*hits, Hit("held", str(c.context.get("priority", "P4")),
+                                                {})])
+            c.context["priority"] = priority
             await self.desk.add_event(number, "escalated", {
                 "priority": priority, "reasons": [_reason(h) for h in hits],
                 "text": self.words}, self.now)

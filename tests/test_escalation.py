@@ -209,3 +209,20 @@ async def test_broken_stored_rules_fall_back_to_the_shipped_ones(sqlite_url: str
                                                               version=3))
     async with open_core(settings, clock=clock) as core:
         assert core.engine.rules is default_rules()
+
+
+async def test_while_with_a_person_only_something_more_urgent_is_raised(core: Core) -> None:
+    c = Customer(core)
+    await c.says("My parcel never arrived")
+    await c.says("human please")
+    number = TICKET.search(c.text)
+    assert number and await c.state() == "handed_off"
+    await c.says("I'll take you to court over this")  # P2 beats the P3 it was filed at
+    assert c.templates[-1] == "handoff.already"
+    await c.says("And I'll tell the media")  # P2 again: nothing new to raise
+    assert c.templates == ["closed.prompt"]
+    await c.says("Now the charger caught fire!")  # P1
+    assert "escalation.safety" in c.templates
+    events = await core.store.ticket_events(number.group(0))
+    raised = [e["data"]["priority"] for e in events if e["kind"] == "escalated"]
+    assert raised == ["P2", "P1"]
