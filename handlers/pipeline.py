@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dialogs.engine import DialogEngine
+from dialogs.language import detect_locale, locale_from_language_code
 from dialogs.messages import ConversationKey, Inbound, Reply
 from handlers.channel import OutputChannel
 from handlers.keylocks import KeyLocks
@@ -81,9 +82,24 @@ class TurnPipeline:
 
     async def handle(self, inbound: Inbound, out: OutputChannel) -> None:
         async with self.locks.hold(inbound.key):
-            replies = await self.run(inbound)
+            try:
+                replies = await self.run(inbound)
+            except Exception:
+                await self._apologise(inbound, out)
+                raise
             for reply in replies or ():
                 await out.send(inbound.key, reply)
+
+    async def _apologise(self, inbound: Inbound, out: OutputChannel) -> None:
+        """A turn that failed still gets an answer: nothing was kept, so ask to try again."""
+        locale = (locale_from_language_code(inbound.language_code)
+                  or detect_locale(inbound.text) or self.engine.settings.default_locale)
+        try:
+            r = self.engine.templates.render("error", locale)
+            await out.send(inbound.key, Reply(r.text, (), r.record.name, r.record.locale,
+                                              r.record.tone, r.record.version))
+        except Exception:
+            log.exception("could not even apologise to %s", inbound.key)
 
     async def run(self, inbound: Inbound) -> list[Reply] | None:
         """Run the turn and return its committed replies (None for a redelivered update)."""

@@ -75,6 +75,8 @@ async def test_a_turn_that_raises_leaves_the_stored_state_as_it_was(
     msg = c.inbound("That's all")
     with pytest.raises(RuntimeError):
         await c.send(msg)
+    # The customer is not left in silence.
+    assert c.out.sent[-1][1].template == "error"
     monkeypatch.setattr(DialogEngine, "turn", real_turn)
     after = await any_core.store.conversation(c.key)
     assert after is not None and before is not None
