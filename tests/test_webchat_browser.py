@@ -95,7 +95,7 @@ async def open_page(browser: Browser, url: str, **context: Any) -> Watched:
     page.on("console", on_console)
     page.on("pageerror", on_page_error)
     await page.goto(url)
-    await expect(page.locator("#status")).to_have_text("Online")
+    await expect(page.locator("#status")).to_have_attribute("data-state", "online")
     return watched
 
 
@@ -115,7 +115,10 @@ async def test_type_a_message_and_see_the_reply(browser: Browser, served: Served
     await expect(page).to_have_title("heard — customer care")
     await send(page, "My parcel never arrived")
 
-    await expect(page.locator(".from-me .bubble")).to_have_text("You: My parcel never arrived")
+    # The page's own words follow the browser's language; the customer's stay as typed.
+    await expect(page.locator("#status")).to_have_text("在线")
+    await expect(page.locator("#send")).to_have_text("发送")
+    await expect(page.locator(".from-me .bubble")).to_have_text("我：My parcel never arrived")
     await expect(bot_bubbles(page)).to_have_text("heard: got: My parcel never arrived")
     await expect(page.locator(".from-me.pending")).to_have_count(0)  # acknowledged
     await expect(page.locator("#input")).to_have_value("")

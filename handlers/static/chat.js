@@ -12,6 +12,51 @@
   const noticeEl = document.getElementById("notice");
   const counterEl = document.getElementById("counter");
 
+  // The page's own words in the visitor's language (the bot's words come from the server).
+  const UI = {
+    en: {
+      subtitle: "customer care", typing: "typing…", label: "Your message",
+      placeholder: "Type your message…", send: "Send",
+      hint: "Enter sends · Shift+Enter for a new line", you: "You: ", choices: "Choices",
+      retry: "Retry", waiting: "Waiting for connection…", wrong: "Something went wrong.",
+      sending: "Sending…", undelivered: "Not delivered.", connecting: "Connecting…",
+      reconnecting: "Reconnecting…", online: "Online", offline: "Offline — reconnecting…",
+      characters: "characters",
+    },
+    "zh-CN": {
+      subtitle: "客户服务", typing: "正在输入…", label: "您的消息",
+      placeholder: "请输入消息…", send: "发送",
+      hint: "Enter 发送 · Shift+Enter 换行", you: "我：", choices: "选项",
+      retry: "重试", waiting: "等待连接…", wrong: "出了点问题。",
+      sending: "发送中…", undelivered: "未送达。", connecting: "正在连接…",
+      reconnecting: "正在重新连接…", online: "在线", offline: "已断开，正在重新连接…",
+      characters: "字",
+    },
+    "zh-TW": {
+      subtitle: "客戶服務", typing: "正在輸入…", label: "您的訊息",
+      placeholder: "請輸入訊息…", send: "傳送",
+      hint: "Enter 傳送 · Shift+Enter 換行", you: "我：", choices: "選項",
+      retry: "重試", waiting: "等待連線…", wrong: "出了點問題。",
+      sending: "傳送中…", undelivered: "未送達。", connecting: "正在連線…",
+      reconnecting: "正在重新連線…", online: "線上", offline: "已中斷，正在重新連線…",
+      characters: "字",
+    },
+  };
+  const language = (() => {
+    const tag = (navigator.language || "en").toLowerCase();
+    if (!tag.startsWith("zh")) return "en";
+    return /^zh-(tw|hk|mo|hant)/.test(tag) ? "zh-TW" : "zh-CN";
+  })();
+  const t = (key) => UI[language][key] || UI.en[key];
+  document.documentElement.lang = language;
+  document.querySelector(".subtitle").textContent = t("subtitle");
+  document.querySelector("#typing > span:last-child").textContent = t("typing");
+  document.querySelector("label[for=input]").textContent = t("label");
+  document.getElementById("input").placeholder = t("placeholder");
+  document.getElementById("send").textContent = t("send");
+  document.getElementById("hint").textContent = t("hint");
+  const brand = document.querySelector(".brand h1").textContent;
+
   const maxChars = parseInt(root.dataset.maxChars, 10) || 20000;
   const wsUrl = (location.protocol === "https:" ? "wss://" : "ws://") + location.host +
     root.dataset.wsPath;
@@ -66,7 +111,7 @@
   function speaker(direction) {
     const who = document.createElement("span");
     who.className = "visually-hidden";
-    who.textContent = direction === "in" ? "You: " : "heard: ";
+    who.textContent = direction === "in" ? t("you") : brand + ": ";
     return who;
   }
 
@@ -88,7 +133,7 @@
     const group = document.createElement("div");
     group.className = "choices";
     group.setAttribute("role", "group");
-    group.setAttribute("aria-label", "Choices");
+    group.setAttribute("aria-label", t("choices"));
     for (const b of buttons) {
       const btn = document.createElement("button");
       btn.type = "button";
@@ -114,7 +159,7 @@
     if (retry) {
       const again = document.createElement("button");
       again.type = "button";
-      again.textContent = "Retry";
+      again.textContent = t("retry");
       again.addEventListener("click", retry);
       meta.append(again);
     }
@@ -139,7 +184,7 @@
     const li = addMessage("in", shownText, []);
     li.classList.add("pending");
     outbox.set(frame.id, { frame, li, shownText });
-    if (!transmit(frame)) setMeta(li, "Waiting for connection…");
+    if (!transmit(frame)) setMeta(li, t("waiting"));
   }
 
   function sendText() {
@@ -192,11 +237,11 @@
   function onError(frame) {
     const entry = frame.id ? outbox.get(frame.id) : null;
     if (!entry) {
-      showNotice(frame.message || "Something went wrong.");
+      showNotice(frame.message || t("wrong"));
       return;
     }
     if (frame.code === "slow_down") {
-      setMeta(entry.li, "Sending…");
+      setMeta(entry.li, t("sending"));
       setTimeout(() => transmit(entry.frame), 1500);
       return;
     }
@@ -210,7 +255,7 @@
       return;
     }
     entry.li.classList.add("failed");
-    setMeta(entry.li, frame.message || "Not delivered.", () => {
+    setMeta(entry.li, frame.message || t("undelivered"), () => {
       entry.li.remove();
       send(entry.frame, entry.shownText);
     });
@@ -249,14 +294,14 @@
   function connect() {
     clearTimeout(reconnectTimer);
     if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) return;
-    setStatus("connecting", failedAttempts ? "Reconnecting…" : "Connecting…");
+    setStatus("connecting", failedAttempts ? t("reconnecting") : t("connecting"));
     let opened = false;
     const socket = new WebSocket(wsUrl);
     ws = socket;
     socket.addEventListener("open", () => {
       opened = true;
       failedAttempts = 0;
-      setStatus("online", "Online");
+      setStatus("online", t("online"));
       transmit({ type: "hello", language: navigator.language || "" });
     });
     socket.addEventListener("message", onFrame);
@@ -264,7 +309,7 @@
       if (ws !== socket) return;
       ws = null;
       setTyping(false);
-      setStatus("offline", "Offline — reconnecting…");
+      setStatus("offline", t("offline"));
       failedAttempts += 1;
       if (!opened && failedAttempts >= 2) {
         // A refused handshake usually means the visitor cookie expired: the page re-issues it.
@@ -284,7 +329,7 @@
   function updateCounter() {
     const n = input.value.length;
     counterEl.hidden = n < maxChars * 0.9;
-    counterEl.textContent = `${n} / ${maxChars} characters`;
+    counterEl.textContent = `${n} / ${maxChars} ${t("characters")}`;
     counterEl.classList.toggle("over", n > maxChars);
   }
 
