@@ -607,6 +607,7 @@ class _Turn:
         self.say("handoff" if status == "escalated" else "filed", self.buttons(),
                  number=ticket.number, team=self.label("team.default"),
                  due=self.e.fmt.when(ticket.first_response_due, c.locale),
+                 resolve_by=self.e.fmt.day_of(ticket.resolution_due, c.locale),
                  phone=c.slots.get("phone"))
 
     def _draft(self, status: str, hits: list[Hit]) -> TicketDraft:
@@ -621,6 +622,8 @@ class _Turn:
             slots=dict(c.slots), locale=c.locale, first_response_due=self._due(priority),
             priority=priority, reasons=tuple(_reason(h) for h in hits),
             team=self.e.rules.team_for(c.slots.get("category")),
+            resolution_due=self.now + timedelta(
+                hours=self.e.rules.resolution_hours.get(priority, 168)),
         )
 
     def _due(self, priority: str) -> datetime:

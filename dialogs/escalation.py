@@ -50,6 +50,7 @@ class EscalationRules:
     first_response_minutes: dict[str, int]
     _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
     teams: dict[str, str] = field(default_factory=dict)
+    resolution_hours: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> EscalationRules:
@@ -60,7 +61,8 @@ class EscalationRules:
         for name, body in rules.items():
             if body.get("priority") not in PRIORITIES:
                 raise ValueError(f"escalation rule {name}: priority must be one of {PRIORITIES}")
-        return cls(rules, minutes, patterns, dict(data.get("teams", {})))
+        hours = {p: int(v.get("resolution_hours", 168)) for p, v in data["priorities"].items()}
+        return cls(rules, minutes, patterns, dict(data.get("teams", {})), hours)
 
     def team_for(self, category: str | None) -> str:
         """The team a category routes to; unknown or missing categories go to customer care."""

@@ -32,6 +32,14 @@ class Formatter:
             return f"{local.month}月{local.day}日 {local:%H:%M}"
         return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
 
+    def day_of(self, moment: datetime | None, locale: str) -> str:
+        """The local calendar day of `moment`, as `day` writes it."""
+        if moment is None:
+            return ""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return self.day(moment.astimezone(self.tz).date().isoformat(), locale)
+
     def day(self, iso: str, locale: str) -> str:
         d = date.fromisoformat(iso)
         if locale.startswith("zh"):

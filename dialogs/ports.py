@@ -25,6 +25,7 @@ class TicketDraft:
     first_response_due: datetime
     priority: str = "P4"
     team: str | None = None
+    resolution_due: datetime | None = None
     # Why a person takes over: {"reason", "priority", "evidence"} for each rule that fired.
     reasons: tuple[dict[str, Any], ...] = ()
 
@@ -36,6 +37,7 @@ class TicketInfo:
     category: str | None
     created_at: datetime
     first_response_due: datetime | None
+    resolution_due: datetime | None = None
 
 
 class Desk(Protocol):

@@ -156,7 +156,7 @@ _COUNTER_SQL = "UPDATE ticket_counters SET last = ? WHERE prefix = ? AND day = ?
 _TICKET_COLUMNS = ("number", "conversation_id", "customer_id", "status", "category",
                    "priority", "incomplete", "description", "outcome", "phone", "slots",
                    "locale", "created_at", "first_response_due", "order_no", "reasons",
-                   "team")
+                   "team", "resolution_due")
 _TICKET_SQL = (f"INSERT INTO tickets ({', '.join(_TICKET_COLUMNS)}) "
                f"VALUES ({', '.join('?' * len(_TICKET_COLUMNS))})")
 _LINK_FILES_SQL = (
@@ -191,13 +191,14 @@ class SqlDesk:
             "slots": draft.slots, "locale": draft.locale, "created_at": now,
             "first_response_due": draft.first_response_due,
             "order_no": draft.slots.get("order_no"), "reasons": list(draft.reasons),
-            "team": draft.team,
+            "team": draft.team, "resolution_due": draft.resolution_due,
             # Only conversations that sent photos or files need their attachments linked.
             "_has_files": bool(draft.slots.get("attachments"))})
         self._event(number, "filed", {"status": draft.status, "incomplete": draft.incomplete,
                                       "priority": draft.priority,
                                       "reasons": list(draft.reasons)}, now, "customer")
-        return TicketInfo(number, draft.status, draft.category, now, draft.first_response_due)
+        return TicketInfo(number, draft.status, draft.category, now, draft.first_response_due,
+                          draft.resolution_due)
 
     def _event(self, number: str, kind: str, data: dict[str, Any], now: datetime,
                actor: str) -> None:

@@ -133,6 +133,7 @@ tickets = sa.Table(
     sa.Column("locale", sa.String(8), nullable=False),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("first_response_due", TS),
+    sa.Column("resolution_due", TS),
     # The order complained about, to notice the same order coming back.
     sa.Column("order_no", sa.String(64)),
     # Why a person took over: [{"reason", "priority", "evidence"}, …].

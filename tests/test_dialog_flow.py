@@ -49,6 +49,7 @@ async def test_happy_path_files_a_ticket_with_number_and_promise(core: Core) -> 
     number = await file_delivery_complaint(c)
     assert number == "C-20261124-0001"
     assert "by Wed 25 Nov, 09:30" in c.text  # 24 h first-response promise
+    assert "resolved by 1 December 2026" in c.text  # and resolution within 7 days
     assert await c.state() == "filed"
 
 
@@ -110,6 +111,7 @@ async def test_chinese_customer_gets_chinese_and_button_words_can_be_typed(core:
     assert "2026年11月18日" in c.text and "换货" in c.text and "未提供" in c.text
     await c.says("确认")
     assert TICKET.search(c.text) and "投诉已登记" in c.text
+    assert "我们争取在2026年12月1日之前处理完毕" in c.text
 
 
 async def test_traditional_chinese_follows_the_script(core: Core) -> None:
