@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,13 +34,8 @@ async def api() -> AsyncIterator[FakeBotApi]:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'heard.db'}"
-
-
-@pytest.fixture
-def settings(api: FakeBotApi, db_url: str) -> Settings:
-    return make_settings(db_url, **telegram_settings(api))
+def settings(api: FakeBotApi, sqlite_url: str) -> Settings:
+    return make_settings(sqlite_url, **telegram_settings(api))
 
 
 @pytest.fixture
@@ -249,9 +243,9 @@ async def test_redelivered_update_after_restart_gets_no_second_reply_and_no_seco
 
 
 async def test_webhook_retry_of_the_same_update_gets_no_second_reply(
-    api: FakeBotApi, db_url: str, launch: StartApp
+    api: FakeBotApi, sqlite_url: str, launch: StartApp
 ) -> None:
-    settings = make_settings(db_url, **telegram_settings(api), TELEGRAM_WEBHOOK_URL=HOOK,
+    settings = make_settings(sqlite_url, **telegram_settings(api), TELEGRAM_WEBHOOK_URL=HOOK,
                              TELEGRAM_WEBHOOK_SECRET=SECRET)
     app = await launch(settings)
     await api.wait_for_call("setWebhook")
@@ -343,9 +337,9 @@ async def test_update_stored_before_a_crash_is_processed_at_start(
 
 
 async def test_webhook_mode_checks_the_secret_and_replies_via_send_message(
-    api: FakeBotApi, db_url: str, launch: StartApp
+    api: FakeBotApi, sqlite_url: str, launch: StartApp
 ) -> None:
-    settings = make_settings(db_url, **telegram_settings(api), TELEGRAM_WEBHOOK_URL=HOOK,
+    settings = make_settings(sqlite_url, **telegram_settings(api), TELEGRAM_WEBHOOK_URL=HOOK,
                              TELEGRAM_WEBHOOK_SECRET=SECRET)
     app = await launch(settings)
     assert app.telegram.mode == "webhook"
