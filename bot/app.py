@@ -12,12 +12,16 @@ from aiohttp import web
 
 from bot.core import Core, build_core, running
 from bot.settings import Settings
+from handlers.agent_desk import AgentDesk
 from handlers.appkeys import INBOX, SCHEDULER, TELEGRAM, TRANSCRIPTS, TURNS, WEBCHAT_OUTPUT
 from handlers.channel import OutputChannel, TurnHandler, UpdateInbox
 from handlers.pipeline import Clock, utcnow
 from handlers.scheduler import DraftScheduler
+from handlers.telegram.agents import AgentGroup
 from handlers.telegram.service import TelegramService
 from handlers.webchat import setup_webchat
+from storage.agents import AgentStore
+from storage.queue import TicketQueue
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +67,13 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     outputs: dict[str, OutputChannel] = {"web": app[WEBCHAT_OUTPUT]}
     if telegram is not None:
         outputs["telegram"] = telegram.output
+        if settings.telegram_agent_chat_id is not None:
+            desk = AgentDesk(TicketQueue(core.store.engine, core.store.read_engine),
+                             core.pipeline, outputs, clock)
+            group = AgentGroup(settings.telegram_agent_chat_id, telegram.output, desk,
+                               AgentStore(core.store.engine, core.store.read_engine))
+            core.pipeline.after_commit.append(group.on_commit)
+            telegram.dispatcher.side_channel = group.handle
     app[SCHEDULER] = DraftScheduler(
         core.store, core.pipeline, outputs, clock=clock,
         remind_after=timedelta(minutes=settings.idle_reminder_minutes),

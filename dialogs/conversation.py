@@ -66,6 +66,9 @@ class Conversation:
     def begin_again(self) -> bool:
         return fire(self, "begin_again")
 
+    def resolve(self) -> bool:
+        return fire(self, "resolve")
+
     # --- conditions the machine consults -------------------------------------------------
     def has_story(self) -> bool:
         return bool(self.slots.get("description"))

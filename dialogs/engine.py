@@ -61,6 +61,8 @@ class TurnOutcome:
     replies: list[Reply] = field(default_factory=list)
     emotion: Emotion | None = None
     kept_attachments: tuple[Attachment, ...] = ()
+    # What the customer said while an agent holds the ticket: for the agent, not the bot.
+    relay: tuple[str, str] | None = None  # (ticket number, text)
 
 
 class DialogEngine:
@@ -101,6 +103,25 @@ class DialogEngine:
                                expect="when")
         self.extractor.extract("order JD20261118001 last Tuesday $45", now=datetime.now(UTC))
 
+    def agent_joined(self, conv: Conversation, agent: str) -> Reply:
+        """An agent took the ticket: from now on the customer talks to them."""
+        conv.context["agent"] = agent
+        if conv.state == "filed":
+            conv.hand_off()
+        return _render(self, conv, "agent.joined", "neutral", (), agent=agent)
+
+    def agent_says(self, conv: Conversation, agent: str, text: str) -> Reply:
+        """The agent's own words, verbatim; the transcript names who wrote them."""
+        return Reply(text, (), f"agent:{agent}", conv.locale, "neutral", 0)
+
+    def agent_closed(self, conv: Conversation, agent: str, resolution: str) -> Reply:
+        conv.context.pop("agent", None)
+        if conv.state == "handed_off":
+            conv.resolve()
+        return _render(self, conv, "agent.closed", "neutral", self_buttons(self, conv),
+                       agent=agent, resolution=resolution,
+                       number=conv.context.get("last_ticket", ""))
+
     def reminder(self, conv: Conversation) -> Reply:
         """The nudge sent once to a customer who left a draft unfinished."""
         return _render(self, conv, "reminder", conv.context.get("tone", "neutral"))
@@ -108,6 +129,12 @@ class DialogEngine:
     def expire(self, conv: Conversation) -> None:
         """Close a draft left too long; the customer is told on their next message."""
         conv.expire()
+
+
+def self_buttons(engine: DialogEngine, conv: Conversation) -> tuple[Button, ...]:
+    """The buttons of the conversation's current state, in its locale."""
+    return tuple(Button(engine.templates.render(c.label_template, conv.locale).text,
+                        payload(conv, c)) for c in choices_for(conv))
 
 
 def _reason(hit: Hit) -> dict[str, Any]:
@@ -530,6 +557,10 @@ class _Turn:
         number = c.context.get("last_ticket")
         if number:
             await self.desk.add_event(number, "customer_message", {"text": self.words}, self.now)
+        if c.state == "handed_off" and c.context.get("agent") and number:
+            # A person has the case: the bot stays quiet and passes the words on.
+            self.out.relay = (str(number), self.words)
+            return
         self.acknowledge()
         self.prompt()
 

@@ -60,6 +60,8 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "hand_off", "source": [*DRAFT_STATES, "cancelled", "expired", "filed"],
      "dest": "handed_off"},
     {"trigger": "expire", "source": DRAFT_STATES, "dest": "expired"},
+    # An agent closed the case they held.
+    {"trigger": "resolve", "source": "handed_off", "dest": "filed"},
     {"trigger": "begin_again", "source": CLOSED_STATES, "dest": "listening"},
 ]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -41,12 +41,34 @@ def _clone(d: dict[str, Any]) -> dict[str, Any]:
             for k, v in d.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class Relayed:
+    """A customer wrote while an agent holds the ticket (committed; for the agent's side)."""
+
+    key: ConversationKey
+    number: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Escalated:
+    """A ticket was filed for a person to take (committed)."""
+
+    number: str
+
+
+CommitEvent = Relayed | Escalated
+AfterCommit = Callable[[list[CommitEvent]], Awaitable[None]]
+
+
 @dataclass
 class _Job:
     key: ConversationKey
     inbound: Inbound | None = None
-    # A turn the service starts itself (a reminder, an expiry): "remind" or "expire".
+    # A turn the service takes on its own: "remind", "expire", or an agent's "agent_joined",
+    # "agent_says", "agent_closed" (with `payload`).
     system: str | None = None
+    payload: dict[str, str] = field(default_factory=dict)
     done: asyncio.Future[list[Reply] | None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future())
 
@@ -61,6 +83,9 @@ class TurnPipeline:
         self.locks = KeyLocks()
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
+        # Told what each committed batch means for the agents' side (relays, new cases).
+        self.after_commit: list[AfterCommit] = []
+        self._notifying: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         if self._writer is None:
@@ -106,11 +131,13 @@ class TurnPipeline:
         return await self._submit(_Job(inbound.key, inbound=inbound))
 
     async def system_turn(self, key: ConversationKey, action: str,
-                          out: OutputChannel | None) -> list[Reply]:
-        """A turn the service takes on its own ("remind", "expire"), under the same lock and
-        in the same transaction discipline as a customer's."""
+                          out: OutputChannel | None,
+                          payload: dict[str, str] | None = None) -> list[Reply]:
+        """A turn the service takes on its own (a reminder, an agent's message), under the
+        same lock and in the same transaction discipline as a customer's."""
         async with self.locks.hold(key):
-            replies = await self._submit(_Job(key, system=action)) or []
+            replies = await self._submit(_Job(key, system=action,
+                                              payload=payload or {})) or []
             if out is not None:
                 for reply in replies:
                     await out.send(key, reply)
@@ -135,25 +162,42 @@ class TurnPipeline:
             while len(jobs) < self.max_batch and not self._queue.empty():
                 jobs.append(self._queue.get_nowait())
             try:
-                results = await self._write_batch(jobs)
+                results, events = await self._write_batch(jobs)
             except Exception as e:  # the batch as a whole failed: nothing of it was kept
                 log.exception("batch of %d turns failed", len(jobs))
                 for job in jobs:
                     if not job.done.done():
                         job.done.set_exception(e)
                 continue
+            if events:
+                self._notify(events)
             for job, result in results:
                 if isinstance(result, BaseException):
                     job.done.set_exception(result)
                 else:
                     job.done.set_result(result)
 
-    async def _write_batch(
-            self, jobs: list[_Job]) -> list[tuple[_Job, list[Reply] | BaseException | None]]:
+    def _notify(self, events: list[CommitEvent]) -> None:
+        # In the background: the writer never waits for Telegram or a console.
+        for hook in self.after_commit:
+            task = asyncio.create_task(self._run_hook(hook, events))
+            self._notifying.add(task)
+            task.add_done_callback(self._notifying.discard)
+
+    @staticmethod
+    async def _run_hook(hook: AfterCommit, events: list[CommitEvent]) -> None:
+        try:
+            await hook(events)
+        except Exception:
+            log.exception("after-commit hook failed for %d events", len(events))
+
+    async def _write_batch(self, jobs: list[_Job]) -> tuple[
+            list[tuple[_Job, list[Reply] | BaseException | None]], list[CommitEvent]]:
         now = self.clock()
         results: list[tuple[_Job, list[Reply] | BaseException | None]] = []
         records: list[TurnRecord] = []
         system_out: list[TurnRecord] = []
+        events: list[CommitEvent] = []
         async with self.store.batch() as tx:
             await tx.lock([j.key for j in jobs])
             turns = [j for j in jobs if j.inbound is not None]
@@ -174,9 +218,11 @@ class TurnPipeline:
                                 continue
                             seen.add(claim)
                         assert ld is not None
-                        rec = await self._turn(tx, ld, job.inbound, now)
+                        rec, relay = await self._turn(tx, ld, job.inbound, now)
                         records.append(rec)
                         results.append((job, rec.replies))
+                        if relay is not None:
+                            events.append(Relayed(job.key, *relay))
                     else:
                         out = await self._system(tx, ld, job, now)
                         if out is not None:
@@ -187,11 +233,13 @@ class TurnPipeline:
                     if job.inbound is not None and job.inbound.update_id is not None:
                         await tx.unclaim(job.key.channel, job.inbound.update_id)
                     results.append((job, e))
+            events += [Escalated(t["number"]) for t in tx.ledger.tickets
+                       if t["status"] == "escalated"]
             await tx.write(records, system_out, list(loaded.values()), now)
-        return results
+        return results, events
 
     async def _turn(self, tx: BatchTx, ld: Loaded, inbound: Inbound,
-                    now: datetime) -> TurnRecord:
+                    now: datetime) -> tuple[TurnRecord, tuple[str, str] | None]:
         conv = ld.conv
         snapshot = (conv.state, _clone(conv.slots), _clone(conv.context), conv.locale,
                     conv.version)
@@ -211,10 +259,13 @@ class TurnPipeline:
         ld.reminded = False
         return TurnRecord(ld, inbound, snapshot[0],
                           outcome.emotion.as_record() if outcome.emotion else None,
-                          outcome.replies, conv.state, outcome.kept_attachments, now)
+                          outcome.replies, conv.state, outcome.kept_attachments,
+                          now), outcome.relay
 
     async def _system(self, tx: BatchTx, ld: Loaded | None, job: _Job,
                       now: datetime) -> TurnRecord | None:
+        if job.system in _AGENT_ACTIONS:
+            return self._agent_action(ld, job, now)
         if ld is None or ld.idle_since is None:
             return None  # the draft closed meanwhile
         if job.system == "expire":
@@ -230,3 +281,21 @@ class TurnPipeline:
             return TurnRecord(ld, Inbound(key=job.key), ld.conv.state, None, [reply],
                               ld.conv.state, (), now)
         raise ValueError(f"unknown system turn {job.system!r}")
+
+    def _agent_action(self, ld: Loaded | None, job: _Job, now: datetime) -> TurnRecord | None:
+        if ld is None:
+            return None
+        conv, p = ld.conv, job.payload
+        if job.system == "agent_joined":
+            reply = self.engine.agent_joined(conv, p["agent"])
+        elif job.system == "agent_says":
+            reply = self.engine.agent_says(conv, p["agent"], p["text"])
+        else:
+            reply = self.engine.agent_closed(conv, p["agent"], p["resolution"])
+        conv.version += 1
+        ld.dirty = True
+        return TurnRecord(ld, Inbound(key=job.key), conv.state, None, [reply], conv.state,
+                          (), now)
+
+
+_AGENT_ACTIONS = ("agent_joined", "agent_says", "agent_closed")

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from dialogs.messages import ConversationKey
 from storage.clock import utc_required
-from storage.schema import agents, tickets
+from storage.schema import agents, conversations, messages, ticket_events, tickets
 
 WAITING = ("open", "escalated")
 _RANK = sa.case({"P1": 1, "P2": 2, "P3": 3}, value=tickets.c.priority, else_=4)
@@ -39,6 +41,23 @@ class Claim:
     number: str
     holder: str | None = None  # who has it, when someone else was first
     found: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TicketView:
+    """What an agent needs to see about a ticket, and where its customer is."""
+
+    number: str
+    status: str
+    priority: str
+    team: str | None
+    category: str | None
+    description: str
+    outcome: str | None
+    reasons: list[dict[str, Any]]
+    key: ConversationKey
+    agent: str | None
+    recent: list[str]  # the customer's last few messages, oldest first
 
 
 class TicketQueue:
@@ -90,6 +109,56 @@ class TicketQueue:
             await conn.execute(sa.update(tickets).where(tickets.c.id == row.id)
                                .values(assigned_agent_id=agent_id, claimed_at=now))
         return Claim(True, row.number)
+
+
+    async def view(self, number: str, recent: int = 3) -> TicketView | None:
+        t, c = tickets.c, conversations.c
+        async with self.read_engine.connect() as conn:
+            row = (await conn.execute(
+                sa.select(t.number, t.status, t.priority, t.team, t.category, t.description,
+                          t.outcome, t.reasons, t.conversation_id, c.channel, c.chat_id,
+                          agents.c.name.label("agent"))
+                .join(conversations, conversations.c.id == t.conversation_id)
+                .outerjoin(agents, agents.c.id == t.assigned_agent_id)
+                .where(t.number == number.upper()))).first()
+            if row is None:
+                return None
+            said = (await conn.execute(
+                sa.select(messages.c.text)
+                .where(messages.c.conversation_id == row.conversation_id,
+                       messages.c.direction == "in")
+                .order_by(messages.c.id.desc()).limit(recent))).scalars().all()
+        return TicketView(row.number, row.status, row.priority or "P4", row.team, row.category,
+                          row.description, row.outcome, list(row.reasons or []),
+                          ConversationKey(row.channel, row.chat_id), row.agent,
+                          list(reversed(said)))
+
+    async def close(self, number: str, agent_id: int, resolution: str, now: datetime) -> bool:
+        """Close a ticket the agent holds; False when they do not hold it (or it is closed)."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                sa.update(tickets)
+                .where(tickets.c.number == number, tickets.c.assigned_agent_id == agent_id,
+                       tickets.c.status != "closed")
+                .values(status="closed"))
+            if result.rowcount != 1:
+                return False
+            await _event(conn, number, "closed", f"agent:{agent_id}",
+                         {"resolution": resolution}, now)
+        return True
+
+    async def add_event(self, number: str, kind: str, actor: str, data: dict[str, Any],
+                        now: datetime) -> None:
+        async with self.engine.begin() as conn:
+            await _event(conn, number, kind, actor, data, now)
+
+
+async def _event(conn: AsyncConnection, number: str, kind: str, actor: str,
+                 data: dict[str, Any], now: datetime) -> None:
+    ticket_id = (await conn.execute(
+        sa.select(tickets.c.id).where(tickets.c.number == number))).scalar_one()
+    await conn.execute(sa.insert(ticket_events).values(
+        ticket_id=ticket_id, at=now, actor=actor, kind=kind, data=data))
 
 
 async def _holder(conn: AsyncConnection, number: str) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, Update
@@ -50,6 +51,9 @@ class TurnDispatcher:
         self._queues: dict[str, deque[tuple[Update, Inbound]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._open = False
+        # Updates that are not customer turns (the agents' group) go here, if set.
+        self.side_channel: Callable[[Update], Awaitable[bool]] | None = None
+        self._side_tasks: set[asyncio.Task[None]] = set()
 
     @property
     def accepting(self) -> bool:
@@ -71,6 +75,10 @@ class TurnDispatcher:
         inbound = self._inbound(update)
         if inbound is None:
             # Not a customer turn (group chat, edit…): nothing to keep, safe to confirm.
+            if self.side_channel is not None:
+                task = asyncio.create_task(self._side(update))
+                self._side_tasks.add(task)
+                task.add_done_callback(self._side_tasks.discard)
             return False
         raw = payload if payload is not None else update.to_dict()
         if not await self.inbox.store(CHANNEL, str(update.update_id), raw):
@@ -95,6 +103,13 @@ class TurnDispatcher:
         if count:
             log.info("replaying %d unprocessed telegram updates", count)
         return count
+
+    async def _side(self, update: Update) -> None:
+        assert self.side_channel is not None
+        try:
+            await self.side_channel(update)
+        except Exception:
+            log.exception("telegram update %s failed in the agents' group", update.update_id)
 
     @staticmethod
     def _inbound(update: Update) -> Inbound | None:

@@ -1,0 +1,77 @@
+"""What an agent can do to a ticket, whatever surface they use (the Telegram agents' group
+today, the web console later). Customer-facing effects go through the turn pipeline, so they
+take the conversation's lock, land in the transcript and reach the customer's own channel."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from handlers.channel import OutputChannel
+from handlers.pipeline import Clock, TurnPipeline
+from storage.agents import Agent
+from storage.queue import TicketQueue, TicketView
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    ok: bool
+    message: str  # for the agent
+
+
+class AgentDesk:
+    def __init__(self, queue: TicketQueue, pipeline: TurnPipeline,
+                 outputs: Mapping[str, OutputChannel], clock: Clock) -> None:
+        self.queue = queue
+        self.pipeline = pipeline
+        self.outputs = outputs
+        self.clock = clock
+
+    async def take(self, agent: Agent, number: str) -> Outcome:
+        number = number.upper()
+        claim = await self.queue.claim(number, agent.id, self.clock())
+        if not claim.found:
+            return Outcome(False, f"There is no ticket {number}.")
+        if not claim.taken:
+            return Outcome(False, f"{number} is already taken by {claim.holder}.")
+        await self.queue.add_event(number, "taken", f"agent:{agent.name}", {}, self.clock())
+        view = await self.queue.view(number)
+        assert view is not None
+        await self._to_customer(view, "agent_joined", {"agent": agent.name})
+        return Outcome(True, f"{agent.name} took {number}.")
+
+    async def reply(self, agent: Agent, number: str, text: str) -> Outcome:
+        view = await self.queue.view(number.upper())
+        if view is None:
+            return Outcome(False, f"There is no ticket {number.upper()}.")
+        if view.agent != agent.name and agent.role == "agent":
+            holder = view.agent or "nobody"
+            return Outcome(False, f"{view.number} is held by {holder}; take it first.")
+        if not text.strip():
+            return Outcome(False, "Nothing to send: write the reply after the ticket number.")
+        await self._to_customer(view, "agent_says", {"agent": agent.name, "text": text})
+        return Outcome(True, f"Sent to the customer of {view.number}.")
+
+    async def close(self, agent: Agent, number: str, resolution: str) -> Outcome:
+        number = number.upper()
+        if not resolution.strip():
+            return Outcome(False, "Say how it was resolved: /close <ticket> <resolution>")
+        if not await self.queue.close(number, agent.id, resolution, self.clock()):
+            return Outcome(False, f"You do not hold {number}, or it is closed already.")
+        view = await self.queue.view(number)
+        assert view is not None
+        await self._to_customer(view, "agent_closed",
+                                {"agent": agent.name, "resolution": resolution})
+        return Outcome(True, f"{number} closed.")
+
+    async def waiting_text(self, team: str | None = None) -> str:
+        waiting = await self.queue.waiting(team=team, limit=20)
+        if not waiting:
+            return "The queue is empty."
+        return "\n".join(f"{t.number}  {t.priority}  {t.team or '-'}  {t.category or '-'}"
+                         + ("  (incomplete)" if t.incomplete else "") for t in waiting)
+
+    async def _to_customer(self, view: TicketView, action: str,
+                           payload: dict[str, str]) -> None:
+        await self.pipeline.system_turn(view.key, action, self.outputs.get(view.key.channel),
+                                        payload)

@@ -1,0 +1,131 @@
+"""The agents' Telegram group: new cases are posted there with a Take button, what a customer
+writes to a case someone holds is passed on, and agents answer with commands or by replying.
+
+Only registered agents (`heard agents add … --telegram-id`) may act; anyone else is told so
+and nothing changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import Update
+
+from dialogs.intents import TICKET_RE
+from dialogs.messages import Button, ConversationKey, Reply
+from handlers.agent_desk import AgentDesk, Outcome
+from handlers.pipeline import CommitEvent, Escalated, Relayed
+from handlers.telegram.output import TelegramOutput
+from storage.agents import Agent, AgentStore
+from storage.queue import TicketView
+
+log = logging.getLogger(__name__)
+
+HELP = ("Commands: /queue · /take <ticket> · /reply <ticket> <text> · "
+        "/close <ticket> <resolution>. Replying to a message about a ticket answers its "
+        "customer.")
+REFUSAL = "Only registered agents can do that."
+_MARK = {"P1": "🔴", "P2": "🟠", "P3": "🟡", "P4": "⚪"}
+
+
+class AgentGroup:
+    def __init__(self, chat_id: int, output: TelegramOutput, desk: AgentDesk,
+                 agents: AgentStore) -> None:
+        self.chat_id = chat_id
+        self.key = ConversationKey("telegram", str(chat_id))
+        self.output = output
+        self.desk = desk
+        self.agents = agents
+
+    # --- from the turn pipeline ---------------------------------------------------------------
+    async def on_commit(self, events: list[CommitEvent]) -> None:
+        for event in events:
+            view = await self.desk.queue.view(event.number)
+            if view is None:
+                continue
+            if isinstance(event, Escalated):
+                await self._post(self._card(view),
+                                 (Button(f"Take {view.number}", f"take:{view.number}"),))
+            elif isinstance(event, Relayed):
+                await self._post(f"{view.number} · customer:\n{event.text}")
+
+    def _card(self, v: TicketView) -> str:
+        reasons = "; ".join(
+            r["reason"] + (f" ({', '.join(map(str, r['evidence'].get('words', [])))})"
+                           if r.get("evidence", {}).get("words") else "")
+            for r in v.reasons) or "-"
+        story = v.description if len(v.description) <= 400 else v.description[:400] + "…"
+        lines = [f"{_MARK.get(v.priority, '')} {v.number} · {v.priority} · {v.team or '-'}",
+                 f"Why: {reasons}", f"What happened: {story}",
+                 f"Category: {v.category or '-'} · Wants: {v.outcome or '-'}"]
+        if v.recent:
+            lines.append("Last messages:")
+            lines += [f"› {m[:300]}" for m in v.recent]
+        return "\n".join(lines)
+
+    async def _post(self, text: str, buttons: tuple[Button, ...] = ()) -> None:
+        await self.output.send(self.key, Reply(text, buttons, "agents"))
+
+    # --- from the group -------------------------------------------------------------------
+    async def handle(self, update: Update) -> bool:
+        """Acts on an update from the agents' group; False when it is not from there."""
+        chat = update.effective_chat
+        if chat is None or chat.id != self.chat_id:
+            return False
+        user = update.effective_user
+        query = update.callback_query
+        if query is not None:
+            await self.output.answer_callback(query.id)
+            data = query.data or ""
+            if not data.startswith("take:"):
+                return True
+            agent = await self._agent(user.id if user else None)
+            if agent is not None:
+                await self._say(await self.desk.take(agent, data[5:]))
+            return True
+        message = update.effective_message
+        text = (message.text or "").strip() if message else ""
+        if not text:
+            return True
+        if text.startswith("/"):
+            await self._command(text, user.id if user else None)
+        elif message and message.reply_to_message and message.reply_to_message.text:
+            found = TICKET_RE.search(message.reply_to_message.text)
+            if found:
+                agent = await self._agent(user.id if user else None)
+                if agent is not None:
+                    await self._say(await self.desk.reply(agent, found.group(0), text))
+        return True
+
+    async def _command(self, text: str, user_id: int | None) -> None:
+        word, _, rest = text.partition(" ")
+        command = word.split("@")[0].lower()
+        if command not in ("/queue", "/take", "/reply", "/close", "/help"):
+            return
+        agent = await self._agent(user_id)
+        if agent is None:
+            return
+        if command == "/help":
+            await self._post(HELP)
+        elif command == "/queue":
+            await self._post(await self.desk.waiting_text())
+        else:
+            number, _, tail = rest.strip().partition(" ")
+            if not re.fullmatch(TICKET_RE.pattern, number, re.IGNORECASE):
+                await self._post(f"Which ticket? {HELP}")
+            elif command == "/take":
+                await self._say(await self.desk.take(agent, number))
+            elif command == "/reply":
+                await self._say(await self.desk.reply(agent, number, tail))
+            else:
+                await self._say(await self.desk.close(agent, number, tail))
+
+    async def _agent(self, user_id: int | None) -> Agent | None:
+        agent = await self.agents.by_telegram_id(user_id) if user_id is not None else None
+        if agent is None:
+            await self._post(REFUSAL)
+        return agent
+
+    async def _say(self, outcome: Outcome) -> None:
+        await self._post(outcome.message)

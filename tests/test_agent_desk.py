@@ -1,0 +1,49 @@
+"""Agent actions without any agent surface: take, relay, reply and close, for a web customer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.core import Core
+from handlers.agent_desk import AgentDesk
+from handlers.pipeline import CommitEvent, Escalated, Relayed
+from storage.agents import AgentStore
+from storage.queue import TicketQueue
+from tests.conftest import Customer
+from tests.e2e_support import wait_for
+
+
+async def test_a_web_customer_and_an_agent_talk_through_the_desk(core: Core) -> None:
+    events: list[CommitEvent] = []
+
+    async def record(batch: list[CommitEvent]) -> None:
+        events.extend(batch)
+
+    core.pipeline.after_commit.append(record)
+    c = Customer(core, channel="web", chat_id="visitor-9")
+    desk = AgentDesk(TicketQueue(core.store.engine), core.pipeline, {"web": c.out}, core.clock)
+    alice = await AgentStore(core.store.engine).add("alice", "agent", datetime.now(UTC))
+
+    await c.says("The parcel never came")
+    await c.says("human")
+    await wait_for(lambda: any(isinstance(e, Escalated) for e in events), what="the case")
+    number = next(e.number for e in events if isinstance(e, Escalated))
+
+    outcome = await desk.take(alice, number)
+    assert outcome.ok and c.out.sent[-1][1].template == "agent.joined"
+    assert "alice" in c.out.sent[-1][1].text
+
+    await c.says("Are you there?")
+    assert c.last == []  # the bot stays quiet: a person has the case
+    await wait_for(lambda: any(isinstance(e, Relayed) for e in events), what="the relay")
+    relayed = next(e for e in events if isinstance(e, Relayed))
+    assert (relayed.number, relayed.text) == (number, "Are you there?")
+
+    assert (await desk.reply(alice, number, "Yes — looking now.")).ok
+    assert c.out.sent[-1][1].text == "Yes — looking now."
+    assert not (await desk.close(alice, number, "")).ok  # a resolution is required
+    assert (await desk.close(alice, number, "Redelivered")).ok
+    assert c.out.sent[-1][1].template == "agent.closed"
+    assert await c.state() == "filed"
+    history = [i.text for i in await core.store.history(c.key)]
+    assert "Yes — looking now." in history and "Are you there?" in history

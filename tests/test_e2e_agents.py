@@ -1,0 +1,128 @@
+"""The agents' Telegram group end to end: python-telegram-bot against the local Bot API server,
+one customer chat and one agents' group."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from storage.agents import AgentStore
+from tests.conftest import Clock, make_settings
+from tests.e2e_support import RunningApp, start_app, telegram_settings, wait_for
+from tests.fake_bot_api import FakeBotApi
+from tests.test_e2e_telegram import TelegramCustomer, keyboard
+
+GROUP = -100777
+ALICE_TG, BOB_TG, STRANGER_TG = 5001, 5002, 6666
+TICKET = re.compile(r"C-20261124-\d{4}")
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def app(api: FakeBotApi, sqlite_url: str, clock: Clock) -> AsyncIterator[RunningApp]:
+    settings = make_settings(sqlite_url, TELEGRAM_AGENT_CHAT_ID=str(GROUP),
+                             **telegram_settings(api))
+    running = await start_app(settings, clock=clock)
+    agents = AgentStore(running.core.store.engine)
+    now = datetime.now(UTC)
+    await agents.add("alice", "agent", now, team="logistics", telegram_id=ALICE_TG)
+    await agents.add("bob", "agent", now, team="logistics", telegram_id=BOB_TG)
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+def group_texts(api: FakeBotApi) -> list[str]:
+    return api.texts(GROUP)
+
+
+async def group_says(api: FakeBotApi, text: str, user_id: int, **kw: Any) -> None:
+    before = len(group_texts(api))
+    api.push_text(GROUP, text, user=api.user(user_id), **kw)
+    await wait_for(lambda: len(group_texts(api)) > before, what=f"the group to answer {text!r}")
+
+
+async def test_a_case_goes_from_customer_to_agent_and_back(api: FakeBotApi,
+                                                           app: RunningApp) -> None:
+    customer = TelegramCustomer(api, app, 4242)
+    await customer.says("My parcel never arrived")
+    await customer.says("I want to talk to a human")
+    number = TICKET.search(api.texts(4242)[-1])
+    assert number, api.texts(4242)
+    ticket = number.group(0)
+
+    # The case is posted to the agents' group with why, what, and a Take button.
+    await wait_for(lambda: any(ticket in t for t in group_texts(api)), what="the case card")
+    card = next(m for m in api.sent_messages(GROUP) if ticket in m["text"])
+    assert "human_request" in card["text"] and "My parcel never arrived" in card["text"]
+    assert keyboard(card) == [(f"Take {ticket}", f"take:{ticket}")]
+
+    # A stranger cannot take it; Alice can; Bob is told Alice has it.
+    await group_says(api, f"/take {ticket}", STRANGER_TG)
+    assert group_texts(api)[-1] == "Only registered agents can do that."
+    before = len(group_texts(api))
+    api.push_callback(GROUP, f"take:{ticket}", card["message_id"], user=api.user(ALICE_TG))
+    await wait_for(lambda: len(group_texts(api)) > before, what="the take")
+    assert group_texts(api)[-1] == f"alice took {ticket}."
+    await wait_for(lambda: "alice from our team has joined" in api.texts(4242)[-1],
+                   what="the customer to hear who joined")
+    await group_says(api, f"/take {ticket}", BOB_TG)
+    assert group_texts(api)[-1] == f"{ticket} is already taken by alice."
+
+    # The customer's words go to the group; the bot itself stays quiet.
+    to_customer = len(api.texts(4242))
+    before = len(group_texts(api))
+    api.push_text(4242, "It was a birthday present, it matters a lot")
+    await wait_for(lambda: len(group_texts(api)) > before, what="the relay")
+    assert group_texts(api)[-1] == (
+        f"{ticket} · customer:\nIt was a birthday present, it matters a lot")
+    assert len(api.texts(4242)) == to_customer
+
+    # Alice answers by command and by replying; the customer gets her words verbatim.
+    await group_says(api, f"/reply {ticket} Hello, I'm Alice. I'll find your parcel.", ALICE_TG)
+    await wait_for(lambda: api.texts(4242)[-1] == "Hello, I'm Alice. I'll find your parcel.",
+                   what="the agent's reply")
+    relay_message = next(m for m in reversed(api.sent_messages(GROUP))
+                         if "customer:" in m["text"])
+    await group_says(api, "Found it: it is at the depot, delivery tomorrow.", ALICE_TG,
+                     reply_to_message=relay_message)
+    await wait_for(lambda: api.texts(4242)[-1].startswith("Found it"), what="the reply-to")
+
+    # Bob, who does not hold it, cannot answer for Alice; Alice closes it.
+    await group_says(api, f"/reply {ticket} hi", BOB_TG)
+    assert group_texts(api)[-1] == f"{ticket} is held by alice; take it first."
+    await group_says(api, f"/close {ticket} Parcel found and redelivered", ALICE_TG)
+    assert group_texts(api)[-1] == f"{ticket} closed."
+    await wait_for(lambda: "Parcel found and redelivered" in api.texts(4242)[-1],
+                   what="the customer to hear it is closed")
+
+    # Everything is in the transcript and on the ticket.
+    rows = await customer.transcript()
+    templates = [r["template"] for r in rows if r["direction"] == "out"]
+    assert "agent.joined" in templates and "agent:alice" in templates
+    assert "agent.closed" in templates
+    events = [e["kind"] for e in await app.core.store.ticket_events(ticket)]
+    assert events[:2] == ["filed", "taken"] and "customer_message" in events
+    assert events[-1] == "closed"
+
+
+async def test_queue_and_help_for_agents_only(api: FakeBotApi, app: RunningApp) -> None:
+    await group_says(api, "/queue", ALICE_TG)
+    assert group_texts(api)[-1] == "The queue is empty."
+    customer = TelegramCustomer(api, app, 4343)
+    await customer.says("The charger caught fire and burned my hand")
+    await wait_for(lambda: any("🔴" in t for t in group_texts(api)), what="the P1 card")
+    await group_says(api, "/queue", ALICE_TG)
+    assert re.match(r"C-20261124-\d{4}  P1  ", group_texts(api)[-1])
+    await group_says(api, "/help", STRANGER_TG)
+    assert group_texts(api)[-1] == "Only registered agents can do that."
