@@ -69,7 +69,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
         outputs["telegram"] = telegram.output
         if settings.telegram_agent_chat_id is not None:
             desk = AgentDesk(TicketQueue(core.store.engine, core.store.read_engine),
-                             core.pipeline, outputs, clock)
+                             core.pipeline, outputs, clock,
+                             teams=set(core.engine.rules.teams.values()))
             group = AgentGroup(settings.telegram_agent_chat_id, telegram.output, desk,
                                AgentStore(core.store.engine, core.store.read_engine))
             core.pipeline.after_commit.append(group.on_commit)

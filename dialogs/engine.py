@@ -114,6 +114,11 @@ class DialogEngine:
         """The agent's own words, verbatim; the transcript names who wrote them."""
         return Reply(text, (), f"agent:{agent}", conv.locale, "neutral", 0)
 
+    def agent_left(self, conv: Conversation, agent: str) -> Reply:
+        """The case went back to the queue: the next person to take it will say so."""
+        conv.context.pop("agent", None)
+        return _render(self, conv, "agent.left", "neutral", (), agent=agent)
+
     def agent_closed(self, conv: Conversation, agent: str, resolution: str) -> Reply:
         conv.context.pop("agent", None)
         if conv.state == "handed_off":

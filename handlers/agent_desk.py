@@ -4,7 +4,7 @@ take the conversation's lock, land in the transcript and reach the customer's ow
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from handlers.channel import OutputChannel
@@ -21,8 +21,10 @@ class Outcome:
 
 class AgentDesk:
     def __init__(self, queue: TicketQueue, pipeline: TurnPipeline,
-                 outputs: Mapping[str, OutputChannel], clock: Clock) -> None:
+                 outputs: Mapping[str, OutputChannel], clock: Clock,
+                 teams: Collection[str] = ()) -> None:
         self.queue = queue
+        self.teams = frozenset(teams)
         self.pipeline = pipeline
         self.outputs = outputs
         self.clock = clock
@@ -63,6 +65,31 @@ class AgentDesk:
         await self._to_customer(view, "agent_closed",
                                 {"agent": agent.name, "resolution": resolution})
         return Outcome(True, f"{number} closed.")
+
+    async def note(self, agent: Agent, number: str, text: str) -> Outcome:
+        """An internal note on the ticket: never shown to the customer."""
+        number = number.upper()
+        if await self.queue.view(number) is None:
+            return Outcome(False, f"There is no ticket {number}.")
+        if not text.strip():
+            return Outcome(False, "Write the note after the ticket number.")
+        await self.queue.add_event(number, "note", f"agent:{agent.name}", {"text": text},
+                                   self.clock())
+        return Outcome(True, f"Noted on {number}.")
+
+    async def release(self, agent: Agent, number: str, team: str | None = None) -> Outcome:
+        """Back to the queue (of another team, for a transfer); the customer is told."""
+        number = number.upper()
+        if team is not None and self.teams and team not in self.teams:
+            return Outcome(False, f"No team {team!r}; teams: {', '.join(sorted(self.teams))}.")
+        # Agents hand back what they hold; supervisors and admins may move any ticket.
+        holder = None if agent.role in ("supervisor", "admin") else agent.id
+        if not await self.queue.release(number, holder, self.clock(), team=team):
+            return Outcome(False, f"You do not hold {number}, or it is closed.")
+        view = await self.queue.view(number)
+        assert view is not None
+        await self._to_customer(view, "agent_left", {"agent": agent.name})
+        return Outcome(True, f"{number} is back in the {team + ' ' if team else ''}queue.")
 
     async def waiting_text(self, team: str | None = None) -> str:
         waiting = await self.queue.waiting(team=team, limit=20)

@@ -290,6 +290,8 @@ class TurnPipeline:
             reply = self.engine.agent_joined(conv, p["agent"])
         elif job.system == "agent_says":
             reply = self.engine.agent_says(conv, p["agent"], p["text"])
+        elif job.system == "agent_left":
+            reply = self.engine.agent_left(conv, p["agent"])
         else:
             reply = self.engine.agent_closed(conv, p["agent"], p["resolution"])
         conv.version += 1
@@ -298,4 +300,4 @@ class TurnPipeline:
                           (), now)
 
 
-_AGENT_ACTIONS = ("agent_joined", "agent_says", "agent_closed")
+_AGENT_ACTIONS = ("agent_joined", "agent_says", "agent_left", "agent_closed")

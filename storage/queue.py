@@ -147,6 +147,25 @@ class TicketQueue:
                          {"resolution": resolution}, now)
         return True
 
+    async def release(self, number: str, agent_id: int | None, now: datetime,
+                      team: str | None = None) -> bool:
+        """Put a ticket back in the queue (of `team`, when given). `agent_id` None: whoever
+        holds it (a supervisor's transfer); otherwise only the holder may release it."""
+        async with self.engine.begin() as conn:
+            where = [tickets.c.number == number, tickets.c.status != "closed"]
+            if agent_id is not None:
+                where.append(tickets.c.assigned_agent_id == agent_id)
+            values: dict[str, Any] = {"assigned_agent_id": None, "claimed_at": None}
+            if team is not None:
+                values["team"] = team
+            result = await conn.execute(sa.update(tickets).where(*where).values(values))
+            if result.rowcount != 1:
+                return False
+            await _event(conn, number, "transferred" if team else "released",
+                         f"agent:{agent_id}" if agent_id else "supervisor",
+                         {"team": team} if team else {}, now)
+        return True
+
     async def add_event(self, number: str, kind: str, actor: str, data: dict[str, Any],
                         now: datetime) -> None:
         async with self.engine.begin() as conn:

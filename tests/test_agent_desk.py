@@ -47,3 +47,42 @@ async def test_a_web_customer_and_an_agent_talk_through_the_desk(core: Core) -> 
     assert await c.state() == "filed"
     history = [i.text for i in await core.store.history(c.key)]
     assert "Yes — looking now." in history and "Are you there?" in history
+
+
+async def test_notes_release_and_transfer(core: Core) -> None:
+    events: list[CommitEvent] = []
+
+    async def record(batch: list[CommitEvent]) -> None:
+        events.extend(batch)
+
+    core.pipeline.after_commit.append(record)
+    c = Customer(core, channel="web", chat_id="visitor-10")
+    queue = TicketQueue(core.store.engine)
+    desk = AgentDesk(queue, core.pipeline, {"web": c.out}, core.clock,
+                     teams={"logistics", "finance"})
+    agents = AgentStore(core.store.engine)
+    now = datetime.now(UTC)
+    alice = await agents.add("alice", "agent", now)
+    bob = await agents.add("bob", "agent", now)
+    sue = await agents.add("sue", "supervisor", now)
+    await c.says("My parcel never arrived")
+    await c.says("human")
+    await wait_for(lambda: any(isinstance(e, Escalated) for e in events), what="the case")
+    number = next(e.number for e in events if isinstance(e, Escalated))
+    await desk.take(alice, number)
+    seen_by_customer = len(c.out.sent)
+
+    assert (await desk.note(alice, number, "Customer sounds worried; check the depot")).ok
+    assert len(c.out.sent) == seen_by_customer  # a note is never shown to the customer
+    assert not (await desk.release(bob, number)).ok  # Bob does not hold it
+    assert (await desk.release(alice, number)).ok
+    assert c.out.sent[-1][1].template == "agent.left"
+    assert [t.number for t in await queue.waiting()] == [number]  # back in the queue
+
+    await desk.take(bob, number)
+    assert not (await desk.release(sue, number, team="marketing")).ok  # no such team
+    assert (await desk.release(sue, number, team="finance")).ok  # a supervisor moves it
+    assert [(t.number, t.team) for t in await queue.waiting(team="finance")] == [
+        (number, "finance")]
+    kinds = [e["kind"] for e in await core.store.ticket_events(number)]
+    assert kinds[-5:] == ["taken", "note", "released", "taken", "transferred"]

@@ -126,3 +126,16 @@ async def test_queue_and_help_for_agents_only(api: FakeBotApi, app: RunningApp) 
     assert re.match(r"C-20261124-\d{4}  P1  ", group_texts(api)[-1])
     await group_says(api, "/help", STRANGER_TG)
     assert group_texts(api)[-1] == "Only registered agents can do that."
+    card = next(t for t in group_texts(api) if t.startswith("C-") and "  P1  " in t)
+    ticket = re.match(r"C-20261124-\d{4}", card)
+    assert ticket
+    number = ticket.group(0)
+    await group_says(api, f"/note {number} call the customer back", ALICE_TG)
+    assert group_texts(api)[-1] == f"Noted on {number}."
+    await group_says(api, f"/transfer {number} nowhere", ALICE_TG)
+    assert group_texts(api)[-1].startswith("No team 'nowhere'")
+    for command in ("/note", "/release", "/transfer", "/close", "/reply", "/take"):
+        await group_says(api, f"{command} {number} x", STRANGER_TG)
+        assert group_texts(api)[-1] == "Only registered agents can do that."
+    kinds = [e["kind"] for e in await app.core.store.ticket_events(number)]
+    assert kinds == ["filed", "note"]  # nothing the stranger tried changed anything

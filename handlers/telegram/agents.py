@@ -22,9 +22,10 @@ from storage.queue import TicketView
 
 log = logging.getLogger(__name__)
 
-HELP = ("Commands: /queue · /take <ticket> · /reply <ticket> <text> · "
-        "/close <ticket> <resolution>. Replying to a message about a ticket answers its "
-        "customer.")
+HELP = ("Commands: /queue · /take <ticket> · /reply <ticket> <text> · /note <ticket> <text> · "
+        "/transfer <ticket> <team> · /release <ticket> · /close <ticket> <resolution>. "
+        "Replying to a message about a ticket answers its customer.")
+COMMANDS = ("/queue", "/take", "/reply", "/note", "/transfer", "/release", "/close", "/help")
 REFUSAL = "Only registered agents can do that."
 _MARK = {"P1": "🔴", "P2": "🟠", "P3": "🟡", "P4": "⚪"}
 
@@ -101,7 +102,7 @@ class AgentGroup:
     async def _command(self, text: str, user_id: int | None) -> None:
         word, _, rest = text.partition(" ")
         command = word.split("@")[0].lower()
-        if command not in ("/queue", "/take", "/reply", "/close", "/help"):
+        if command not in COMMANDS:
             return
         agent = await self._agent(user_id)
         if agent is None:
@@ -118,6 +119,16 @@ class AgentGroup:
                 await self._say(await self.desk.take(agent, number))
             elif command == "/reply":
                 await self._say(await self.desk.reply(agent, number, tail))
+            elif command == "/note":
+                await self._say(await self.desk.note(agent, number, tail))
+            elif command == "/release":
+                await self._say(await self.desk.release(agent, number))
+            elif command == "/transfer":
+                team = tail.strip().lower()
+                if not re.fullmatch(r"[a-z_]{2,32}", team):
+                    await self._post("Transfer to which team? /transfer <ticket> <team>")
+                else:
+                    await self._say(await self.desk.release(agent, number, team=team))
             else:
                 await self._say(await self.desk.close(agent, number, tail))
 
