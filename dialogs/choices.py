@@ -51,6 +51,10 @@ def choices_for(conv: Conversation) -> tuple[Choice, ...]:
                 Choice("back", "button.back"))
     if state == "cancelled":
         return (Choice("undo", "button.undo"),)
+    if state == "feedback":
+        if conv.context.get("feedback_step") == "score":
+            return tuple(Choice(f"score.{n}", f"rating.{n}") for n in range(1, 6))
+        return (Choice("solved.yes", "button.solved"), Choice("solved.no", "button.not_solved"))
     if state in ("filed", "handed_off"):
         return (Choice("new_complaint", "button.new_complaint"),)
     return ()
@@ -93,6 +97,10 @@ def typed_choice(conv: Conversation, text: str, labels: dict[str, list[str]]) ->
     for value, intent in _TYPED.items():
         if value in values and intents.is_(intent, t):
             return value
+    if "solved.yes" in values and intents.is_("yes", t):
+        return "solved.yes"
+    if "solved.no" in values and intents.is_("no", t):
+        return "solved.no"
     if "edit" in values and intents.is_("no", t):
         return "edit"
     if "done" in values and intents.is_("no", t):

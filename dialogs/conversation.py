@@ -69,6 +69,12 @@ class Conversation:
     def resolve(self) -> bool:
         return fire(self, "resolve")
 
+    def rated(self) -> bool:
+        return fire(self, "rated")
+
+    def reopen(self) -> bool:
+        return fire(self, "reopen")
+
     # --- conditions the machine consults -------------------------------------------------
     def has_story(self) -> bool:
         return bool(self.slots.get("description"))

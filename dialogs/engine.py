@@ -63,6 +63,8 @@ class TurnOutcome:
     kept_attachments: tuple[Attachment, ...] = ()
     # What the customer said while an agent holds the ticket: for the agent, not the bot.
     relay: tuple[str, str] | None = None  # (ticket number, text)
+    # A closed ticket the customer says is not solved: back to its agent.
+    reopened: str | None = None
 
 
 class DialogEngine:
@@ -119,13 +121,17 @@ class DialogEngine:
         conv.context.pop("agent", None)
         return _render(self, conv, "agent.left", "neutral", (), agent=agent)
 
-    def agent_closed(self, conv: Conversation, agent: str, resolution: str) -> Reply:
-        conv.context.pop("agent", None)
-        if conv.state == "handed_off":
-            conv.resolve()
-        return _render(self, conv, "agent.closed", "neutral", self_buttons(self, conv),
-                       agent=agent, resolution=resolution,
-                       number=conv.context.get("last_ticket", ""))
+    def agent_closed(self, conv: Conversation, agent: str, resolution: str) -> list[Reply]:
+        """The agent closed the case: say so, then ask whether it is really solved."""
+        conv.context["last_agent"] = conv.context.pop("agent", agent)
+        closed = _render(self, conv, "agent.closed", "neutral", (), agent=agent,
+                         resolution=resolution, number=conv.context.get("last_ticket", ""))
+        if conv.state != "handed_off":
+            return [closed]
+        conv.resolve()
+        conv.context["feedback_step"] = "solved"
+        return [closed, _render(self, conv, "feedback.solved", "neutral",
+                                self_buttons(self, conv))]
 
     def reminder(self, conv: Conversation) -> Reply:
         """The nudge sent once to a customer who left a draft unfinished."""
@@ -223,6 +229,9 @@ class _Turn:
                     "phone": "ask.contact", "description": "ask.edit.description"}.get(
                 str(f), f"ask.{f}")
             self.say(name, b, can_reply_here=c.identified)
+        elif s == "feedback":
+            step = c.context.get("feedback_step")
+            self.say("feedback.rating" if step == "score" else "feedback.solved", b)
         elif s in ("filed", "handed_off"):
             self.say("closed.prompt", b, number=c.context.get("last_ticket", ""))
         elif s == "cancelled":
@@ -552,6 +561,36 @@ class _Turn:
     async def _on_handed_off(self, pressed: str | None) -> None:
         await self._after_ticket(pressed)
 
+    async def _on_feedback(self, pressed: str | None) -> None:
+        c = self.conv
+        number = str(c.context.get("last_ticket", ""))
+        step = c.context.get("feedback_step")
+        if step != "score" and pressed == "solved.no":
+            await self.desk.set_status(number, "escalated", self.now)
+            await self.desk.add_event(number, "not_solved", {"text": self.words}, self.now)
+            c.context["agent"] = c.context.get("last_agent")
+            c.context.pop("feedback_step", None)
+            c.reopen()
+            self.out.reopened = number
+            self.say("feedback.reopened", self.buttons(), agent=c.context.get("agent") or "")
+            return
+        if step != "score" and pressed == "solved.yes":
+            await self.desk.add_event(number, "solved", {}, self.now)
+            c.context["feedback_step"] = "score"
+            self.prompt()
+            return
+        score = pressed[6:] if pressed and pressed.startswith("score.") else None
+        if step == "score" and score is None and self.text.strip() in ("1", "2", "3", "4",
+                                                                       "5"):
+            score = self.text.strip()
+        if step == "score" and score is not None:
+            await self.desk.add_event(number, "rating", {"score": int(score)}, self.now)
+            c.context.pop("feedback_step", None)
+            c.rated()
+            self.say("feedback.thanks", self.buttons())
+            return
+        self.prompt()
+
     async def _after_ticket(self, pressed: str | None) -> None:
         c = self.conv
         if pressed == "new_complaint":
@@ -713,7 +752,7 @@ class _Turn:
             if self.e.templates.has(f"escalation.{reason}"):
                 self.say(f"escalation.{reason}")
         number = c.context.get("last_ticket")
-        if c.state in ("filed", "handed_off") and number:
+        if c.state in ("filed", "handed_off", "feedback") and number:
             priority = top_priority([*hits, Hit("held", str(c.context.get("priority", "P4")),
                                                 {})])
             c.context["priority"] = priority
@@ -723,7 +762,7 @@ class _Turn:
             info = await self.desk.ticket(number, c.key)
             due = info.first_response_due if info and info.first_response_due else None
             promised = min(d for d in (due, self._due(priority)) if d is not None)
-            if c.state == "filed":
+            if c.state in ("filed", "feedback"):
                 c.hand_off()
             self.say("handoff.already", self.buttons(), number=number,
                      due=self.e.fmt.when(promised, c.locale))

@@ -27,7 +27,7 @@ DRAFT_STATES = [
     "editing",
 ]
 # Closed drafts: a new message there starts over or refers to the filed ticket.
-CLOSED_STATES = ["filed", "cancelled", "handed_off", "expired"]
+CLOSED_STATES = ["filed", "cancelled", "handed_off", "expired", "feedback"]
 STATES = DRAFT_STATES + CLOSED_STATES
 
 # Where a draft goes next is decided by what is still missing, in the playbook's order:
@@ -57,11 +57,15 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "back_to_summary", "source": ["choosing_edit", "editing"], "dest": "confirming"},
     {"trigger": "cancel", "source": DRAFT_STATES, "dest": "cancelled"},
     {"trigger": "restart", "source": STATES, "dest": "listening"},
-    {"trigger": "hand_off", "source": [*DRAFT_STATES, "cancelled", "expired", "filed"],
+    {"trigger": "hand_off",
+     "source": [*DRAFT_STATES, "cancelled", "expired", "filed", "feedback"],
      "dest": "handed_off"},
     {"trigger": "expire", "source": DRAFT_STATES, "dest": "expired"},
-    # An agent closed the case they held.
-    {"trigger": "resolve", "source": "handed_off", "dest": "filed"},
+    # An agent closed the case they held: the customer is asked whether it is solved and
+    # for a rating; "not solved" gives it back to the same agent.
+    {"trigger": "resolve", "source": "handed_off", "dest": "feedback"},
+    {"trigger": "rated", "source": "feedback", "dest": "filed"},
+    {"trigger": "reopen", "source": "feedback", "dest": "handed_off"},
     {"trigger": "begin_again", "source": CLOSED_STATES, "dest": "listening"},
 ]
 

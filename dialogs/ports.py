@@ -54,6 +54,11 @@ class Desk(Protocol):
     async def add_event(self, number: str, kind: str, data: dict[str, Any], now: datetime,
                         actor: str = "customer") -> None: ...
 
+    async def set_status(self, number: str, status: str, now: datetime,
+                         actor: str = "customer") -> None:
+        """Change a ticket's status (a reopened case), with its event."""
+        ...
+
     async def tickets_since(self, key: ConversationKey, since: datetime) -> int:
         """How many tickets the customer of `key` filed since then."""
         ...

@@ -57,7 +57,14 @@ class Escalated:
     number: str
 
 
-CommitEvent = Relayed | Escalated
+@dataclass(frozen=True, slots=True)
+class Reopened:
+    """The customer says a closed ticket is not solved: it is back with its agent."""
+
+    number: str
+
+
+CommitEvent = Relayed | Escalated | Reopened
 AfterCommit = Callable[[list[CommitEvent]], Awaitable[None]]
 
 
@@ -218,11 +225,10 @@ class TurnPipeline:
                                 continue
                             seen.add(claim)
                         assert ld is not None
-                        rec, relay = await self._turn(tx, ld, job.inbound, now)
+                        rec, said = await self._turn(tx, ld, job.inbound, now)
                         records.append(rec)
                         results.append((job, rec.replies))
-                        if relay is not None:
-                            events.append(Relayed(job.key, *relay))
+                        events += said
                     else:
                         out = await self._system(tx, ld, job, now)
                         if out is not None:
@@ -239,7 +245,7 @@ class TurnPipeline:
         return results, events
 
     async def _turn(self, tx: BatchTx, ld: Loaded, inbound: Inbound,
-                    now: datetime) -> tuple[TurnRecord, tuple[str, str] | None]:
+                    now: datetime) -> tuple[TurnRecord, list[CommitEvent]]:
         conv = ld.conv
         snapshot = (conv.state, _clone(conv.slots), _clone(conv.context), conv.locale,
                     conv.version)
@@ -257,10 +263,14 @@ class TurnPipeline:
         ld.dirty = True
         ld.idle_since = now  # the customer spoke: a new idle spell, a new reminder
         ld.reminded = False
+        said: list[CommitEvent] = []
+        if outcome.relay is not None:
+            said.append(Relayed(inbound.key, *outcome.relay))
+        if outcome.reopened is not None:
+            said.append(Reopened(outcome.reopened))
         return TurnRecord(ld, inbound, snapshot[0],
                           outcome.emotion.as_record() if outcome.emotion else None,
-                          outcome.replies, conv.state, outcome.kept_attachments,
-                          now), outcome.relay
+                          outcome.replies, conv.state, outcome.kept_attachments, now), said
 
     async def _system(self, tx: BatchTx, ld: Loaded | None, job: _Job,
                       now: datetime) -> TurnRecord | None:
@@ -287,16 +297,16 @@ class TurnPipeline:
             return None
         conv, p = ld.conv, job.payload
         if job.system == "agent_joined":
-            reply = self.engine.agent_joined(conv, p["agent"])
+            replies = [self.engine.agent_joined(conv, p["agent"])]
         elif job.system == "agent_says":
-            reply = self.engine.agent_says(conv, p["agent"], p["text"])
+            replies = [self.engine.agent_says(conv, p["agent"], p["text"])]
         elif job.system == "agent_left":
-            reply = self.engine.agent_left(conv, p["agent"])
+            replies = [self.engine.agent_left(conv, p["agent"])]
         else:
-            reply = self.engine.agent_closed(conv, p["agent"], p["resolution"])
+            replies = self.engine.agent_closed(conv, p["agent"], p["resolution"])
         conv.version += 1
         ld.dirty = True
-        return TurnRecord(ld, Inbound(key=job.key), conv.state, None, [reply], conv.state,
+        return TurnRecord(ld, Inbound(key=job.key), conv.state, None, replies, conv.state,
                           (), now)
 
 

@@ -31,6 +31,7 @@ class TurnWrites:
 
     tickets: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    statuses: list[tuple[str, str]] = field(default_factory=list)  # (number, status)
     numbers: list[tuple[str, int]] = field(default_factory=list)  # (day, n) taken
 
 
@@ -47,6 +48,7 @@ class TicketLedger:
         self._start: dict[str, int] = {}
         self.tickets: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
+        self.statuses: list[tuple[str, str]] = []
         # Latest ticket per order number, looked up for the whole batch before its turns.
         self.orders: dict[str, str | None] = {}
 
@@ -84,6 +86,7 @@ class TicketLedger:
     def commit_turn(self, turn: TurnWrites) -> None:
         self.tickets.extend(turn.tickets)
         self.events.extend(turn.events)
+        self.statuses.extend(turn.statuses)
 
     def abandon_turn(self, turn: TurnWrites) -> None:
         # Turns run one after another, so the failed turn's numbers are the latest taken.
@@ -97,6 +100,12 @@ class TicketLedger:
     async def write(self) -> None:
         c = ticket_counters.c
         changed = [(d, n) for d, n in self._last.items() if n != self._start[d]]
+        if self.statuses:
+            await self.conn.execute(
+                sa.update(tickets).where(tickets.c.number == sa.bindparam("b_number"))
+                .values(status=sa.bindparam("b_status")),
+                [{"b_number": n, "b_status": st} for n, st in self.statuses])
+            self.statuses.clear()
         if self.driver is not None:
             await self._write_sqlite(changed)
             return
@@ -236,6 +245,11 @@ class SqlDesk:
     async def add_event(self, number: str, kind: str, data: dict[str, Any], now: datetime,
                         actor: str = "customer") -> None:
         self._event(number, kind, data, now, actor)
+
+    async def set_status(self, number: str, status: str, now: datetime,
+                         actor: str = "customer") -> None:
+        self.turn.statuses.append((number, status))
+        self._event(number, "status", {"status": status}, now, actor)
 
     async def tickets_since(self, key: ConversationKey, since: datetime) -> int:
         pending = sum(1 for t in self.ledger.tickets if t["customer_id"] == self.customer_id)

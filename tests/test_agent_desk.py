@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bot.core import Core
 from handlers.agent_desk import AgentDesk
-from handlers.pipeline import CommitEvent, Escalated, Relayed
+from handlers.pipeline import CommitEvent, Escalated, Relayed, Reopened
 from storage.agents import AgentStore
 from storage.queue import TicketQueue
 from tests.conftest import Customer
@@ -43,10 +43,30 @@ async def test_a_web_customer_and_an_agent_talk_through_the_desk(core: Core) -> 
     assert c.out.sent[-1][1].text == "Yes — looking now."
     assert not (await desk.close(alice, number, "")).ok  # a resolution is required
     assert (await desk.close(alice, number, "Redelivered")).ok
-    assert c.out.sent[-1][1].template == "agent.closed"
-    assert await c.state() == "filed"
+    assert [r.template for _, r in c.out.sent[-2:]] == ["agent.closed", "feedback.solved"]
+    assert await c.state() == "feedback"
     history = [i.text for i in await core.store.history(c.key)]
     assert "Yes — looking now." in history and "Are you there?" in history
+
+    # Not solved: back to Alice, who is told in the group; the customer talks to her again.
+    await c.send(c.inbound("No, not yet", callback_data="feedback:solved.no"))
+    assert c.templates == ["feedback.reopened"] and await c.state() == "handed_off"
+    await wait_for(lambda: any(isinstance(e, Reopened) for e in events), what="reopening")
+    waiting = await TicketQueue(core.store.engine).waiting()
+    assert waiting == []  # still held by Alice, not queued for anyone else
+    await c.says("It still has not arrived")
+    assert c.last == []  # relayed to Alice
+    # Closed again, solved this time, and rated.
+    assert (await desk.close(alice, number, "Delivered by courier")).ok
+    await c.says("yes")
+    assert c.templates == ["feedback.rating"] and len(c.buttons()) == 5
+    await c.says("9")
+    assert c.templates == ["feedback.rating"]  # 1 to 5 only: asked again
+    await c.presses("4")
+    assert c.templates == ["feedback.thanks"] and await c.state() == "filed"
+    kinds = [(e["kind"], e["data"]) for e in await core.store.ticket_events(number)]
+    assert ("not_solved", {"text": "No, not yet"}) in kinds
+    assert ("rating", {"score": 4}) in kinds and ("solved", {}) in kinds
 
 
 async def test_notes_release_and_transfer(core: Core) -> None:

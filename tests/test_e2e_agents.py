@@ -103,8 +103,13 @@ async def test_a_case_goes_from_customer_to_agent_and_back(api: FakeBotApi,
     assert group_texts(api)[-1] == f"{ticket} is held by alice; take it first."
     await group_says(api, f"/close {ticket} Parcel found and redelivered", ALICE_TG)
     assert group_texts(api)[-1] == f"{ticket} closed."
-    await wait_for(lambda: "Parcel found and redelivered" in api.texts(4242)[-1],
-                   what="the customer to hear it is closed")
+    await wait_for(lambda: api.texts(4242)[-1] == "Is your problem solved?",
+                   what="the customer to be asked whether it is solved")
+    assert "Parcel found and redelivered" in api.texts(4242)[-2]
+    await customer.presses("Yes, solved")
+    assert [label for label, _ in keyboard(customer.last[-1])] == ["1", "2", "3", "4", "5"]
+    await customer.presses("5")
+    assert "Thank you for your feedback" in customer.last[-1]["text"]
 
     # Everything is in the transcript and on the ticket.
     rows = await customer.transcript()
@@ -113,7 +118,7 @@ async def test_a_case_goes_from_customer_to_agent_and_back(api: FakeBotApi,
     assert "agent.closed" in templates
     events = [e["kind"] for e in await app.core.store.ticket_events(ticket)]
     assert events[:2] == ["filed", "taken"] and "customer_message" in events
-    assert events[-1] == "closed"
+    assert events[-3:] == ["closed", "solved", "rating"]
 
 
 async def test_queue_and_help_for_agents_only(api: FakeBotApi, app: RunningApp) -> None:

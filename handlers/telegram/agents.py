@@ -15,7 +15,7 @@ from telegram import Update
 from dialogs.intents import TICKET_RE
 from dialogs.messages import Button, ConversationKey, Reply
 from handlers.agent_desk import AgentDesk, Outcome
-from handlers.pipeline import CommitEvent, Escalated, Relayed
+from handlers.pipeline import CommitEvent, Escalated, Relayed, Reopened
 from handlers.telegram.output import TelegramOutput
 from storage.agents import Agent, AgentStore
 from storage.queue import TicketView
@@ -50,6 +50,9 @@ class AgentGroup:
                                  (Button(f"Take {view.number}", f"take:{view.number}"),))
             elif isinstance(event, Relayed):
                 await self._post(f"{view.number} · customer:\n{event.text}")
+            elif isinstance(event, Reopened):
+                await self._post(f"{view.number} reopened: the customer says it is not solved"
+                                 f" (back with {view.agent or 'the queue'}).")
 
     def _card(self, v: TicketView) -> str:
         reasons = "; ".join(
