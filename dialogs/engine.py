@@ -606,6 +606,13 @@ class _Turn:
             self.out.relay = (str(number), self.words)
             return
         self.acknowledge()
+        if c.state == "handed_off" and number:
+            position = await self.desk.queue_position(str(number))
+            info = await self.desk.ticket(str(number), c.key)
+            if position is not None and info is not None:
+                self.say("queue.waiting", self.buttons(), number=number, position=position,
+                         due=self.e.fmt.when(info.first_response_due, c.locale))
+                return
         self.prompt()
 
     async def _on_cancelled(self, pressed: str | None) -> None:

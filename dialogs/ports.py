@@ -59,6 +59,10 @@ class Desk(Protocol):
         """Change a ticket's status (a reopened case), with its event."""
         ...
 
+    async def queue_position(self, number: str) -> int | None:
+        """1 for the next ticket its team will take; None when no one is waiting for it."""
+        ...
+
     async def tickets_since(self, key: ConversationKey, since: datetime) -> int:
         """How many tickets the customer of `key` filed since then."""
         ...

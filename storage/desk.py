@@ -35,6 +35,10 @@ class TurnWrites:
     numbers: list[tuple[str, int]] = field(default_factory=list)  # (day, n) taken
 
 
+# Tickets waiting for a person (not yet taken, not closed).
+WAITING = ("open", "escalated")
+
+
 class TicketLedger:
     """The batch's view of tickets: counters it holds, tickets and events it will write."""
 
@@ -250,6 +254,24 @@ class SqlDesk:
                          actor: str = "customer") -> None:
         self.turn.statuses.append((number, status))
         self._event(number, "status", {"status": status}, now, actor)
+
+    async def queue_position(self, number: str) -> int | None:
+        t = tickets.c
+        me = (await self.conn.execute(
+            sa.select(t.priority, t.created_at, t.id, t.team, t.status, t.assigned_agent_id)
+            .where(t.number == number))).first()
+        if me is None or me.assigned_agent_id is not None or me.status not in WAITING:
+            return None
+        rank = sa.case({"P1": 1, "P2": 2, "P3": 3}, value=t.priority, else_=4)
+        mine = {"P1": 1, "P2": 2, "P3": 3}.get(me.priority or "P4", 4)
+        ahead = (await self.conn.execute(
+            sa.select(sa.func.count()).select_from(tickets).where(
+                t.status.in_(WAITING), t.assigned_agent_id.is_(None),
+                t.team == me.team if me.team is not None else t.team.is_(None),
+                sa.or_(rank < mine, sa.and_(rank == mine, sa.or_(
+                    t.created_at < me.created_at,
+                    sa.and_(t.created_at == me.created_at, t.id < me.id))))))).scalar_one()
+        return int(ahead) + 1
 
     async def tickets_since(self, key: ConversationKey, since: datetime) -> int:
         pending = sum(1 for t in self.ledger.tickets if t["customer_id"] == self.customer_id)

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dialogs.messages import ConversationKey
 from storage.clock import utc_required
+from storage.desk import WAITING
 from storage.schema import agents, conversations, messages, ticket_events, tickets
 
-WAITING = ("open", "escalated")
 _RANK = sa.case({"P1": 1, "P2": 2, "P3": 3}, value=tickets.c.priority, else_=4)
 
 

@@ -106,3 +106,17 @@ async def test_notes_release_and_transfer(core: Core) -> None:
         (number, "finance")]
     kinds = [e["kind"] for e in await core.store.ticket_events(number)]
     assert kinds[-5:] == ["taken", "note", "released", "taken", "transferred"]
+
+
+async def test_a_waiting_customer_hears_their_place_in_line(core: Core) -> None:
+    first, second = Customer(core, "7001"), Customer(core, "7002")
+    for c in (first, second):
+        await c.says("My parcel never arrived")
+        await c.presses("That's all")
+        await c.presses("Delivery")  # both go to logistics
+        await c.says("human")
+    await second.says("Any news?")
+    assert second.templates == ["queue.waiting"]
+    assert "number 2 in line" in second.text and "by Tue 24 Nov, 13:30" in second.text
+    await first.says("Hello?")
+    assert "number 1 in line" in first.text

@@ -220,7 +220,7 @@ async def test_while_with_a_person_only_something_more_urgent_is_raised(core: Co
     await c.says("I'll take you to court over this")  # P2 beats the P3 it was filed at
     assert c.templates[-1] == "handoff.already"
     await c.says("And I'll tell the media")  # P2 again: nothing new to raise
-    assert c.templates == ["closed.prompt"]
+    assert c.templates == ["queue.waiting"]
     await c.says("Now the charger caught fire!")  # P1
     assert "escalation.safety" in c.templates
     events = await core.store.ticket_events(number.group(0))
