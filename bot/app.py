@@ -13,10 +13,20 @@ from aiohttp import web
 from bot.core import Core, build_core, running
 from bot.settings import Settings
 from handlers.agent_desk import AgentDesk
-from handlers.appkeys import INBOX, SCHEDULER, TELEGRAM, TRANSCRIPTS, TURNS, WEBCHAT_OUTPUT
+from handlers.appkeys import (
+    INBOX,
+    SCHEDULER,
+    SLA_WATCH,
+    TELEGRAM,
+    TRANSCRIPTS,
+    TURNS,
+    WEBCHAT_OUTPUT,
+)
 from handlers.channel import OutputChannel, TurnHandler, UpdateInbox
+from handlers.periodic import Periodic
 from handlers.pipeline import Clock, utcnow
 from handlers.scheduler import DraftScheduler
+from handlers.sla import SlaWatch
 from handlers.telegram.agents import AgentGroup
 from handlers.telegram.service import TelegramService
 from handlers.webchat import setup_webchat
@@ -65,15 +75,18 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
             app.add_routes(telegram.webhook_routes())
 
     outputs: dict[str, OutputChannel] = {"web": app[WEBCHAT_OUTPUT]}
+    queue = TicketQueue(core.store.engine, core.store.read_engine)
+    sla = SlaWatch(queue, core.pipeline, outputs, clock)
+    app[SLA_WATCH] = Periodic("sla-watch", sla.tick, scheduler_interval)
     if telegram is not None:
         outputs["telegram"] = telegram.output
         if settings.telegram_agent_chat_id is not None:
-            desk = AgentDesk(TicketQueue(core.store.engine, core.store.read_engine),
-                             core.pipeline, outputs, clock,
+            desk = AgentDesk(queue, core.pipeline, outputs, clock,
                              teams=set(core.engine.rules.teams.values()))
             group = AgentGroup(settings.telegram_agent_chat_id, telegram.output, desk,
                                AgentStore(core.store.engine, core.store.read_engine))
             core.pipeline.after_commit.append(group.on_commit)
+            sla.notify.append(group.on_sla)
             telegram.dispatcher.side_channel = group.handle
     app[SCHEDULER] = DraftScheduler(
         core.store, core.pipeline, outputs, clock=clock,
@@ -97,7 +110,9 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[SCHEDULER].start()
+    await app[SLA_WATCH].start()
     yield
+    await app[SLA_WATCH].stop()
     await app[SCHEDULER].stop()
 
 

@@ -116,6 +116,10 @@ class DialogEngine:
         """The agent's own words, verbatim; the transcript names who wrote them."""
         return Reply(text, (), f"agent:{agent}", conv.locale, "neutral", 0)
 
+    def progress(self, conv: Conversation, number: str) -> Reply:
+        """A promise is late: the customer hears where things stand, not silence."""
+        return _render(self, conv, "progress.note", "neutral", (), number=number)
+
     def agent_left(self, conv: Conversation, agent: str) -> Reply:
         """The case went back to the queue: the next person to take it will say so."""
         conv.context.pop("agent", None)

@@ -37,6 +37,7 @@ class AgentDesk:
         if not claim.taken:
             return Outcome(False, f"{number} is already taken by {claim.holder}.")
         await self.queue.add_event(number, "taken", f"agent:{agent.name}", {}, self.clock())
+        await self.queue.mark_first_response(number, self.clock())
         view = await self.queue.view(number)
         assert view is not None
         await self._to_customer(view, "agent_joined", {"agent": agent.name})
@@ -52,6 +53,7 @@ class AgentDesk:
         if not text.strip():
             return Outcome(False, "Nothing to send: write the reply after the ticket number.")
         await self._to_customer(view, "agent_says", {"agent": agent.name, "text": text})
+        await self.queue.mark_first_response(view.number, self.clock())
         return Outcome(True, f"Sent to the customer of {view.number}.")
 
     async def close(self, agent: Agent, number: str, resolution: str) -> Outcome:

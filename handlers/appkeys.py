@@ -8,6 +8,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from handlers.channel import TranscriptReader, TurnHandler, UpdateInbox
+    from handlers.periodic import Periodic
     from handlers.scheduler import DraftScheduler
     from handlers.telegram.service import TelegramService
     from handlers.webchat.output import WebChatOutput
@@ -19,3 +20,5 @@ INBOX: web.AppKey[UpdateInbox] = web.AppKey("inbox")
 WEBCHAT_OUTPUT: web.AppKey[WebChatOutput] = web.AppKey("webchat_output")
 TELEGRAM: web.AppKey[TelegramService] = web.AppKey("telegram")
 SCHEDULER: web.AppKey[DraftScheduler] = web.AppKey("scheduler")
+# The first-response watch (handlers.sla) on its timer.
+SLA_WATCH: web.AppKey[Periodic] = web.AppKey("sla_watch")

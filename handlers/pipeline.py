@@ -302,6 +302,8 @@ class TurnPipeline:
             replies = [self.engine.agent_says(conv, p["agent"], p["text"])]
         elif job.system == "agent_left":
             replies = [self.engine.agent_left(conv, p["agent"])]
+        elif job.system == "progress":
+            replies = [self.engine.progress(conv, p["number"])]
         else:
             replies = self.engine.agent_closed(conv, p["agent"], p["resolution"])
         conv.version += 1
@@ -310,4 +312,4 @@ class TurnPipeline:
                           (), now)
 
 
-_AGENT_ACTIONS = ("agent_joined", "agent_says", "agent_left", "agent_closed")
+_AGENT_ACTIONS = ("agent_joined", "agent_says", "agent_left", "agent_closed", "progress")

@@ -10,7 +10,7 @@ agents asking at once get different tickets instead of queueing behind each othe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -166,10 +166,57 @@ class TicketQueue:
                          {"team": team} if team else {}, now)
         return True
 
+    async def mark_first_response(self, number: str, now: datetime) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(sa.update(tickets).where(
+                tickets.c.number == number, tickets.c.first_responded_at.is_(None),
+            ).values(first_responded_at=now))
+
+    async def sla_alerts(self, now: datetime, warn_before: timedelta) -> list[SlaAlert]:
+        """First-response promises about to be missed, and missed: each claimed here, once
+        (also across processes: the UPDATE that claims it is conditional)."""
+        alerts: list[SlaAlert] = []
+        t = tickets.c
+        for kind, column, horizon in (("breach", t.sla_breached_at, now),
+                                      ("warning", t.sla_warned_at, now + warn_before)):
+            async with self.engine.begin() as conn:
+                rows = (await conn.execute(
+                    sa.select(t.id, t.number, t.first_response_due, t.priority,
+                              conversations.c.channel, conversations.c.chat_id,
+                              agents.c.name.label("agent"))
+                    .join(conversations, conversations.c.id == t.conversation_id)
+                    .outerjoin(agents, agents.c.id == t.assigned_agent_id)
+                    .where(t.status.in_(WAITING), t.first_responded_at.is_(None),
+                           t.first_response_due.is_not(None), t.first_response_due <= horizon,
+                           column.is_(None), t.sla_breached_at.is_(None))
+                    .order_by(t.first_response_due).limit(100))).all()
+                for r in rows:
+                    claimed = await conn.execute(
+                        sa.update(tickets).where(t.id == r.id, column.is_(None))
+                        .values({column.key: now}))
+                    if claimed.rowcount != 1:
+                        continue
+                    await _event(conn, r.number, f"sla_{kind}", "scheduler",
+                                 {"due": r.first_response_due.isoformat()}, now)
+                    alerts.append(SlaAlert(r.number, kind, utc_required(r.first_response_due),
+                                           r.priority or "P4", r.agent,
+                                           ConversationKey(r.channel, r.chat_id)))
+        return alerts
+
     async def add_event(self, number: str, kind: str, actor: str, data: dict[str, Any],
                         now: datetime) -> None:
         async with self.engine.begin() as conn:
             await _event(conn, number, kind, actor, data, now)
+
+
+@dataclass(frozen=True, slots=True)
+class SlaAlert:
+    number: str
+    kind: str  # "warning" (due soon) or "breach" (overdue)
+    due: datetime
+    priority: str
+    agent: str | None
+    key: ConversationKey
 
 
 async def _event(conn: AsyncConnection, number: str, kind: str, actor: str,

@@ -142,6 +142,11 @@ tickets = sa.Table(
     sa.Column("team", sa.String(32)),
     sa.Column("assigned_agent_id", sa.ForeignKey("agents.id")),
     sa.Column("claimed_at", TS),
+    # Promises kept or not: when a person first answered, and the SLA alerts already sent
+    # (claimed by the UPDATE that sets them, so none goes out twice).
+    sa.Column("first_responded_at", TS),
+    sa.Column("sla_warned_at", TS),
+    sa.Column("sla_breached_at", TS),
     sa.Index(None, "customer_id", "created_at"),
     sa.Index(None, "order_no"),
     sa.Index(None, "team", "status", "assigned_agent_id"),

@@ -18,7 +18,7 @@ from handlers.agent_desk import AgentDesk, Outcome
 from handlers.pipeline import CommitEvent, Escalated, Relayed, Reopened
 from handlers.telegram.output import TelegramOutput
 from storage.agents import Agent, AgentStore
-from storage.queue import TicketView
+from storage.queue import SlaAlert, TicketView
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,16 @@ class AgentGroup:
             elif isinstance(event, Reopened):
                 await self._post(f"{view.number} reopened: the customer says it is not solved"
                                  f" (back with {view.agent or 'the queue'}).")
+
+    async def on_sla(self, alerts: list[SlaAlert]) -> None:
+        for a in alerts:
+            who = a.agent or "the team"
+            if a.kind == "warning":
+                await self._post(f"⏰ {a.number} ({a.priority}): first response due at "
+                                 f"{a.due:%H:%M} UTC — {who}.")
+            else:
+                await self._post(f"❗ {a.number} ({a.priority}): first response overdue since "
+                                 f"{a.due:%H:%M} UTC — supervisors, please step in ({who}).")
 
     def _card(self, v: TicketView) -> str:
         reasons = "; ".join(
