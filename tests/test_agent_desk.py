@@ -13,13 +13,19 @@ from tests.conftest import Customer
 from tests.e2e_support import wait_for
 
 
-async def test_a_web_customer_and_an_agent_talk_through_the_desk(core: Core) -> None:
+def committed(core: Core) -> list[CommitEvent]:
+    """What the pipeline announces after each commit, collected for the test."""
     events: list[CommitEvent] = []
 
     async def record(batch: list[CommitEvent]) -> None:
         events.extend(batch)
 
     core.pipeline.after_commit.append(record)
+    return events
+
+
+async def test_a_web_customer_and_an_agent_talk_through_the_desk(core: Core) -> None:
+    events = committed(core)
     c = Customer(core, channel="web", chat_id="visitor-9")
     desk = AgentDesk(TicketQueue(core.store.engine), core.pipeline, {"web": c.out}, core.clock)
     alice = await AgentStore(core.store.engine).add("alice", "agent", datetime.now(UTC))
@@ -70,12 +76,7 @@ async def test_a_web_customer_and_an_agent_talk_through_the_desk(core: Core) -> 
 
 
 async def test_notes_release_and_transfer(core: Core) -> None:
-    events: list[CommitEvent] = []
-
-    async def record(batch: list[CommitEvent]) -> None:
-        events.extend(batch)
-
-    core.pipeline.after_commit.append(record)
+    events = committed(core)
     c = Customer(core, channel="web", chat_id="visitor-10")
     queue = TicketQueue(core.store.engine)
     desk = AgentDesk(queue, core.pipeline, {"web": c.out}, core.clock,
