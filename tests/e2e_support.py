@@ -27,7 +27,8 @@ from tests.fake_bot_api import FakeBotApi
 def fast_limiter() -> SendLimiter:
     """Telegram's pacing (1 msg/s per chat) would make every flow take many seconds; the
     limiter itself is covered by the adapter tests."""
-    return SendLimiter(per_chat_rate=200, per_chat_burst=50, global_rate=2000, global_burst=200)
+    return SendLimiter(per_chat_rate=200, per_chat_burst=50, global_rate=2000, global_burst=200,
+                       per_group_rate=200, per_group_burst=50)
 
 
 def telegram_settings(api: FakeBotApi) -> dict[str, Any]:

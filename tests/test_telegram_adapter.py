@@ -666,3 +666,10 @@ async def test_limiter_paces_one_chat_but_not_others() -> None:
     assert time.monotonic() - start < 0.05
     await limiter.message("a")
     assert time.monotonic() - start >= 0.09
+
+
+def test_groups_are_paced_at_twenty_messages_a_minute() -> None:
+    limiter = SendLimiter()
+    group, private = limiter._bucket("-1001234"), limiter._bucket("42")
+    assert (group.rate * 60, group.burst) == (20, 3)
+    assert (private.rate, private.burst) == (1.0, 3)

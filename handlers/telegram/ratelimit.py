@@ -1,4 +1,5 @@
-"""Our own pacing of Telegram sends: about one message a second per chat, 30 a second overall.
+"""Our own pacing of Telegram sends: about one message a second per private chat, twenty a
+minute per group, 30 a second overall.
 
 PTB's AIORateLimiter is not used because it does not pace private chats, and on a 429 it
 pauses every request of the bot, so one flooded chat would stall all the others.
@@ -21,9 +22,13 @@ class SendLimiter:
         per_chat_burst: float = 3,
         global_rate: float = 30.0,
         global_burst: float = 30,
+        per_group_rate: float = 20 / 60,
+        per_group_burst: float = 3,
     ) -> None:
         self._per_chat_rate = per_chat_rate
         self._per_chat_burst = per_chat_burst
+        self._per_group_rate = per_group_rate
+        self._per_group_burst = per_group_burst
         self._global = PacingBucket(global_rate, global_burst)
         self._chats: dict[str, PacingBucket] = {}
 
@@ -33,7 +38,11 @@ class SendLimiter:
             if len(self._chats) >= self._PRUNE_AT:
                 for key in [k for k, b in self._chats.items() if b.idle]:
                     del self._chats[key]
-            bucket = self._chats[chat_id] = PacingBucket(self._per_chat_rate, self._per_chat_burst)
+            # Group and channel ids are negative; Telegram allows them far fewer messages.
+            group = chat_id.startswith("-")
+            bucket = self._chats[chat_id] = PacingBucket(
+                self._per_group_rate if group else self._per_chat_rate,
+                self._per_group_burst if group else self._per_chat_burst)
         return bucket
 
     async def message(self, chat_id: str) -> None:
