@@ -172,35 +172,43 @@ class TicketQueue:
                 tickets.c.number == number, tickets.c.first_responded_at.is_(None),
             ).values(first_responded_at=now))
 
-    async def sla_alerts(self, now: datetime, warn_before: timedelta) -> list[SlaAlert]:
-        """First-response promises about to be missed, and missed: each claimed here, once
-        (also across processes: the UPDATE that claims it is conditional)."""
-        alerts: list[SlaAlert] = []
+    async def sla_alerts(self, now: datetime, warn_before: timedelta,
+                         resolution_warn_before: timedelta = timedelta(hours=1),
+                         ) -> list[SlaAlert]:
+        """Promises about to be missed, and missed (the first response, then the resolution):
+        each claimed here, once, also across processes (the claiming UPDATE is conditional)."""
         t = tickets.c
-        for kind, column, horizon in (("breach", t.sla_breached_at, now),
-                                      ("warning", t.sla_warned_at, now + warn_before)):
-            async with self.engine.begin() as conn:
-                rows = (await conn.execute(
-                    sa.select(t.id, t.number, t.first_response_due, t.priority,
-                              conversations.c.channel, conversations.c.chat_id,
-                              agents.c.name.label("agent"))
-                    .join(conversations, conversations.c.id == t.conversation_id)
-                    .outerjoin(agents, agents.c.id == t.assigned_agent_id)
-                    .where(t.status.in_(WAITING), t.first_responded_at.is_(None),
-                           t.first_response_due.is_not(None), t.first_response_due <= horizon,
-                           column.is_(None), t.sla_breached_at.is_(None))
-                    .order_by(t.first_response_due).limit(100))).all()
-                for r in rows:
-                    claimed = await conn.execute(
-                        sa.update(tickets).where(t.id == r.id, column.is_(None))
-                        .values({column.key: now}))
-                    if claimed.rowcount != 1:
-                        continue
-                    await _event(conn, r.number, f"sla_{kind}", "scheduler",
-                                 {"due": r.first_response_due.isoformat()}, now)
-                    alerts.append(SlaAlert(r.number, kind, utc_required(r.first_response_due),
-                                           r.priority or "P4", r.agent,
-                                           ConversationKey(r.channel, r.chat_id)))
+        targets = (
+            ("first_response", t.first_response_due, t.sla_warned_at, t.sla_breached_at,
+             t.first_responded_at.is_(None), warn_before, "sla"),
+            ("resolution", t.resolution_due, t.resolution_warned_at, t.resolution_breached_at,
+             sa.true(), resolution_warn_before, "resolution"),
+        )
+        alerts: list[SlaAlert] = []
+        for target, due, warned, breached, pending, early, prefix in targets:
+            for kind, column, horizon in (("breach", breached, now),
+                                          ("warning", warned, now + early)):
+                async with self.engine.begin() as conn:
+                    rows = (await conn.execute(
+                        sa.select(t.id, t.number, due.label("due"), t.priority,
+                                  conversations.c.channel, conversations.c.chat_id,
+                                  agents.c.name.label("agent"))
+                        .join(conversations, conversations.c.id == t.conversation_id)
+                        .outerjoin(agents, agents.c.id == t.assigned_agent_id)
+                        .where(t.status.in_(WAITING), pending, due.is_not(None),
+                               due <= horizon, column.is_(None), breached.is_(None))
+                        .order_by(due).limit(100))).all()
+                    for r in rows:
+                        claimed = await conn.execute(
+                            sa.update(tickets).where(t.id == r.id, column.is_(None))
+                            .values({column.key: now}))
+                        if claimed.rowcount != 1:
+                            continue
+                        await _event(conn, r.number, f"{prefix}_{kind}", "scheduler",
+                                     {"due": r.due.isoformat()}, now)
+                        alerts.append(SlaAlert(r.number, kind, utc_required(r.due),
+                                               r.priority or "P4", r.agent,
+                                               ConversationKey(r.channel, r.chat_id), target))
         return alerts
 
     async def add_event(self, number: str, kind: str, actor: str, data: dict[str, Any],
@@ -217,6 +225,7 @@ class SlaAlert:
     priority: str
     agent: str | None
     key: ConversationKey
+    target: str = "first_response"  # or "resolution"
 
 
 async def _event(conn: AsyncConnection, number: str, kind: str, actor: str,

@@ -147,6 +147,8 @@ tickets = sa.Table(
     sa.Column("first_responded_at", TS),
     sa.Column("sla_warned_at", TS),
     sa.Column("sla_breached_at", TS),
+    sa.Column("resolution_warned_at", TS),
+    sa.Column("resolution_breached_at", TS),
     sa.Index(None, "customer_id", "created_at"),
     sa.Index(None, "order_no"),
     sa.Index(None, "team", "status", "assigned_agent_id"),

@@ -72,3 +72,22 @@ async def test_timers_survive_a_restart_and_fire_once_across_two_watchers(
         (wa, seen_a), (wb, seen_b) = watch(a, ca), watch(b, cb)
         await asyncio.gather(wa.tick(), wb.tick())
         assert [x.kind for x in seen_a + seen_b] == ["breach"]
+
+
+async def test_the_resolution_promise_is_watched_too(core: Core, clock: Clock) -> None:
+    c = await escalate(core, "8004", "The heater caught fire")  # P1: resolved within a day
+    w, _ = watch(core, c)
+    number = (await TicketQueue(core.store.engine).waiting())[0].number
+    alice = await AgentStore(core.store.engine).add("alice", "agent", datetime.now(UTC))
+    desk = AgentDesk(TicketQueue(core.store.engine), core.pipeline, {"telegram": c.out},
+                     core.clock)
+    assert (await desk.take(alice, number)).ok  # first response given in time
+    clock.advance(hours=23, minutes=30)
+    assert [(a.target, a.kind) for a in await w.tick()] == [("resolution", "warning")]
+    clock.advance(hours=1)
+    assert [(a.target, a.kind, a.agent) for a in await w.tick()] == [
+        ("resolution", "breach", "alice")]
+    assert c.out.sent[-1][1].template == "progress.note"
+    assert await w.tick() == []
+    kinds = [e["kind"] for e in await core.store.ticket_events(number)]
+    assert kinds[-2:] == ["resolution_warning", "resolution_breach"]

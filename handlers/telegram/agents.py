@@ -57,12 +57,14 @@ class AgentGroup:
     async def on_sla(self, alerts: list[SlaAlert]) -> None:
         for a in alerts:
             who = a.agent or "the team"
+            what = "first response" if a.target == "first_response" else "resolution"
             if a.kind == "warning":
-                await self._post(f"⏰ {a.number} ({a.priority}): first response due at "
-                                 f"{a.due:%H:%M} UTC — {who}.")
+                await self._post(f"⏰ {a.number} ({a.priority}): {what} due at "
+                                 f"{a.due:%d %b %H:%M} UTC — {who}.")
             else:
-                await self._post(f"❗ {a.number} ({a.priority}): first response overdue since "
-                                 f"{a.due:%H:%M} UTC — supervisors, please step in ({who}).")
+                await self._post(f"❗ {a.number} ({a.priority}): {what} overdue since "
+                                 f"{a.due:%d %b %H:%M} UTC — supervisors, please step in "
+                                 f"({who}).")
 
     def _card(self, v: TicketView) -> str:
         reasons = "; ".join(
