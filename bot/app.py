@@ -26,7 +26,7 @@ from handlers.channel import OutputChannel, TurnHandler, UpdateInbox
 from handlers.periodic import Periodic
 from handlers.pipeline import Clock, utcnow
 from handlers.scheduler import DraftScheduler
-from handlers.sla import SlaWatch
+from handlers.sla import FollowUps, SlaWatch
 from handlers.telegram.agents import AgentGroup
 from handlers.telegram.service import TelegramService
 from handlers.webchat import setup_webchat
@@ -77,7 +77,13 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     outputs: dict[str, OutputChannel] = {"web": app[WEBCHAT_OUTPUT]}
     queue = TicketQueue(core.store.engine, core.store.read_engine)
     sla = SlaWatch(queue, core.pipeline, outputs, clock)
-    app[SLA_WATCH] = Periodic("sla-watch", sla.tick, scheduler_interval)
+    follow_ups = FollowUps(queue, core.pipeline, outputs, clock)
+
+    async def watch_promises() -> None:
+        await sla.tick()
+        await follow_ups.tick()
+
+    app[SLA_WATCH] = Periodic("promises", watch_promises, scheduler_interval)
     if telegram is not None:
         outputs["telegram"] = telegram.output
         if settings.telegram_agent_chat_id is not None:

@@ -45,6 +45,7 @@ def dialog_settings(settings: Settings) -> DialogSettings:
         default_locale=settings.default_locale,
         welcome_back_minutes=settings.idle_reminder_minutes,
         draft_expiry_hours=settings.draft_expiry_hours,
+        follow_up_days=settings.follow_up_days,
     )
 
 

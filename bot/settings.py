@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # A draft untouched this long gets one reminder; this long after, it expires.
     idle_reminder_minutes: int = Field(default=30, ge=1, alias="IDLE_REMINDER_MINUTES")
     draft_expiry_hours: int = Field(default=72, ge=1, alias="DRAFT_EXPIRY_HOURS")
+    # Days after a customer confirms a fix, ask whether it held (0: never).
+    follow_up_days: int = Field(default=3, ge=0, le=90, alias="FOLLOW_UP_DAYS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
     @field_validator("database_url")

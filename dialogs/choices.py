@@ -54,6 +54,9 @@ def choices_for(conv: Conversation) -> tuple[Choice, ...]:
     if state == "feedback":
         if conv.context.get("feedback_step") == "score":
             return tuple(Choice(f"score.{n}", f"rating.{n}") for n in range(1, 6))
+        if conv.context.get("feedback_step") == "still_fixed":
+            return (Choice("solved.yes", "button.still_fixed"),
+                    Choice("solved.no", "button.came_back"))
         return (Choice("solved.yes", "button.solved"), Choice("solved.no", "button.not_solved"))
     if state in ("filed", "handed_off"):
         return (Choice("new_complaint", "button.new_complaint"),)

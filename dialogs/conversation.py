@@ -75,6 +75,9 @@ class Conversation:
     def reopen(self) -> bool:
         return fire(self, "reopen")
 
+    def follow_up(self) -> bool:
+        return fire(self, "follow_up")
+
     # --- conditions the machine consults -------------------------------------------------
     def has_story(self) -> bool:
         return bool(self.slots.get("description"))

@@ -54,6 +54,8 @@ class DialogSettings:
     default_locale: str = "en"
     welcome_back_minutes: int = 30
     draft_expiry_hours: int = 72
+    # Days after a customer confirms a fix, ask whether it held (0: never).
+    follow_up_days: int = 3
 
 
 @dataclass
@@ -115,6 +117,15 @@ class DialogEngine:
     def agent_says(self, conv: Conversation, agent: str, text: str) -> Reply:
         """The agent's own words, verbatim; the transcript names who wrote them."""
         return Reply(text, (), f"agent:{agent}", conv.locale, "neutral", 0)
+
+    def follow_up(self, conv: Conversation, number: str) -> list[Reply]:
+        """The call-back after a fix; skipped when the customer is busy with something new."""
+        if conv.state != "filed" or conv.context.get("last_ticket") != number:
+            return []
+        conv.follow_up()
+        conv.context["feedback_step"] = "still_fixed"
+        return [_render(self, conv, "follow_up.ask", "neutral", self_buttons(self, conv),
+                        number=number)]
 
     def progress(self, conv: Conversation, number: str) -> Reply:
         """A promise is late: the customer hears where things stand, not silence."""
@@ -235,7 +246,8 @@ class _Turn:
             self.say(name, b, can_reply_here=c.identified)
         elif s == "feedback":
             step = c.context.get("feedback_step")
-            self.say("feedback.rating" if step == "score" else "feedback.solved", b)
+            self.say({"score": "feedback.rating", "still_fixed": "follow_up.ask"}.get(
+                str(step), "feedback.solved"), b, number=c.context.get("last_ticket", ""))
         elif s in ("filed", "handed_off"):
             self.say("closed.prompt", b, number=c.context.get("last_ticket", ""))
         elif s == "cancelled":
@@ -569,9 +581,18 @@ class _Turn:
         c = self.conv
         number = str(c.context.get("last_ticket", ""))
         step = c.context.get("feedback_step")
+        if step == "still_fixed" and pressed == "solved.yes":
+            await self.desk.add_event(number, "follow_up", {"stayed_fixed": True}, self.now)
+            c.context.pop("feedback_step", None)
+            c.rated()
+            self.say("follow_up.thanks", self.buttons())
+            return
         if step != "score" and pressed == "solved.no":
             await self.desk.set_status(number, "escalated", self.now)
-            await self.desk.add_event(number, "not_solved", {"text": self.words}, self.now)
+            await self.desk.add_event(
+                number, "follow_up" if step == "still_fixed" else "not_solved",
+                {"stayed_fixed": False, "text": self.words} if step == "still_fixed"
+                else {"text": self.words}, self.now)
             c.context["agent"] = c.context.get("last_agent")
             c.context.pop("feedback_step", None)
             c.reopen()
@@ -580,6 +601,9 @@ class _Turn:
             return
         if step != "score" and pressed == "solved.yes":
             await self.desk.add_event(number, "solved", {}, self.now)
+            if self.e.settings.follow_up_days:
+                await self.desk.schedule_follow_up(
+                    number, self.now + timedelta(days=self.e.settings.follow_up_days))
             c.context["feedback_step"] = "score"
             self.prompt()
             return

@@ -66,6 +66,8 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "resolve", "source": "handed_off", "dest": "feedback"},
     {"trigger": "rated", "source": "feedback", "dest": "filed"},
     {"trigger": "reopen", "source": "feedback", "dest": "handed_off"},
+    # Days after a fix: did it hold?
+    {"trigger": "follow_up", "source": "filed", "dest": "feedback"},
     {"trigger": "begin_again", "source": CLOSED_STATES, "dest": "listening"},
 ]
 

@@ -59,6 +59,10 @@ class Desk(Protocol):
         """Change a ticket's status (a reopened case), with its event."""
         ...
 
+    async def schedule_follow_up(self, number: str, due: datetime) -> None:
+        """Ask the customer on `due` whether the fix held."""
+        ...
+
     async def queue_position(self, number: str) -> int | None:
         """1 for the next ticket its team will take; None when no one is waiting for it."""
         ...

@@ -304,6 +304,8 @@ class TurnPipeline:
             replies = [self.engine.agent_left(conv, p["agent"])]
         elif job.system == "progress":
             replies = [self.engine.progress(conv, p["number"])]
+        elif job.system == "follow_up":
+            replies = self.engine.follow_up(conv, p["number"])
         else:
             replies = self.engine.agent_closed(conv, p["agent"], p["resolution"])
         conv.version += 1
@@ -312,4 +314,5 @@ class TurnPipeline:
                           (), now)
 
 
-_AGENT_ACTIONS = ("agent_joined", "agent_says", "agent_left", "agent_closed", "progress")
+_AGENT_ACTIONS = ("agent_joined", "agent_says", "agent_left", "agent_closed", "progress",
+                  "follow_up")

@@ -40,3 +40,22 @@ class SlaWatch:
                     alert.key, "progress", self.outputs.get(alert.key.channel),
                     {"number": alert.number})
         return alerts
+
+
+class FollowUps:
+    """The playbook's call-back after a fix: days later, did it hold? The answer goes onto
+    the ticket, and "it came back" reopens it to its agent."""
+
+    def __init__(self, queue: TicketQueue, pipeline: TurnPipeline,
+                 outputs: Mapping[str, OutputChannel], clock: Clock) -> None:
+        self.queue = queue
+        self.pipeline = pipeline
+        self.outputs = outputs
+        self.clock = clock
+
+    async def tick(self) -> int:
+        due = await self.queue.due_follow_ups(self.clock())
+        for number, key in due:
+            await self.pipeline.system_turn(key, "follow_up", self.outputs.get(key.channel),
+                                            {"number": number})
+        return len(due)

@@ -31,7 +31,8 @@ class TurnWrites:
 
     tickets: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
-    statuses: list[tuple[str, str]] = field(default_factory=list)  # (number, status)
+    # (number, column values) for tickets filed before: a status, a follow-up date…
+    updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     numbers: list[tuple[str, int]] = field(default_factory=list)  # (day, n) taken
 
 
@@ -52,7 +53,7 @@ class TicketLedger:
         self._start: dict[str, int] = {}
         self.tickets: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
-        self.statuses: list[tuple[str, str]] = []
+        self.updates: list[tuple[str, dict[str, Any]]] = []
         # Latest ticket per order number, looked up for the whole batch before its turns.
         self.orders: dict[str, str | None] = {}
 
@@ -90,7 +91,7 @@ class TicketLedger:
     def commit_turn(self, turn: TurnWrites) -> None:
         self.tickets.extend(turn.tickets)
         self.events.extend(turn.events)
-        self.statuses.extend(turn.statuses)
+        self.updates.extend(turn.updates)
 
     def abandon_turn(self, turn: TurnWrites) -> None:
         # Turns run one after another, so the failed turn's numbers are the latest taken.
@@ -104,12 +105,10 @@ class TicketLedger:
     async def write(self) -> None:
         c = ticket_counters.c
         changed = [(d, n) for d, n in self._last.items() if n != self._start[d]]
-        if self.statuses:
+        for number, values in self.updates:  # rare: one statement each is fine
             await self.conn.execute(
-                sa.update(tickets).where(tickets.c.number == sa.bindparam("b_number"))
-                .values(status=sa.bindparam("b_status")),
-                [{"b_number": n, "b_status": st} for n, st in self.statuses])
-            self.statuses.clear()
+                sa.update(tickets).where(tickets.c.number == number).values(values))
+        self.updates.clear()
         if self.driver is not None:
             await self._write_sqlite(changed)
             return
@@ -252,8 +251,11 @@ class SqlDesk:
 
     async def set_status(self, number: str, status: str, now: datetime,
                          actor: str = "customer") -> None:
-        self.turn.statuses.append((number, status))
+        self.turn.updates.append((number, {"status": status}))
         self._event(number, "status", {"status": status}, now, actor)
+
+    async def schedule_follow_up(self, number: str, due: datetime) -> None:
+        self.turn.updates.append((number, {"follow_up_due": due, "followed_up_at": None}))
 
     async def queue_position(self, number: str) -> int | None:
         t = tickets.c

@@ -211,6 +211,25 @@ class TicketQueue:
                                                ConversationKey(r.channel, r.chat_id), target))
         return alerts
 
+    async def due_follow_ups(self, now: datetime, limit: int = 100) -> list[
+            tuple[str, ConversationKey]]:
+        """Follow-ups whose day has come, each claimed once (also across processes)."""
+        t = tickets.c
+        found: list[tuple[str, ConversationKey]] = []
+        async with self.engine.begin() as conn:
+            rows = (await conn.execute(
+                sa.select(t.id, t.number, conversations.c.channel, conversations.c.chat_id)
+                .join(conversations, conversations.c.id == t.conversation_id)
+                .where(t.follow_up_due.is_not(None), t.follow_up_due <= now,
+                       t.followed_up_at.is_(None))
+                .order_by(t.follow_up_due).limit(limit))).all()
+            for r in rows:
+                claimed = await conn.execute(sa.update(tickets).where(
+                    t.id == r.id, t.followed_up_at.is_(None)).values(followed_up_at=now))
+                if claimed.rowcount == 1:
+                    found.append((r.number, ConversationKey(r.channel, r.chat_id)))
+        return found
+
     async def add_event(self, number: str, kind: str, actor: str, data: dict[str, Any],
                         now: datetime) -> None:
         async with self.engine.begin() as conn:

@@ -149,6 +149,9 @@ tickets = sa.Table(
     sa.Column("sla_breached_at", TS),
     sa.Column("resolution_warned_at", TS),
     sa.Column("resolution_breached_at", TS),
+    # The call-back after a fix: when to ask whether it held, and when it was asked.
+    sa.Column("follow_up_due", TS),
+    sa.Column("followed_up_at", TS),
     sa.Index(None, "customer_id", "created_at"),
     sa.Index(None, "order_no"),
     sa.Index(None, "team", "status", "assigned_agent_id"),

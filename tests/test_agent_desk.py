@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from bot.core import Core
 from handlers.agent_desk import AgentDesk
 from handlers.pipeline import CommitEvent, Escalated, Relayed, Reopened
+from handlers.sla import FollowUps
 from storage.agents import AgentStore
 from storage.queue import TicketQueue
-from tests.conftest import Customer
+from tests.conftest import Clock, Customer
 from tests.e2e_support import wait_for
 
 
@@ -121,3 +122,36 @@ async def test_a_waiting_customer_hears_their_place_in_line(core: Core) -> None:
     assert "number 2 in line" in second.text and "by Tue 24 Nov, 13:30" in second.text
     await first.says("Hello?")
     assert "number 1 in line" in first.text
+
+
+async def test_days_after_a_fix_the_customer_is_asked_whether_it_held(
+        core: Core, clock: Clock) -> None:
+    events = committed(core)
+    c = Customer(core, channel="web", chat_id="visitor-11")
+    queue = TicketQueue(core.store.engine)
+    desk = AgentDesk(queue, core.pipeline, {"web": c.out}, core.clock)
+    follow_ups = FollowUps(queue, core.pipeline, {"web": c.out}, core.clock)
+    alice = await AgentStore(core.store.engine).add("alice", "agent", datetime.now(UTC))
+    await c.says("My parcel never arrived")
+    await c.says("human")
+    await wait_for(lambda: any(isinstance(e, Escalated) for e in events), what="the case")
+    number = next(e.number for e in events if isinstance(e, Escalated))
+    await desk.take(alice, number)
+    await desk.close(alice, number, "Redelivered")
+    await c.send(c.inbound("Yes, solved", callback_data="feedback:solved.yes"))
+    await c.says("5")
+    assert await c.state() == "filed"
+
+    clock.advance(days=2)
+    assert await follow_ups.tick() == 0
+    clock.advance(days=1, minutes=1)
+    assert await follow_ups.tick() == 1
+    assert c.out.sent[-1][1].template == "follow_up.ask"
+    assert [b.label for b in c.out.sent[-1][1].buttons] == ["Yes, all good",
+                                                           "No, it came back"]
+    assert await follow_ups.tick() == 0  # asked once
+    await c.send(c.inbound("No, it came back", callback_data="feedback:solved.no"))
+    assert await c.state() == "handed_off"  # back with Alice
+    kinds = [(e["kind"], e["data"].get("stayed_fixed")) for e in
+             await core.store.ticket_events(number)]
+    assert ("follow_up", False) in kinds
