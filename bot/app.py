@@ -1,5 +1,6 @@
-"""The application factory: one aiohttp app serving the web chat, the Telegram webhook and a
-health check, with the core, Telegram and the scheduler opened and closed in cleanup_ctx."""
+"""The application factory: one aiohttp app serving the web chat, the agents' console, the
+Telegram webhook and a health check, with the core, Telegram and the scheduler opened and
+closed in cleanup_ctx."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.core import Core, build_core, running
 from bot.settings import Settings
 from handlers.agent_desk import AgentDesk
 from handlers.appkeys import (
+    CONSOLE,
     INBOX,
     SCHEDULER,
     SLA_WATCH,
@@ -23,6 +25,7 @@ from handlers.appkeys import (
     WEBCHAT_OUTPUT,
 )
 from handlers.channel import OutputChannel, TurnHandler, UpdateInbox
+from handlers.console import ConsoleDeps, console_app
 from handlers.periodic import Periodic
 from handlers.pipeline import Clock, utcnow
 from handlers.scheduler import DraftScheduler
@@ -31,7 +34,9 @@ from handlers.telegram.agents import AgentGroup
 from handlers.telegram.service import TelegramService
 from handlers.webchat import setup_webchat
 from storage.agents import AgentStore
+from storage.casefile import CaseFiles
 from storage.queue import TicketQueue
+from storage.sessions import LoginFailures, SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -76,21 +81,31 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
 
     outputs: dict[str, OutputChannel] = {"web": app[WEBCHAT_OUTPUT]}
     queue = TicketQueue(core.store.engine, core.store.read_engine)
+    agents = AgentStore(core.store.engine, core.store.read_engine)
+    teams = set(core.engine.rules.teams.values())
+    desk = AgentDesk(queue, core.pipeline, outputs, clock, teams=teams, agents=agents)
     sla = SlaWatch(queue, core.pipeline, outputs, clock)
     follow_ups = FollowUps(queue, core.pipeline, outputs, clock)
+    sessions = SessionStore(core.store.engine,
+                            lifetime=timedelta(hours=settings.console_session_hours),
+                            idle=timedelta(minutes=settings.console_idle_minutes))
 
     async def watch_promises() -> None:
         await sla.tick()
         await follow_ups.tick()
+        await sessions.purge(clock())
 
     app[SLA_WATCH] = Periodic("promises", watch_promises, scheduler_interval)
+    console = ConsoleDeps(desk, CaseFiles(core.store.read_engine), sessions,
+                          LoginFailures(core.store.engine), agents, clock, teams=teams,
+                          allowed_origins=settings.web_allowed_origins)
+    core.pipeline.after_commit.append(console.hub.on_commit)
+    app[CONSOLE] = console
+    app.add_subapp("/console", console_app(console))
     if telegram is not None:
         outputs["telegram"] = telegram.output
         if settings.telegram_agent_chat_id is not None:
-            desk = AgentDesk(queue, core.pipeline, outputs, clock,
-                             teams=set(core.engine.rules.teams.values()))
-            group = AgentGroup(settings.telegram_agent_chat_id, telegram.output, desk,
-                               AgentStore(core.store.engine, core.store.read_engine))
+            group = AgentGroup(settings.telegram_agent_chat_id, telegram.output, desk, agents)
             core.pipeline.after_commit.append(group.on_commit)
             sla.notify.append(group.on_sla)
             telegram.dispatcher.side_channel = group.handle

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     draft_expiry_hours: int = Field(default=72, ge=1, alias="DRAFT_EXPIRY_HOURS")
     # Days after a customer confirms a fix, ask whether it held (0: never).
     follow_up_days: int = Field(default=3, ge=0, le=90, alias="FOLLOW_UP_DAYS")
+    # Web console sessions end this long after login, or after this long without a request.
+    console_session_hours: int = Field(default=12, ge=1, le=24 * 30,
+                                       alias="CONSOLE_SESSION_HOURS")
+    console_idle_minutes: int = Field(default=60, ge=5, le=24 * 60, alias="CONSOLE_IDLE_MINUTES")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
     @field_validator("database_url")

@@ -4,13 +4,21 @@ take the conversation's lock, land in the transcript and reach the customer's ow
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import logging
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from handlers.channel import OutputChannel
 from handlers.pipeline import Clock, TurnPipeline
-from storage.agents import Agent
+from storage.agents import Agent, AgentStore
 from storage.queue import TicketQueue, TicketView
+
+log = logging.getLogger(__name__)
+
+# Told (ticket number, what happened) after each change an agent makes, e.g. to refresh
+# the web console's open pages.
+ChangeListener = Callable[[str, str], Awaitable[None]]
+SUPERVISING = ("supervisor", "admin")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,12 +30,14 @@ class Outcome:
 class AgentDesk:
     def __init__(self, queue: TicketQueue, pipeline: TurnPipeline,
                  outputs: Mapping[str, OutputChannel], clock: Clock,
-                 teams: Collection[str] = ()) -> None:
+                 teams: Collection[str] = (), agents: AgentStore | None = None) -> None:
         self.queue = queue
         self.teams = frozenset(teams)
         self.pipeline = pipeline
         self.outputs = outputs
         self.clock = clock
+        self.agents = agents
+        self.listeners: list[ChangeListener] = []
 
     async def take(self, agent: Agent, number: str) -> Outcome:
         number = number.upper()
@@ -36,11 +46,12 @@ class AgentDesk:
             return Outcome(False, f"There is no ticket {number}.")
         if not claim.taken:
             return Outcome(False, f"{number} is already taken by {claim.holder}.")
-        await self.queue.add_event(number, "taken", f"agent:{agent.name}", {}, self.clock())
+        await self.queue.add_event(number, "taken", _actor(agent), {}, self.clock())
         await self.queue.mark_first_response(number, self.clock())
         view = await self.queue.view(number)
         assert view is not None
         await self._to_customer(view, "agent_joined", {"agent": agent.name})
+        await self._changed(number, "taken")
         return Outcome(True, f"{agent.name} took {number}.")
 
     async def reply(self, agent: Agent, number: str, text: str) -> Outcome:
@@ -54,18 +65,21 @@ class AgentDesk:
             return Outcome(False, "Nothing to send: write the reply after the ticket number.")
         await self._to_customer(view, "agent_says", {"agent": agent.name, "text": text})
         await self.queue.mark_first_response(view.number, self.clock())
+        await self._changed(view.number, "reply")
         return Outcome(True, f"Sent to the customer of {view.number}.")
 
     async def close(self, agent: Agent, number: str, resolution: str) -> Outcome:
         number = number.upper()
         if not resolution.strip():
             return Outcome(False, "Say how it was resolved: /close <ticket> <resolution>")
-        if not await self.queue.close(number, agent.id, resolution, self.clock()):
+        if not await self.queue.close(number, agent.id, resolution, self.clock(),
+                                      actor=_actor(agent)):
             return Outcome(False, f"You do not hold {number}, or it is closed already.")
         view = await self.queue.view(number)
         assert view is not None
         await self._to_customer(view, "agent_closed",
                                 {"agent": agent.name, "resolution": resolution})
+        await self._changed(number, "closed")
         return Outcome(True, f"{number} closed.")
 
     async def note(self, agent: Agent, number: str, text: str) -> Outcome:
@@ -75,8 +89,9 @@ class AgentDesk:
             return Outcome(False, f"There is no ticket {number}.")
         if not text.strip():
             return Outcome(False, "Write the note after the ticket number.")
-        await self.queue.add_event(number, "note", f"agent:{agent.name}", {"text": text},
+        await self.queue.add_event(number, "note", _actor(agent), {"text": text},
                                    self.clock())
+        await self._changed(number, "note")
         return Outcome(True, f"Noted on {number}.")
 
     async def release(self, agent: Agent, number: str, team: str | None = None) -> Outcome:
@@ -85,13 +100,31 @@ class AgentDesk:
         if team is not None and self.teams and team not in self.teams:
             return Outcome(False, f"No team {team!r}; teams: {', '.join(sorted(self.teams))}.")
         # Agents hand back what they hold; supervisors and admins may move any ticket.
-        holder = None if agent.role in ("supervisor", "admin") else agent.id
-        if not await self.queue.release(number, holder, self.clock(), team=team):
+        holder = None if agent.role in SUPERVISING else agent.id
+        if not await self.queue.release(number, holder, self.clock(), team=team,
+                                        actor=_actor(agent)):
             return Outcome(False, f"You do not hold {number}, or it is closed.")
         view = await self.queue.view(number)
         assert view is not None
         await self._to_customer(view, "agent_left", {"agent": agent.name})
+        await self._changed(number, "transferred" if team else "released")
         return Outcome(True, f"{number} is back in the {team + ' ' if team else ''}queue.")
+
+    async def transfer_to(self, agent: Agent, number: str, name: str) -> Outcome:
+        """Hand the ticket to a named agent, who holds it at once; the customer is told."""
+        number = number.upper()
+        target = await self.agents.by_name(name) if self.agents else None
+        if target is None or target.disabled:
+            return Outcome(False, f"There is no active agent called {name!r}.")
+        holder = None if agent.role in SUPERVISING else agent.id
+        if not await self.queue.assign(number, target.id, holder, self.clock(),
+                                       _actor(agent), target.name):
+            return Outcome(False, f"You do not hold {number}, or it is closed.")
+        view = await self.queue.view(number)
+        assert view is not None
+        await self._to_customer(view, "agent_joined", {"agent": target.name})
+        await self._changed(number, "transferred")
+        return Outcome(True, f"{number} is now with {target.name}.")
 
     async def waiting_text(self, team: str | None = None) -> str:
         waiting = await self.queue.waiting(team=team, limit=20)
@@ -100,7 +133,18 @@ class AgentDesk:
         return "\n".join(f"{t.number}  {t.priority}  {t.team or '-'}  {t.category or '-'}"
                          + ("  (incomplete)" if t.incomplete else "") for t in waiting)
 
+    async def _changed(self, number: str, kind: str) -> None:
+        for listener in self.listeners:
+            try:
+                await listener(number, kind)
+            except Exception:  # a live view failing must not undo or fail the action
+                log.exception("change listener failed for %s", number)
+
     async def _to_customer(self, view: TicketView, action: str,
                            payload: dict[str, str]) -> None:
         await self.pipeline.system_turn(view.key, action, self.outputs.get(view.key.channel),
                                         payload)
+
+
+def _actor(agent: Agent) -> str:
+    return f"agent:{agent.name}"

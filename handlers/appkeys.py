@@ -8,6 +8,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from handlers.channel import TranscriptReader, TurnHandler, UpdateInbox
+    from handlers.console.app import ConsoleDeps
     from handlers.periodic import Periodic
     from handlers.scheduler import DraftScheduler
     from handlers.telegram.service import TelegramService
@@ -22,3 +23,5 @@ TELEGRAM: web.AppKey[TelegramService] = web.AppKey("telegram")
 SCHEDULER: web.AppKey[DraftScheduler] = web.AppKey("scheduler")
 # The first-response watch (handlers.sla) on its timer.
 SLA_WATCH: web.AppKey[Periodic] = web.AppKey("sla_watch")
+# The console sub-application's collaborators (handlers.console).
+CONSOLE: web.AppKey[ConsoleDeps] = web.AppKey("console")

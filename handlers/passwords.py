@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -29,3 +31,14 @@ async def verify_password(hashed: str, password: str) -> bool:
             return False
 
     return await asyncio.to_thread(verify)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_hex(16))
+
+
+async def dummy_verify(password: str) -> bool:
+    """Costs what checking a real account costs, so timing does not tell names apart."""
+    await verify_password(await asyncio.to_thread(_dummy_hash), password)
+    return False

@@ -30,11 +30,16 @@ class Agent:
     has_password: bool
 
 
+def agent_columns() -> tuple[sa.ColumnElement[Any], ...]:
+    """The columns `agent_from_row` reads, for queries that join agents in."""
+    return _COLUMNS
+
+
 _COLUMNS = (agents.c.id, agents.c.name, agents.c.role, agents.c.team, agents.c.telegram_id,
             agents.c.disabled, agents.c.password_hash.is_not(None).label("has_password"))
 
 
-def _agent(row: sa.Row[Any]) -> Agent:
+def agent_from_row(row: sa.Row[Any]) -> Agent:
     return Agent(row.id, row.name, row.role, row.team, row.telegram_id, bool(row.disabled),
                  bool(row.has_password))
 
@@ -73,12 +78,12 @@ class AgentStore:
     async def _one(self, *where: sa.ColumnElement[bool]) -> Agent | None:
         async with self.read_engine.connect() as conn:
             row = (await conn.execute(sa.select(*_COLUMNS).where(*where))).first()
-        return _agent(row) if row else None
+        return agent_from_row(row) if row else None
 
     async def all(self) -> list[Agent]:
         async with self.read_engine.connect() as conn:
             rows = (await conn.execute(sa.select(*_COLUMNS).order_by(agents.c.name))).all()
-        return [_agent(r) for r in rows]
+        return [agent_from_row(r) for r in rows]
 
     async def disable(self, name: str) -> bool:
         async with self.engine.begin() as conn:

@@ -133,7 +133,8 @@ class TicketQueue:
                           ConversationKey(row.channel, row.chat_id), row.agent,
                           list(reversed(said)))
 
-    async def close(self, number: str, agent_id: int, resolution: str, now: datetime) -> bool:
+    async def close(self, number: str, agent_id: int, resolution: str, now: datetime,
+                    actor: str | None = None) -> bool:
         """Close a ticket the agent holds; False when they do not hold it (or it is closed)."""
         async with self.engine.begin() as conn:
             result = await conn.execute(
@@ -143,12 +144,12 @@ class TicketQueue:
                 .values(status="closed"))
             if result.rowcount != 1:
                 return False
-            await _event(conn, number, "closed", f"agent:{agent_id}",
+            await _event(conn, number, "closed", actor or f"agent:{agent_id}",
                          {"resolution": resolution}, now)
         return True
 
     async def release(self, number: str, agent_id: int | None, now: datetime,
-                      team: str | None = None) -> bool:
+                      team: str | None = None, actor: str | None = None) -> bool:
         """Put a ticket back in the queue (of `team`, when given). `agent_id` None: whoever
         holds it (a supervisor's transfer); otherwise only the holder may release it."""
         async with self.engine.begin() as conn:
@@ -162,8 +163,23 @@ class TicketQueue:
             if result.rowcount != 1:
                 return False
             await _event(conn, number, "transferred" if team else "released",
-                         f"agent:{agent_id}" if agent_id else "supervisor",
+                         actor or (f"agent:{agent_id}" if agent_id else "supervisor"),
                          {"team": team} if team else {}, now)
+        return True
+
+    async def assign(self, number: str, to_agent: int, holder: int | None, now: datetime,
+                     actor: str, to_name: str) -> bool:
+        """Hand a ticket to another agent. `holder` None: whoever holds it, or nobody (a
+        supervisor's move); otherwise only from that holder."""
+        async with self.engine.begin() as conn:
+            where = [tickets.c.number == number, tickets.c.status != "closed"]
+            if holder is not None:
+                where.append(tickets.c.assigned_agent_id == holder)
+            result = await conn.execute(sa.update(tickets).where(*where).values(
+                assigned_agent_id=to_agent, claimed_at=now))
+            if result.rowcount != 1:
+                return False
+            await _event(conn, number, "transferred", actor, {"agent": to_name}, now)
         return True
 
     async def mark_first_response(self, number: str, now: datetime) -> None:

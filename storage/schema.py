@@ -204,3 +204,26 @@ config_documents = sa.Table(
     sa.Column("updated_at", TS, nullable=False),
     sa.Column("updated_by", sa.String(64), nullable=False),
 )
+
+# Web console sessions: the cookie carries a random token, the table only its SHA-256, so a
+# leaked database backup does not log anyone in.
+console_sessions = sa.Table(
+    "console_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("agent_id", sa.ForeignKey("agents.id"), nullable=False),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("seen_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Index(None, "expires_at"),
+)
+
+# Failed console logins per account and per address, shared by every process.
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("key", sa.String(160), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_at", TS, nullable=False),
+)

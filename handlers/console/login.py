@@ -1,0 +1,86 @@
+"""Logging in and out of the console.
+
+A failed login counts against the account name and the client address; past a few failures
+each further attempt waits twice as long (counts live in the database, so several processes
+and restarts agree). Unknown names cost the same argon2 work as wrong passwords, so timing
+does not reveal who has an account.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+
+from aiohttp import web
+
+from handlers.appkeys import CONSOLE
+from handlers.console.render import render
+from handlers.console.security import COOKIE, LOGIN_COOKIE, same_origin, set_cookie, tokens_match
+from handlers.passwords import dummy_verify, verify_password
+
+MAX_NAME = 64
+MAX_PASSWORD = 1024
+
+
+def _next(target: str) -> str:
+    """Only back into the console: never an open redirect to another site."""
+    if target.startswith("/console") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/console"
+
+
+def _form(request: web.Request, *, status: int = 200, error: str | None = None,
+          name: str = "") -> web.Response:
+    token = secrets.token_urlsafe(24)
+    response = render("login.html", status=status, csrf=token, error=error, name=name,
+                      next=_next(request.query.get("next", "/console")))
+    set_cookie(request, response, LOGIN_COOKIE, token, max_age=3600)
+    return response
+
+
+async def login_page(request: web.Request) -> web.StreamResponse:
+    deps = request.app[CONSOLE]
+    token = request.cookies.get(COOKIE)
+    if token and await deps.sessions.find(token, deps.clock()):
+        raise web.HTTPSeeOther(_next(request.query.get("next", "/console")))
+    return _form(request)
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    deps = request.app[CONSOLE]
+    form = await request.post()
+    name = str(form.get("name", "")).strip()[:MAX_NAME]
+    password = str(form.get("password", ""))
+    if not same_origin(request) or not tokens_match(request.cookies.get(LOGIN_COOKIE, ""),
+                                                    form.get("csrf")):
+        return _form(request, status=403, name=name,
+                     error="The login form expired. Please try again.")
+    if not name or not password or len(password) > MAX_PASSWORD:
+        return _form(request, status=400, name=name, error="Enter your name and password.")
+    now = deps.clock()
+    keys = [f"name:{name.lower()}", f"ip:{request.remote or '-'}"]
+    wait = await deps.failures.wait(keys, now)
+    if wait.total_seconds() > 0:
+        seconds = math.ceil(wait.total_seconds())
+        return _form(request, status=429, name=name,
+                     error=f"Too many failed attempts. Try again in {seconds} s.")
+    hashed = await deps.agents.password_hash(name)
+    ok = await verify_password(hashed, password) if hashed else await dummy_verify(password)
+    agent = await deps.agents.by_name(name) if ok else None
+    if agent is None or agent.disabled:
+        await deps.failures.failed(keys, now)
+        return _form(request, status=401, name=name, error="Wrong name or password.")
+    await deps.failures.succeeded(keys)
+    token, _ = await deps.sessions.open(agent.id, now)
+    response = web.HTTPSeeOther(_next(str(form.get("next", "/console"))))
+    set_cookie(request, response, COOKIE, token)
+    response.del_cookie(LOGIN_COOKIE, path="/console")
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    deps = request.app[CONSOLE]
+    await deps.sessions.close(request.cookies.get(COOKIE, ""))
+    response = web.HTTPSeeOther("/console/login")
+    response.del_cookie(COOKIE, path="/console")
+    raise response

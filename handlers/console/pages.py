@@ -1,0 +1,163 @@
+"""The console's pages and forms: the queue, a ticket's file, and what agents do to it.
+
+A form that succeeds redirects (so a reload does not send it twice) with the outcome in a
+short-lived cookie; one that fails renders the page again with the error and what the agent
+typed, so nothing they wrote is lost.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiohttp import web
+
+from dialogs.intents import TICKET_RE
+from handlers.agent_desk import SUPERVISING, Outcome
+from handlers.appkeys import CONSOLE
+from handlers.console.render import render
+from handlers.console.security import SESSION, set_cookie
+from storage.casefile import PRIORITIES, VIEWS, TicketFilter
+
+FLASH = "heard_console_flash"
+MAX_TEXT = 4000
+_NAME = re.compile(r"[A-Za-z0-9_.\- ]{1,64}")
+
+
+def _base(request: web.Request, **extra: Any) -> dict[str, Any]:
+    session = request[SESSION]
+    return {"me": session.agent, "csrf": session.csrf,
+            "supervising": session.agent.role in SUPERVISING,
+            "flash": request.cookies.get(FLASH), **extra}
+
+
+def _page(request: web.Request, template: str, status: int = 200,
+          **extra: Any) -> web.Response:
+    response = render(template, status=status, **_base(request, **extra))
+    if FLASH in request.cookies:
+        response.del_cookie(FLASH, path="/console")
+    return response
+
+
+def _filter(request: web.Request) -> TicketFilter:
+    me = request[SESSION].agent
+    q = request.query
+    view = q.get("view", "waiting")
+    view = view if view in VIEWS else "waiting"
+    # An agent starts on their own team's queue; "all" (or a supervisor) sees every team.
+    team: str | None = q.get("team", me.team or "all")
+    team = None if team in ("all", "") else team
+    priority = q.get("priority") if q.get("priority") in PRIORITIES else None
+    return TicketFilter(view=view, team=team, priority=priority, agent_id=me.id)
+
+
+async def _queue_context(request: web.Request) -> dict[str, Any]:
+    deps = request.app[CONSOLE]
+    f = _filter(request)
+    return {"rows": await deps.cases.tickets(f), "filter": f, "views": VIEWS,
+            "priorities": PRIORITIES, "teams": sorted(set(deps.teams)),
+            "query": request.query_string}
+
+
+async def queue_page(request: web.Request) -> web.StreamResponse:
+    return _page(request, "queue.html", **await _queue_context(request))
+
+
+async def queue_table(request: web.Request) -> web.StreamResponse:
+    return _page(request, "queue_table.html", **await _queue_context(request))
+
+
+def _number(request: web.Request) -> str:
+    number = request.match_info["number"].upper()
+    if not re.fullmatch(TICKET_RE.pattern, number, re.IGNORECASE):
+        raise web.HTTPNotFound(text=f"{number[:40]} is not a ticket number.")
+    return number
+
+
+async def _ticket(request: web.Request, status: int = 200, template: str = "ticket.html",
+                  **extra: Any) -> web.Response:
+    deps = request.app[CONSOLE]
+    number = _number(request)
+    case = await deps.cases.case(number)
+    if case is None:
+        raise web.HTTPNotFound(text=f"There is no ticket {number}.")
+    others = [a.name for a in await deps.agents.all() if not a.disabled]
+    return _page(request, template, status=status, case=case, t=case.row,
+                 teams=sorted(set(deps.teams)), agents=others,
+                 draft=extra.pop("draft", {}), error=extra.pop("error", None), **extra)
+
+
+async def ticket_page(request: web.Request) -> web.StreamResponse:
+    return await _ticket(request)
+
+
+async def ticket_live(request: web.Request) -> web.StreamResponse:
+    return await _ticket(request, template="ticket_live.html")
+
+
+async def act(request: web.Request) -> web.StreamResponse:
+    deps = request.app[CONSOLE]
+    number = _number(request)
+    action = request.match_info["action"]
+    me = request[SESSION].agent
+    form = await request.post()
+    text = str(form.get("text", "")).strip()
+    if len(text) > MAX_TEXT:
+        return await _ticket(request, 400, error=f"Keep it under {MAX_TEXT} characters.",
+                             draft={action: text})
+    desk = deps.desk
+    outcome: Outcome
+    if action == "take":
+        outcome = await desk.take(me, number)
+    elif action == "reply":
+        outcome = await desk.reply(me, number, text)
+    elif action == "note":
+        outcome = await desk.note(me, number, text)
+    elif action == "release":
+        outcome = await desk.release(me, number)
+    elif action == "close":
+        outcome = await desk.close(me, number, text)
+    elif action == "transfer":
+        target = str(form.get("to", ""))
+        kind, _, name = target.partition(":")
+        if kind == "team" and name:
+            outcome = await desk.release(me, number, team=name)
+        elif kind == "agent" and _NAME.fullmatch(name):
+            outcome = await desk.transfer_to(me, number, name)
+        else:
+            outcome = Outcome(False, "Choose a team or an agent to transfer to.")
+    else:
+        raise web.HTTPNotFound(text="No such action.")
+    if not outcome.ok:
+        return await _ticket(request, 409, error=outcome.message, draft={action: text})
+    response = web.HTTPSeeOther(f"/console/tickets/{number}")
+    set_cookie(request, response, FLASH, outcome.message[:300], max_age=60)
+    raise response
+
+
+async def agents_page(request: web.Request) -> web.StreamResponse:
+    if request[SESSION].agent.role not in SUPERVISING:
+        raise web.HTTPForbidden(text="Supervisors and admins only.")
+    deps = request.app[CONSOLE]
+    return _page(request, "agents.html", agents=await deps.agents.all())
+
+
+async def disable_agent(request: web.Request) -> web.StreamResponse:
+    me = request[SESSION].agent
+    if me.role != "admin":
+        raise web.HTTPForbidden(text="Only admins can disable accounts.")
+    deps = request.app[CONSOLE]
+    name = request.match_info["name"]
+    target = await deps.agents.by_name(name)
+    if target is None:
+        raise web.HTTPNotFound(text="No such agent.")
+    if target.id == me.id:
+        message = "You cannot disable your own account."
+    else:
+        await deps.agents.disable(name)
+        await deps.sessions.close_all(target.id)
+        message = f"{name} is disabled and signed out."
+    response = web.HTTPSeeOther("/console/agents")
+    set_cookie(request, response, FLASH, message, max_age=60)
+    raise response
+

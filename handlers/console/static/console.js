@@ -1,0 +1,74 @@
+// Live console: a socket says which ticket changed; the page refetches its fragment over
+// HTTP (same session check as any page) and swaps it in. Forms are never replaced, so a
+// half-typed reply survives every update.
+"use strict";
+
+(function () {
+  const body = document.body;
+  const page = body.dataset.page;
+  const ticket = body.dataset.ticket;
+  const status = document.getElementById("live");
+  let delay = 1000;
+  let refreshing = null;
+
+  function show(state, text) {
+    if (!status) return;
+    status.dataset.state = state;
+    status.textContent = text;
+  }
+
+  async function swap(url, targetId) {
+    const target = document.getElementById(targetId);
+    if (!target) return;
+    const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+    if (response.redirected || response.status === 401) {
+      show("ended", "session ended: reload to log in");
+      return;
+    }
+    if (!response.ok) return;
+    // Server-rendered with autoescaping: customer text arrives as inert HTML text.
+    target.innerHTML = await response.text();
+    target.classList.add("updated");
+    setTimeout(() => target.classList.remove("updated"), 1500);
+    if (document.hidden) document.title = "• " + document.title.replace(/^• /, "");
+  }
+
+  function refresh(change) {
+    // Several changes in a burst cost one fetch.
+    if (refreshing) return;
+    refreshing = setTimeout(async () => {
+      refreshing = null;
+      try {
+        if (page === "queue") {
+          await swap("/console/queue" + window.location.search, "queue-table");
+        } else if (page === "ticket" && change.ticket === ticket) {
+          await swap("/console/tickets/" + encodeURIComponent(ticket) + "/live", "live-ticket");
+        }
+      } catch (e) {
+        show("offline", "offline: retrying");
+      }
+    }, 150);
+  }
+
+  function connect() {
+    const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    const ws = new WebSocket(scheme + window.location.host + "/console/ws");
+    ws.onopen = () => { delay = 1000; show("live", "live"); };
+    ws.onmessage = (event) => {
+      let change;
+      try { change = JSON.parse(event.data); } catch (e) { return; }
+      if (change && typeof change.ticket === "string") refresh(change);
+    };
+    ws.onclose = (event) => {
+      if (event.code === 4001) { show("ended", "session ended: reload to log in"); return; }
+      show("offline", "offline: reconnecting");
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 30000);
+    };
+  }
+
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) document.title = document.title.replace(/^• /, "");
+  });
+  if (page) connect();
+})();
