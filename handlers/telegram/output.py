@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ChatAction
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from dialogs.messages import Button, ConversationKey, Reply
@@ -140,7 +140,8 @@ class TelegramOutput:
                 wait = retry_seconds(e)
                 log.info("telegram 429 for chat %s, retrying in %.1fs", chat_id, wait)
                 await asyncio.sleep(wait)
-            except Forbidden:
+            except (Forbidden, BadRequest):
+                # PTB's BadRequest is a NetworkError, but a 400 stays a 400 when repeated.
                 raise
             except NetworkError as e:
                 # A timed-out send may have arrived; a repeated line beats a lost reply.
