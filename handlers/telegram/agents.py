@@ -1,5 +1,5 @@
 """The agents' Telegram group: new cases are posted there with a Take button, what a customer
-writes to a case someone holds is passed on, and agents answer with commands or by replying.
+writes about a case is passed on, and agents answer with commands or by replying.
 
 Only registered agents (`heard agents add … --telegram-id`) may act; anyone else is told so
 and nothing changes.
@@ -49,7 +49,8 @@ class AgentGroup:
                 await self._post(self._card(view),
                                  (Button(f"Take {view.number}", f"take:{view.number}"),))
             elif isinstance(event, Relayed):
-                await self._post(f"{view.number} · customer:\n{event.text}")
+                who = ("customer (waiting, not taken yet)" if event.waiting else "customer")
+                await self._post(f"{view.number} · {who}:\n{event.text}")
             elif isinstance(event, Reopened):
                 await self._post(f"{view.number} reopened: the customer says it is not solved"
                                  f" (back with {view.agent or 'the queue'}).")
