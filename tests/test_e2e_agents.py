@@ -169,3 +169,7 @@ async def test_what_a_waiting_customer_writes_is_posted_with_the_ticket(
     assert group_texts(api)[-1] == f"Sent to the customer of {ticket}."
     await wait_for(lambda: api.texts(4444)[-1] == "We are checking with the courier.",
                    what="the reply")
+    # A plain group: asked once whether it is a forum, and no topic anywhere.
+    assert len(api.calls_to("getChat")) == 1
+    assert api.calls_to("createForumTopic") == []
+    assert all("message_thread_id" not in c for c in api.calls_to("sendMessage"))
