@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from handlers.keylocks import KeyLocks
 from handlers.telegram.output import TelegramOutput
@@ -93,7 +93,7 @@ class TicketTopics:
             except BadRequest as e:  # before NetworkError: PTB's BadRequest is one
                 self._refused(e)
                 return None
-            except NetworkError as e:
+            except (NetworkError, RetryAfter) as e:
                 # Probably passing: this post goes to the group, the next one tries again.
                 log.warning("creating the topic for %s failed (%s); posted to the group",
                             view.number, e)
@@ -109,7 +109,10 @@ class TicketTopics:
             return Topic(made, True)
 
     def _refused(self, e: TelegramError) -> None:
-        # Said once: from now on the group is used as a plain one, until a restart.
+        # Said once (two tickets may be refused at once): from now on the group is used as a
+        # plain one, until a restart.
+        if self._off:
+            return
         self._off = True
         log.warning("cannot create forum topics in the agents' group %s (%s): using it as a "
                     "plain group", self.chat_id, e)
