@@ -65,6 +65,9 @@ class TurnOutcome:
     kept_attachments: tuple[Attachment, ...] = ()
     # What the customer said while an agent holds the ticket: for the agent, not the bot.
     relay: tuple[str, str] | None = None  # (ticket number, text)
+    # What the customer said while their case waits for a person: shown to the agents too,
+    # so they see it develop before taking it; the bot still answers.
+    waiting: tuple[str, str] | None = None  # (ticket number, text)
     # A closed ticket the customer says is not solved: back to its agent.
     reopened: str | None = None
 
@@ -633,6 +636,8 @@ class _Turn:
             # A person has the case: the bot stays quiet and passes the words on.
             self.out.relay = (str(number), self.words)
             return
+        if c.state == "handed_off" and number:
+            self.out.waiting = (str(number), self.words)
         self.acknowledge()
         if c.state == "handed_off" and number:
             position = await self.desk.queue_position(str(number))

@@ -43,11 +43,14 @@ def _clone(d: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Relayed:
-    """A customer wrote while an agent holds the ticket (committed; for the agent's side)."""
+    """A customer wrote about a ticket (committed; for the agent's side): while an agent
+    holds it (the bot stayed quiet), or, `waiting`, while it waits in the queue (the bot
+    answered and the agents see it too)."""
 
     key: ConversationKey
     number: str
     text: str
+    waiting: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +269,8 @@ class TurnPipeline:
         said: list[CommitEvent] = []
         if outcome.relay is not None:
             said.append(Relayed(inbound.key, *outcome.relay))
+        if outcome.waiting is not None:
+            said.append(Relayed(inbound.key, *outcome.waiting, waiting=True))
         if outcome.reopened is not None:
             said.append(Reopened(outcome.reopened))
         return TurnRecord(ld, inbound, snapshot[0],

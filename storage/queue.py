@@ -58,6 +58,8 @@ class TicketView:
     key: ConversationKey
     agent: str | None
     recent: list[str]  # the customer's last few messages, oldest first
+    # Its topic in a forum agents' group: (chat id, message_thread_id), or None.
+    topic: tuple[int, int] | None = None
 
 
 class TicketQueue:
@@ -117,7 +119,7 @@ class TicketQueue:
             row = (await conn.execute(
                 sa.select(t.number, t.status, t.priority, t.team, t.category, t.description,
                           t.outcome, t.reasons, t.conversation_id, c.channel, c.chat_id,
-                          agents.c.name.label("agent"))
+                          agents.c.name.label("agent"), t.topic_chat_id, t.topic_thread_id)
                 .join(conversations, conversations.c.id == t.conversation_id)
                 .outerjoin(agents, agents.c.id == t.assigned_agent_id)
                 .where(t.number == number.upper()))).first()
@@ -131,7 +133,38 @@ class TicketQueue:
         return TicketView(row.number, row.status, row.priority or "P4", row.team, row.category,
                           row.description, row.outcome, list(row.reasons or []),
                           ConversationKey(row.channel, row.chat_id), row.agent,
-                          list(reversed(said)))
+                          list(reversed(said)),
+                          (row.topic_chat_id, row.topic_thread_id)
+                          if row.topic_thread_id is not None else None)
+
+    async def set_topic(self, number: str, chat_id: int, thread_id: int,
+                        replacing: int | None = None) -> int | None:
+        """Make `thread_id` the ticket's topic in `chat_id`, but only while the stored one is
+        still `replacing` (None: it has none in that chat yet) — so of two processes that
+        each made a topic for one ticket, one wins and both then use the winner's. Returns
+        the topic stored afterwards (None: no such ticket)."""
+        t = tickets.c
+        current = (sa.and_(t.topic_chat_id == chat_id, t.topic_thread_id == replacing)
+                   if replacing is not None else
+                   sa.or_(t.topic_thread_id.is_(None), t.topic_chat_id.is_distinct_from(chat_id)))
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                sa.update(tickets).where(t.number == number.upper(), current)
+                .values(topic_chat_id=chat_id, topic_thread_id=thread_id))
+            if result.rowcount == 1:
+                return thread_id
+            row = (await conn.execute(sa.select(t.topic_chat_id, t.topic_thread_id)
+                                      .where(t.number == number.upper()))).first()
+        return row.topic_thread_id if row is not None and row.topic_chat_id == chat_id else None
+
+    async def by_topic(self, chat_id: int, thread_id: int) -> str | None:
+        """The ticket whose topic this is, if any."""
+        t = tickets.c
+        async with self.read_engine.connect() as conn:
+            return (await conn.execute(
+                sa.select(t.number).where(t.topic_chat_id == chat_id,
+                                          t.topic_thread_id == thread_id)
+                .order_by(t.id.desc()).limit(1))).scalar_one_or_none()
 
     async def close(self, number: str, agent_id: int, resolution: str, now: datetime,
                     actor: str | None = None) -> bool:

@@ -152,9 +152,15 @@ tickets = sa.Table(
     # The call-back after a fix: when to ask whether it held, and when it was asked.
     sa.Column("follow_up_due", TS),
     sa.Column("followed_up_at", TS),
+    # The ticket's own topic when the agents' group is a forum: the chat it lives in (the
+    # group may change) and its message_thread_id; NULL in a plain group.
+    sa.Column("topic_chat_id", sa.BigInteger),
+    sa.Column("topic_thread_id", sa.BigInteger),
     sa.Index(None, "customer_id", "created_at"),
     sa.Index(None, "order_no"),
     sa.Index(None, "team", "status", "assigned_agent_id"),
+    # An agent's message in a topic is matched to its ticket by this.
+    sa.Index(None, "topic_chat_id", "topic_thread_id"),
 )
 
 ticket_events = sa.Table(

@@ -8,6 +8,11 @@ Usage::
         ...
         await api.wait_for_messages(42, 1)
 
+A chat made a forum (`make_forum`) has topics: createForumTopic, sendMessage with
+message_thread_id, deleteForumTopic (or `delete_topic`, as a person would) after which
+sending there answers 400 "Bad Request: message thread not found", and `push_topic_text`
+for a person writing in a topic.
+
 It keeps Telegram's delivery rule: a queued update is handed out by every getUpdates whose
 offset is at or below its update_id, and forgotten only once a getUpdates passes a higher
 offset. PTB sends parameters as form fields with JSON-encoded values; JSON bodies and query
@@ -55,6 +60,8 @@ _STRING_FIELDS = frozenset(
         "business_connection_id",
         "message_effect_id",
         "file_id",
+        "name",
+        "icon_custom_emoji_id",
     }
 )
 _NO_GIFTS: JSON = {
@@ -62,6 +69,7 @@ _NO_GIFTS: JSON = {
     "limited_gifts": False,
     "unique_gifts": False,
     "premium_subscription": False,
+    "gifts_from_channels": False,
 }
 
 
@@ -71,6 +79,21 @@ class FakeCall:
     params: JSON
     at: float
     status: int = 200
+
+
+@dataclass
+class FakeTopic:
+    chat_id: int
+    message_thread_id: int
+    name: str
+    icon_color: int
+    # The service message that opens the topic (its id is the topic's message_thread_id).
+    created: JSON
+    deleted: bool = False
+
+
+# The colours Telegram allows for a topic's icon; the first is its default.
+TOPIC_COLORS = (0x6FB9F0, 0xFFD67E, 0xCB86DB, 0x8EEE98, 0xFF93B2, 0xFB6F5F)
 
 
 @dataclass
@@ -105,6 +128,9 @@ class FakeBotApi:
         self._messages: dict[int, JSON] = {}
         self._sent_at: dict[int, float] = {}
         self._failures: list[_Failure] = []
+        # Forum supergroups: chat id → may the bot manage topics there.
+        self._forums: dict[int, bool] = {}
+        self.topics: dict[tuple[int, int], FakeTopic] = {}
         self._changed = asyncio.Event()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -159,6 +185,20 @@ class FakeBotApi:
 
     def texts(self, chat_id: int | str) -> list[str]:
         return [m.get("text", "") for m in self.sent_messages(chat_id)]
+
+    def topic_messages(self, chat_id: int | str, thread_id: int) -> list[JSON]:
+        return [m for m in self.sent_messages(chat_id) if m.get("message_thread_id") == thread_id]
+
+    def topic_texts(self, chat_id: int | str, thread_id: int) -> list[str]:
+        return [m.get("text", "") for m in self.topic_messages(chat_id, thread_id)]
+
+    def general_texts(self, chat_id: int | str) -> list[str]:
+        """What was sent to the chat outside any topic (a forum's General topic)."""
+        return [m.get("text", "") for m in self.sent_messages(chat_id)
+                if "message_thread_id" not in m]
+
+    def live_topics(self, chat_id: int | str) -> list[FakeTopic]:
+        return [t for t in self.topics.values() if t.chat_id == int(chat_id) and not t.deleted]
 
     def sent_at(self, message: JSON) -> float:
         """When (time.monotonic) the sendMessage that made `message` arrived."""
@@ -233,7 +273,31 @@ class FakeBotApi:
         kind = chat_type or ("private" if cid > 0 else "supergroup")
         if kind == "private":
             return {"id": cid, "type": "private", "first_name": "Test", "last_name": "User"}
-        return {"id": cid, "type": kind, "title": "Agents"}
+        chat: JSON = {"id": cid, "type": kind, "title": "Agents"}
+        if cid in self._forums:
+            chat["is_forum"] = True
+        return chat
+
+    # ----------------------------------------------------------------- forums
+
+    def make_forum(self, chat_id: int, *, can_manage_topics: bool = True) -> None:
+        """Make `chat_id` a forum supergroup; without `can_manage_topics` the bot is not
+        allowed to create topics there (Telegram's answer to a bot that is no admin)."""
+        self._forums[int(chat_id)] = can_manage_topics
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """Someone deletes the topic in the app: sending to it fails from now on."""
+        self.topics[(int(chat_id), thread_id)].deleted = True
+        self._notify()
+
+    def push_topic_text(self, chat_id: int, thread_id: int, text: str, **kwargs: Any) -> JSON:
+        """A person writes `text` in a topic. As in Telegram, a message in a topic that
+        replies to nothing else replies to the topic's opening service message."""
+        topic = self.topics.get((int(chat_id), thread_id))
+        fields: JSON = {"message_thread_id": thread_id, "is_topic_message": True}
+        if topic is not None and "reply_to_message" not in kwargs:
+            fields["reply_to_message"] = dict(topic.created)
+        return self.push_message(chat_id, text=text, **fields, **kwargs)
 
     def push_message(
         self,
@@ -478,6 +542,11 @@ class FakeBotApi:
         text = params.get("text")
         if "chat_id" not in params:
             return _error(None, 400, "Bad Request: chat_id is empty")
+        thread = params.get("message_thread_id")
+        if thread is not None:
+            topic = self.topics.get((int(params["chat_id"]), int(thread)))
+            if topic is None or topic.deleted:
+                return _error(None, 400, "Bad Request: message thread not found")
         if not isinstance(text, str) or not text.strip():
             return _error(None, 400, "Bad Request: message text is empty")
         if _telegram_length(text) > 4096:
@@ -492,6 +561,9 @@ class FakeBotApi:
             "date": int(time.time()),
             "text": text,
         }
+        if thread is not None:
+            message["message_thread_id"] = int(thread)
+            message["is_topic_message"] = True
         if markup:
             message["reply_markup"] = markup
         self._messages[message["message_id"]] = message
@@ -552,6 +624,44 @@ class FakeBotApi:
         if self.webhook.get("allowed_updates"):
             info["allowed_updates"] = self.webhook["allowed_updates"]
         return info
+
+    async def _api_createforumtopic(self, params: JSON) -> Any:
+        cid = int(params.get("chat_id", 0))
+        name = params.get("name")
+        if cid not in self._forums:
+            return _error(None, 400, "Bad Request: the chat is not a forum")
+        if not self._forums[cid]:
+            return _error(None, 400, "Bad Request: not enough rights to create a topic")
+        if not isinstance(name, str) or not name.strip():
+            return _error(None, 400, "Bad Request: TOPIC_TITLE_EMPTY")
+        if len(name) > 128:
+            return _error(None, 400, "Bad Request: TOPIC_TITLE_TOO_LONG")
+        color = int(params.get("icon_color") or TOPIC_COLORS[0])
+        if color not in TOPIC_COLORS:
+            return _error(None, 400, "Bad Request: TOPIC_COLOR_INVALID")
+        # A topic is the thread of its opening service message: same id.
+        thread_id = next(self._message_ids)
+        created: JSON = {
+            "message_id": thread_id,
+            "from": BOT_USER,
+            "chat": self.chat(cid),
+            "date": int(time.time()),
+            "message_thread_id": thread_id,
+            "is_topic_message": True,
+            "forum_topic_created": {"name": name, "icon_color": color},
+        }
+        self.topics[(cid, thread_id)] = FakeTopic(cid, thread_id, name, color, created)
+        self._notify()
+        return {"message_thread_id": thread_id, "name": name, "icon_color": color}
+
+    async def _api_deleteforumtopic(self, params: JSON) -> Any:
+        topic = self.topics.get((int(params.get("chat_id", 0)),
+                                 int(params.get("message_thread_id", 0))))
+        if topic is None or topic.deleted:
+            return _error(None, 400, "Bad Request: TOPIC_ID_INVALID")
+        topic.deleted = True
+        self._notify()
+        return True
 
     async def _api_getchat(self, params: JSON) -> Any:
         return {

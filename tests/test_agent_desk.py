@@ -44,7 +44,7 @@ async def test_a_web_customer_and_an_agent_talk_through_the_desk(core: Core) -> 
     assert c.last == []  # the bot stays quiet: a person has the case
     await wait_for(lambda: any(isinstance(e, Relayed) for e in events), what="the relay")
     relayed = next(e for e in events if isinstance(e, Relayed))
-    assert (relayed.number, relayed.text) == (number, "Are you there?")
+    assert (relayed.number, relayed.text, relayed.waiting) == (number, "Are you there?", False)
 
     assert (await desk.reply(alice, number, "Yes — looking now.")).ok
     assert c.out.sent[-1][1].text == "Yes — looking now."
@@ -74,6 +74,42 @@ async def test_a_web_customer_and_an_agent_talk_through_the_desk(core: Core) -> 
     kinds = [(e["kind"], e["data"]) for e in await core.store.ticket_events(number)]
     assert ("not_solved", {"text": "No, not yet"}) in kinds
     assert ("rating", {"score": 4}) in kinds and ("solved", {}) in kinds
+
+
+async def test_what_a_waiting_customer_writes_reaches_the_agents_and_the_bot_answers(
+        core: Core) -> None:
+    events = committed(core)
+    c = Customer(core, channel="web", chat_id="visitor-10")
+    desk = AgentDesk(TicketQueue(core.store.engine), core.pipeline, {"web": c.out}, core.clock)
+    alice = await AgentStore(core.store.engine).add("alice", "agent", datetime.now(UTC))
+    await c.says("The parcel never came")
+    await c.says("human")
+    await wait_for(lambda: any(isinstance(e, Escalated) for e in events), what="the case")
+    number = next(e.number for e in events if isinstance(e, Escalated))
+    assert not any(isinstance(e, Relayed) for e in events)  # the filing itself is the card
+
+    await c.says("It had my grandmother's medicine in it")
+    assert c.templates == ["queue.waiting"]  # nobody holds it: the bot still answers
+    await wait_for(lambda: any(isinstance(e, Relayed) for e in events), what="the waiting note")
+    waiting = [e for e in events if isinstance(e, Relayed)]
+    assert [(e.number, e.text, e.waiting) for e in waiting] == [
+        (number, "It had my grandmother's medicine in it", True)]
+
+    # Once Alice holds it the same words are a plain relay, and the bot is quiet again.
+    assert (await desk.take(alice, number)).ok
+    await c.says("Hello?")
+    assert c.last == []
+    await wait_for(lambda: len([e for e in events if isinstance(e, Relayed)]) == 2,
+                   what="the relay")
+    last = [e for e in events if isinstance(e, Relayed)][-1]
+    assert (last.text, last.waiting) == ("Hello?", False)
+    # Released: waiting again, and the agents see that too.
+    assert (await desk.release(alice, number)).ok
+    await c.says("Is anyone there?")
+    assert c.templates == ["queue.waiting"]
+    await wait_for(lambda: len([e for e in events if isinstance(e, Relayed)]) == 3,
+                   what="the second waiting note")
+    assert [e for e in events if isinstance(e, Relayed)][-1].waiting
 
 
 async def test_notes_release_and_transfer(core: Core) -> None:

@@ -144,3 +144,32 @@ async def test_queue_and_help_for_agents_only(api: FakeBotApi, app: RunningApp) 
         assert group_texts(api)[-1] == "Only registered agents can do that."
     kinds = [e["kind"] for e in await app.core.store.ticket_events(number)]
     assert kinds == ["filed", "note"]  # nothing the stranger tried changed anything
+
+
+async def test_what_a_waiting_customer_writes_is_posted_with_the_ticket(
+        api: FakeBotApi, app: RunningApp) -> None:
+    customer = TelegramCustomer(api, app, 4444)
+    await customer.says("My parcel never arrived")
+    await customer.says("I want to talk to a human")
+    found = TICKET.search(api.texts(4444)[-1])
+    assert found
+    ticket = found.group(0)
+    await wait_for(lambda: any(ticket in t for t in group_texts(api)), what="the case card")
+
+    # Nobody has taken it: the bot answers the customer, and the agents see the words too.
+    replies = await customer.says("The tracking page says delivered, but it was not")
+    assert ticket in replies[-1]["text"]  # their place in line, from the bot
+    await wait_for(lambda: group_texts(api)[-1] == (
+        f"{ticket} · customer (waiting, not taken yet):\n"
+        "The tracking page says delivered, but it was not"), what="the waiting note")
+    # Replying to it answers the customer once the agent holds the case.
+    note = api.sent_messages(GROUP)[-1]
+    await group_says(api, f"/take {ticket}", ALICE_TG)
+    await group_says(api, "We are checking with the courier.", ALICE_TG, reply_to_message=note)
+    assert group_texts(api)[-1] == f"Sent to the customer of {ticket}."
+    await wait_for(lambda: api.texts(4444)[-1] == "We are checking with the courier.",
+                   what="the reply")
+    # A plain group: asked once whether it is a forum, and no topic anywhere.
+    assert len(api.calls_to("getChat")) == 1
+    assert api.calls_to("createForumTopic") == []
+    assert all("message_thread_id" not in c for c in api.calls_to("sendMessage"))

@@ -94,6 +94,40 @@ class TestAgentsAndQueue:
         assert taken == [f"T-{i}" for i in range(5)]  # each once, none twice
         assert claims.count(None) == 2
 
+    async def test_a_ticket_keeps_one_topic_and_replaces_only_the_stale_one(
+            self, store: Store) -> None:
+        await seed_tickets(store, [("T-1", "P2", "logistics", 0), ("T-2", "P3", "quality", 1)])
+        q = TicketQueue(store.engine)
+        view = await q.view("T-1")
+        assert view is not None and view.topic is None
+        # Two makers racing for a ticket without a topic: the first one stored wins, and the
+        # second is told the winner's (ids beyond 32 bits fit: thread ids are 64-bit).
+        assert await q.set_topic("T-1", -1007, 2**40) == 2**40
+        assert await q.set_topic("T-1", -1007, 99) == 2**40
+        assert await q.by_topic(-1007, 2**40) == "T-1"
+        assert await q.by_topic(-1007, 99) is None
+        assert await q.by_topic(-2000, 2**40) is None  # another chat's thread is not it
+        # The topic was deleted: only a replacement of that very id takes; a second one
+        # replacing the same stale id loses to the first.
+        assert await q.set_topic("T-1", -1007, 120, replacing=2**40) == 120
+        assert await q.set_topic("T-1", -1007, 121, replacing=2**40) == 120
+        view = await q.view("T-1")
+        assert view is not None and view.topic == (-1007, 120)
+        assert await q.by_topic(-1007, 2**40) is None
+        assert await q.by_topic(-1007, 120) == "T-1"
+        # The agents' group moved to another forum: the old chat's topic is no topic there.
+        assert await q.set_topic("T-1", -3000, 7) == 7
+        assert await q.by_topic(-3000, 7) == "T-1"
+        assert await q.set_topic("T-404", -1007, 5) is None
+        other = await q.view("T-2")
+        assert other is not None and other.topic is None
+
+        async def racer(thread: int) -> int | None:
+            return await q.set_topic("T-2", -1007, thread)
+
+        results = await asyncio.gather(*(racer(300 + i) for i in range(6)))
+        assert len(set(results)) == 1 and results[0] in range(300, 306)
+
 
 @pytest.mark.postgres
 async def test_two_processes_never_double_take(postgres_url: str) -> None:

@@ -459,6 +459,21 @@ async def test_send_is_retried_after_a_server_error(
     assert [c.status for c in api.call_log if c.method == "sendMessage"] == [502, 200]
 
 
+
+async def test_a_bad_request_is_not_sent_again(
+    api: FakeBotApi, turns: EchoTurns, polling: TelegramService
+) -> None:
+    # PTB's BadRequest is a NetworkError; a 400 must not be retried as one.
+    polling.output.network_backoff = 0.05
+    api.fail_next("sendMessage", status=400, chat_id=ALICE)
+    api.push_text(ALICE, "first")
+    await api.wait_until(lambda: any(c.status == 400 for c in api.call_log))
+    api.push_text(ALICE, "second")
+
+    [message] = await api.wait_for_messages(ALICE, 1)
+    assert message["text"] == "got: second"
+    assert [c.status for c in api.call_log if c.method == "sendMessage"] == [400, 200]
+
 async def test_service_from_settings_polls_through_the_configured_base_url(
     api: FakeBotApi, turns: EchoTurns, inbox: MemoryInbox
 ) -> None:

@@ -1,5 +1,9 @@
 """The agents' Telegram group: new cases are posted there with a Take button, what a customer
-writes to a case someone holds is passed on, and agents answer with commands or by replying.
+writes about a case is passed on, and agents answer with commands or by replying.
+
+In a forum supergroup each ticket has its own topic (see `topics`): its card, what the
+customer writes and the alerts about it go there, and what an agent writes there goes to the
+customer without a command; commands there need no ticket number.
 
 Only registered agents (`heard agents add … --telegram-id`) may act; anyone else is told so
 and nothing changes.
@@ -10,13 +14,15 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import Update
+from telegram import Message, Update
+from telegram.error import TelegramError
 
 from dialogs.intents import TICKET_RE
 from dialogs.messages import Button, ConversationKey, Reply
 from handlers.agent_desk import AgentDesk, Outcome
 from handlers.pipeline import CommitEvent, Escalated, Relayed, Reopened
-from handlers.telegram.output import TelegramOutput
+from handlers.telegram.output import TelegramOutput, thread_gone
+from handlers.telegram.topics import TicketTopics
 from storage.agents import Agent, AgentStore
 from storage.queue import SlaAlert, TicketView
 
@@ -24,7 +30,8 @@ log = logging.getLogger(__name__)
 
 HELP = ("Commands: /queue · /take <ticket> · /reply <ticket> <text> · /note <ticket> <text> · "
         "/transfer <ticket> <team> · /release <ticket> · /close <ticket> <resolution>. "
-        "Replying to a message about a ticket answers its customer.")
+        "Replying to a message about a ticket answers its customer. In a ticket's topic, "
+        "write to answer its customer; commands there need no ticket number.")
 COMMANDS = ("/queue", "/take", "/reply", "/note", "/transfer", "/release", "/close", "/help")
 REFUSAL = "Only registered agents can do that."
 _MARK = {"P1": "🔴", "P2": "🟠", "P3": "🟡", "P4": "⚪"}
@@ -38,6 +45,7 @@ class AgentGroup:
         self.output = output
         self.desk = desk
         self.agents = agents
+        self.topics = TicketTopics(chat_id, output, desk.queue)
 
     # --- from the turn pipeline ---------------------------------------------------------------
     async def on_commit(self, events: list[CommitEvent]) -> None:
@@ -46,25 +54,29 @@ class AgentGroup:
             if view is None:
                 continue
             if isinstance(event, Escalated):
-                await self._post(self._card(view),
-                                 (Button(f"Take {view.number}", f"take:{view.number}"),))
+                await self._about(view, self._card(view), self._take(view), card=True)
             elif isinstance(event, Relayed):
-                await self._post(f"{view.number} · customer:\n{event.text}")
+                who = ("customer (waiting, not taken yet)" if event.waiting else "customer")
+                await self._about(view, f"{view.number} · {who}:\n{event.text}")
             elif isinstance(event, Reopened):
-                await self._post(f"{view.number} reopened: the customer says it is not solved"
-                                 f" (back with {view.agent or 'the queue'}).")
+                await self._about(view, f"{view.number} reopened: the customer says it is not "
+                                        f"solved (back with {view.agent or 'the queue'}).")
 
     async def on_sla(self, alerts: list[SlaAlert]) -> None:
         for a in alerts:
             who = a.agent or "the team"
             what = "first response" if a.target == "first_response" else "resolution"
             if a.kind == "warning":
-                await self._post(f"⏰ {a.number} ({a.priority}): {what} due at "
-                                 f"{a.due:%d %b %H:%M} UTC — {who}.")
+                text = (f"⏰ {a.number} ({a.priority}): {what} due at {a.due:%d %b %H:%M} UTC"
+                        f" — {who}.")
             else:
-                await self._post(f"❗ {a.number} ({a.priority}): {what} overdue since "
-                                 f"{a.due:%d %b %H:%M} UTC — supervisors, please step in "
-                                 f"({who}).")
+                text = (f"❗ {a.number} ({a.priority}): {what} overdue since "
+                        f"{a.due:%d %b %H:%M} UTC — supervisors, please step in ({who}).")
+            view = await self.desk.queue.view(a.number)
+            if view is None:
+                await self._post(text)
+            else:
+                await self._about(view, text)
 
     def _card(self, v: TicketView) -> str:
         reasons = "; ".join(
@@ -80,8 +92,54 @@ class AgentGroup:
             lines += [f"› {m[:300]}" for m in v.recent]
         return "\n".join(lines)
 
-    async def _post(self, text: str, buttons: tuple[Button, ...] = ()) -> None:
-        await self.output.send(self.key, Reply(text, buttons, "agents"))
+    @staticmethod
+    def _take(v: TicketView) -> tuple[Button, ...]:
+        return () if v.agent else (Button(f"Take {v.number}", f"take:{v.number}"),)
+
+    async def _about(self, view: TicketView, text: str, buttons: tuple[Button, ...] = (),
+                     *, card: bool = False) -> None:
+        """Post about a ticket: into its topic in a forum (made, or made again, as needed),
+        else to the group."""
+        topic = await self.topics.topic(view)
+        if topic is None:
+            await self._post(text, buttons)
+            return
+        thread = topic.thread_id
+        try:
+            if topic.made and not card:
+                # A topic made for a later message (the first one was deleted, or the ticket
+                # is older than the forum): it starts with the case, as every topic does.
+                await self._in_topic(self._card(view), self._take(view), thread)
+            await self._in_topic(text, buttons, thread)
+            return
+        except TelegramError as e:
+            if not thread_gone(e):
+                raise
+            log.info("topic %s of %s is gone; making it again", thread, view.number)
+        again = await self.topics.topic(view, gone=thread)
+        if again is None:
+            await self._post(text, buttons)
+            return
+        if again.made and not card:
+            fresh = await self.desk.queue.view(view.number) or view
+            await self._in_topic(self._card(fresh), self._take(fresh), again.thread_id)
+        await self._in_topic(text, buttons, again.thread_id)
+
+    async def _in_topic(self, text: str, buttons: tuple[Button, ...], thread: int) -> None:
+        await self.output.send(self.key, Reply(text, buttons, "agents"), thread_id=thread)
+
+    async def _post(self, text: str, buttons: tuple[Button, ...] = (),
+                    thread: int | None = None) -> None:
+        """To the group, or to the topic `thread` an agent wrote in (the group if it is gone)."""
+        reply = Reply(text, buttons, "agents")
+        if thread is not None:
+            try:
+                await self.output.send(self.key, reply, thread_id=thread)
+                return
+            except TelegramError as e:
+                if not thread_gone(e):
+                    raise
+        await self.output.send(self.key, reply)
 
     # --- from the group -------------------------------------------------------------------
     async def handle(self, update: Update) -> bool:
@@ -90,68 +148,93 @@ class AgentGroup:
         if chat is None or chat.id != self.chat_id:
             return False
         user = update.effective_user
+        user_id = user.id if user else None
         query = update.callback_query
+        message = update.effective_message  # for a button: the message it hangs on
+        thread = _topic_thread(message)
         if query is not None:
             await self.output.answer_callback(query.id)
             data = query.data or ""
             if not data.startswith("take:"):
                 return True
-            agent = await self._agent(user.id if user else None)
+            agent = await self._agent(user_id, thread)
             if agent is not None:
-                await self._say(await self.desk.take(agent, data[5:]))
+                await self._say(await self.desk.take(agent, data[5:]), thread)
             return True
-        message = update.effective_message
         text = (message.text or "").strip() if message else ""
         if not text:
-            return True
+            return True  # service messages (a topic opened, closed…), photos, stickers
+        # Written in a ticket's topic: that ticket, without anyone naming it.
+        ticket = await self.topics.ticket_of(thread) if thread is not None else None
         if text.startswith("/"):
-            await self._command(text, user.id if user else None)
+            await self._command(text, user_id, thread, ticket)
+        elif ticket is not None:
+            agent = await self._agent(user_id, thread)
+            if agent is not None:
+                outcome = await self.desk.reply(agent, ticket, text)
+                if not outcome.ok:
+                    # Success stays quiet: the topic is the conversation itself.
+                    await self._say(outcome, thread)
         elif message and message.reply_to_message and message.reply_to_message.text:
             found = TICKET_RE.search(message.reply_to_message.text)
             if found:
-                agent = await self._agent(user.id if user else None)
+                agent = await self._agent(user_id, thread)
                 if agent is not None:
-                    await self._say(await self.desk.reply(agent, found.group(0), text))
+                    await self._say(await self.desk.reply(agent, found.group(0), text), thread)
         return True
 
-    async def _command(self, text: str, user_id: int | None) -> None:
+    async def _command(self, text: str, user_id: int | None, thread: int | None = None,
+                       ticket: str | None = None) -> None:
         word, _, rest = text.partition(" ")
         command = word.split("@")[0].lower()
         if command not in COMMANDS:
             return
-        agent = await self._agent(user_id)
+        agent = await self._agent(user_id, thread)
         if agent is None:
             return
         if command == "/help":
-            await self._post(HELP)
+            await self._post(HELP, thread=thread)
         elif command == "/queue":
-            await self._post(await self.desk.waiting_text())
+            await self._post(await self.desk.waiting_text(), thread=thread)
         else:
             number, _, tail = rest.strip().partition(" ")
             if not re.fullmatch(TICKET_RE.pattern, number, re.IGNORECASE):
-                await self._post(f"Which ticket? {HELP}")
-            elif command == "/take":
-                await self._say(await self.desk.take(agent, number))
+                if ticket is None:
+                    await self._post(f"Which ticket? {HELP}", thread=thread)
+                    return
+                number, tail = ticket, rest.strip()
+            if command == "/take":
+                await self._say(await self.desk.take(agent, number), thread)
             elif command == "/reply":
-                await self._say(await self.desk.reply(agent, number, tail))
+                await self._say(await self.desk.reply(agent, number, tail), thread)
             elif command == "/note":
-                await self._say(await self.desk.note(agent, number, tail))
+                await self._say(await self.desk.note(agent, number, tail), thread)
             elif command == "/release":
-                await self._say(await self.desk.release(agent, number))
+                await self._say(await self.desk.release(agent, number), thread)
             elif command == "/transfer":
                 team = tail.strip().lower()
                 if not re.fullmatch(r"[a-z_]{2,32}", team):
-                    await self._post("Transfer to which team? /transfer <ticket> <team>")
+                    await self._post("Transfer to which team? /transfer <ticket> <team>",
+                                     thread=thread)
                 else:
-                    await self._say(await self.desk.release(agent, number, team=team))
+                    await self._say(await self.desk.release(agent, number, team=team), thread)
             else:
-                await self._say(await self.desk.close(agent, number, tail))
+                await self._say(await self.desk.close(agent, number, tail), thread)
 
-    async def _agent(self, user_id: int | None) -> Agent | None:
+    async def _agent(self, user_id: int | None, thread: int | None = None) -> Agent | None:
         agent = await self.agents.by_telegram_id(user_id) if user_id is not None else None
         if agent is None:
-            await self._post(REFUSAL)
+            await self._post(REFUSAL, thread=thread)
         return agent
 
-    async def _say(self, outcome: Outcome) -> None:
-        await self._post(outcome.message)
+    async def _say(self, outcome: Outcome, thread: int | None = None) -> None:
+        await self._post(outcome.message, thread=thread)
+
+
+def _topic_thread(message: Message | None) -> int | None:
+    """The forum topic a message is in. A reply in the General topic or a plain group also
+    carries a message_thread_id (the replied-to message's), but is no topic message."""
+    # getattr: a button under a message too old to read comes with an InaccessibleMessage.
+    if message is None or not getattr(message, "is_topic_message", False):
+        return None
+    return getattr(message, "message_thread_id", None)

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ChatAction
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from dialogs.messages import Button, ConversationKey, Reply
@@ -45,6 +45,11 @@ def retry_seconds(e: RetryAfter) -> float:
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value = e.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def thread_gone(e: TelegramError) -> bool:
+    """Telegram's answer when a message goes to a forum topic that was deleted."""
+    return isinstance(e, BadRequest) and "thread not found" in e.message.lower()
 
 
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
@@ -90,7 +95,10 @@ class TelegramOutput:
         self._chat_locks: dict[str, _ChatLock] = {}
         self._typing: dict[str, _Typing] = {}
 
-    async def send(self, key: ConversationKey, reply: Reply) -> None:
+    async def send(self, key: ConversationKey, reply: Reply, *,
+                   thread_id: int | None = None) -> None:
+        """Send `reply`, into the forum topic `thread_id` when given. A topic that is gone
+        raises BadRequest (see `thread_gone`) for the caller to decide where it goes."""
         chat_id = key.chat_id
         await self._stop_typing(chat_id)
         parts = split_text(reply.text)
@@ -103,7 +111,7 @@ class TelegramOutput:
             async with self._chat_turn(chat_id):
                 for n, part in enumerate(parts, start=1):
                     markup = keyboard(reply.buttons) if n == len(parts) else None
-                    await self._paced(chat_id, part, markup)
+                    await self._paced(chat_id, part, markup, thread_id)
         except Forbidden as e:
             # The customer blocked the bot or deleted the chat; nothing we send will arrive.
             log.warning("telegram chat %s refuses messages: %s", chat_id, e)
@@ -121,12 +129,37 @@ class TelegramOutput:
             if entry.users == 0:
                 del self._chat_locks[chat_id]
 
-    async def _paced(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    async def _paced(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None,
+                     thread_id: int | None = None) -> None:
         async def once() -> object:
             await self.limiter.message(chat_id)
-            return await self.bot.send_message(chat_id, text, reply_markup=markup)
+            return await self.bot.send_message(chat_id, text, reply_markup=markup,
+                                               message_thread_id=thread_id)
 
         await self._with_retries(chat_id, once)
+
+    async def is_forum(self, chat_id: int) -> bool:
+        """Whether the chat is a forum supergroup (has topics). Raises TelegramError."""
+        chat = await self._with_retries(str(chat_id), lambda: self.bot.get_chat(chat_id))
+        return bool(chat.is_forum)
+
+    async def create_topic(self, chat_id: int, name: str, icon_color: int | None = None) -> int:
+        """A new forum topic; its message_thread_id. Raises TelegramError."""
+        async def once() -> int:
+            # Opening a topic posts a service message: paced like any message to the chat.
+            await self.limiter.message(str(chat_id))
+            topic = await self.bot.create_forum_topic(chat_id, name, icon_color=icon_color)
+            return topic.message_thread_id
+
+        return await self._with_retries(str(chat_id), once)
+
+    async def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """Best effort: a topic we made but do not need."""
+        try:
+            await self.limiter.action()
+            await self.bot.delete_forum_topic(chat_id, thread_id)
+        except TelegramError as e:
+            log.warning("deleting topic %s in chat %s failed: %s", thread_id, chat_id, e)
 
     async def _with_retries(self, chat_id: str, call: Callable[[], Awaitable[T]]) -> T:
         attempt = 1
@@ -140,7 +173,8 @@ class TelegramOutput:
                 wait = retry_seconds(e)
                 log.info("telegram 429 for chat %s, retrying in %.1fs", chat_id, wait)
                 await asyncio.sleep(wait)
-            except Forbidden:
+            except (Forbidden, BadRequest):
+                # PTB's BadRequest is a NetworkError, but a 400 stays a 400 when repeated.
                 raise
             except NetworkError as e:
                 # A timed-out send may have arrived; a repeated line beats a lost reply.
