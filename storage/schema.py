@@ -152,6 +152,9 @@ tickets = sa.Table(
     # The call-back after a fix: when to ask whether it held, and when it was asked.
     sa.Column("follow_up_due", TS),
     sa.Column("followed_up_at", TS),
+    # The latest close by an agent (NULL while open): the customer may reopen within
+    # REOPEN_DAYS of it.
+    sa.Column("closed_at", TS),
     sa.Index(None, "customer_id", "created_at"),
     sa.Index(None, "order_no"),
     sa.Index(None, "team", "status", "assigned_agent_id"),
