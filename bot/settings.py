@@ -5,9 +5,17 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
+
+from dialogs.hours import ALWAYS, parse_hours
 
 
 class Settings(BaseSettings):
@@ -45,6 +53,11 @@ class Settings(BaseSettings):
     draft_expiry_hours: int = Field(default=72, ge=1, alias="DRAFT_EXPIRY_HOURS")
     # Days after a customer confirms a fix, ask whether it held (0: never).
     follow_up_days: int = Field(default=3, ge=0, le=90, alias="FOLLOW_UP_DAYS")
+    # Days after an agent closes a case that its customer may reopen it (0: never).
+    reopen_days: int = Field(default=7, ge=0, le=365, alias="REOPEN_DAYS")
+    # When people are at the desk, in HEARD_TIMEZONE: "Mon-Fri 09:00-18:00", several spans
+    # with ";". Promised first responses count open time only.
+    business_hours: str = Field(default=ALWAYS, alias="BUSINESS_HOURS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
     @field_validator("database_url")
@@ -89,6 +102,13 @@ class Settings(BaseSettings):
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as e:
             raise ValueError(f"unknown time zone {v!r}") from e
+        return v
+
+    @field_validator("business_hours")
+    @classmethod
+    def _readable_hours(cls, v: str, info: ValidationInfo) -> str:
+        # Read in the service's zone (validated earlier; UTC stands in when it was bad).
+        parse_hours(v, info.data.get("timezone") or "UTC")
         return v
 
     @field_validator("default_locale")

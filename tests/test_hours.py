@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from bot.core import Core, open_core
 from dialogs.hours import ALWAYS, parse_hours
+from storage.clock import utc
+from storage.schema import tickets
+from tests.conftest import Clock, Customer, make_settings
 
 SHANGHAI = "Asia/Shanghai"  # UTC+8, no daylight saving
 # Friday 27 November 2026, 18:30 in Shanghai.
@@ -68,5 +74,51 @@ def test_wall_clock_follows_daylight_saving() -> None:
 @pytest.mark.parametrize("bad", ["", "weekdays", "Mon-Fri 9-18", "Mon-Fri 18:00-09:00",
                                  "Mon-Xyz 09:00-18:00", "Mon 09:00-25:00", "Mon 09:75-10:00"])
 def test_unreadable_hours_say_what_is_wrong(bad: str) -> None:
-    with pytest.raises(ValueError, match="(?i)hours|read|day|times"):
+    with pytest.raises(ValueError, match=r"(?i)hours|read|day|times"):
         parse_hours(bad)
+
+
+@pytest.fixture
+async def office(sqlite_url: str) -> AsyncIterator[tuple[Core, Clock]]:
+    clock = Clock(FRIDAY_EVENING)
+    settings = make_settings(sqlite_url, BUSINESS_HOURS="Mon-Fri 09:00-18:00",
+                             HEARD_TIMEZONE=SHANGHAI)
+    async with open_core(settings, clock=clock) as core:
+        yield core, clock
+
+
+async def test_after_hours_the_customer_hears_when_the_team_is_back(
+        office: tuple[Core, Clock]) -> None:
+    core, _ = office
+    c = Customer(core)
+    await c.says("My parcel never arrived")
+    await c.says("human")
+    assert c.templates[-2:] == ["handoff", "hours.closed"]
+    assert "back at 09:00 on Monday 30 November (Asia/Shanghai)" in c.text
+    # P3 promises four hours of open time: Monday 13:00 in Shanghai, not Friday 22:30.
+    assert "by Mon 30 Nov, 13:00" in c.text
+    async with core.store.read_engine.connect() as conn:
+        due = (await conn.execute(sa.select(tickets.c.first_response_due))).scalar_one()
+    assert utc(due) == local(2026, 11, 30, 13)
+
+
+async def test_after_hours_in_chinese(office: tuple[Core, Clock]) -> None:
+    core, _ = office
+    cn = Customer(core, "2001", language_code="zh-hans")
+    await cn.says("我的快递一直没到")
+    await cn.says("转人工")
+    assert "11月30日（周一）09:00（Asia/Shanghai）" in cn.text
+    tw = Customer(core, "2002", language_code="zh-hant")
+    await tw.says("我的包裹一直沒有送到")
+    await tw.says("轉人工")
+    assert "11月30日（週一）09:00（Asia/Shanghai）" in tw.text
+
+
+async def test_during_hours_nothing_extra_is_said(office: tuple[Core, Clock]) -> None:
+    core, clock = office
+    clock.now = local(2026, 11, 30, 10)  # Monday morning
+    c = Customer(core)
+    await c.says("My parcel never arrived")
+    await c.says("human")
+    assert c.templates[-1] == "handoff" and "hours.closed" not in c.templates
+    assert "by Mon 30 Nov, 14:00" in c.text

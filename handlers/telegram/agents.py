@@ -28,6 +28,9 @@ HELP = ("Commands: /queue · /take <ticket> · /reply <ticket> <text> · /note <
 COMMANDS = ("/queue", "/take", "/reply", "/note", "/transfer", "/release", "/close", "/help")
 REFUSAL = "Only registered agents can do that."
 _MARK = {"P1": "🔴", "P2": "🟠", "P3": "🟡", "P4": "⚪"}
+_WHY = {"not_solved": "the customer says it is not solved",
+        "came_back": "the customer says the problem came back",
+        "asked": "the customer asked to reopen it"}
 
 
 class AgentGroup:
@@ -51,8 +54,13 @@ class AgentGroup:
             elif isinstance(event, Relayed):
                 await self._post(f"{view.number} · customer:\n{event.text}")
             elif isinstance(event, Reopened):
-                await self._post(f"{view.number} reopened: the customer says it is not solved"
-                                 f" (back with {view.agent or 'the queue'}).")
+                text = (f"{view.number} reopened: {_WHY.get(event.why, event.why)} "
+                        f"(back with {view.agent or 'the queue'}).")
+                if view.agent is None:  # nobody has it: the card, so someone can take it
+                    await self._post(f"{text}\n{self._card(view)}",
+                                     (Button(f"Take {view.number}", f"take:{view.number}"),))
+                else:
+                    await self._post(text)
 
     async def on_sla(self, alerts: list[SlaAlert]) -> None:
         for a in alerts:
