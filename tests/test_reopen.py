@@ -207,3 +207,42 @@ async def test_the_agents_group_hears_why_and_can_take_a_queued_reopen(
     assert posted.text.startswith(f"{d.number} reopened: the customer asked to reopen it "
                                   "(back with the queue)")
     assert [b.payload for b in posted.buttons] == [f"take:{d.number}"]
+
+
+async def test_tickets_closed_before_0009_get_their_close_time(database_url: str) -> None:
+    from storage.database import create_engine
+    from storage.migrate import upgrade
+    from storage.schema import conversations, customers, ticket_events
+
+    engine = create_engine(database_url)
+    at = datetime(2026, 11, 20, 8, tzinfo=UTC)
+    try:
+        await upgrade(engine, "0008")
+        async with engine.begin() as conn:
+            await conn.execute(sa.insert(customers).values(
+                id=1, channel="web", external_id="v", created_at=at))
+            await conn.execute(sa.insert(conversations).values(
+                id=1, channel="web", chat_id="v", customer_id=1, state="filed", slots={},
+                context={}, locale="en", version=1, created_at=at, updated_at=at))
+            for n, status in ((1, "closed"), (2, "escalated")):
+                await conn.execute(sa.text(
+                    "INSERT INTO tickets (id, number, conversation_id, customer_id, status, "
+                    "description, slots, locale, created_at) "
+                    "VALUES (:id, :number, 1, 1, :status, 'x', '{}', 'en', :at)"),
+                    {"id": n, "number": f"C-20261120-000{n}", "status": status, "at": at})
+            await conn.execute(sa.insert(ticket_events).values(
+                [{"ticket_id": 1, "at": at, "actor": "agent:1", "kind": "closed", "data": {}},
+                 {"ticket_id": 1, "at": at.replace(hour=9), "actor": "agent:1",
+                  "kind": "closed", "data": {}},
+                 {"ticket_id": 2, "at": at, "actor": "agent:1", "kind": "closed",
+                  "data": {}}]))
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            rows = (await conn.execute(sa.select(tickets.c.number, tickets.c.closed_at)
+                                       .order_by(tickets.c.id))).all()
+    finally:
+        await engine.dispose()
+    from storage.clock import utc
+    assert [(r[0], utc(r[1])) for r in rows] == [
+        ("C-20261120-0001", at.replace(hour=9)),  # the latest close
+        ("C-20261120-0002", None)]  # reopened since: not closed
