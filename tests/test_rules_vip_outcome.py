@@ -141,3 +141,18 @@ async def test_an_outcome_in_own_words_is_still_an_answer(core: Core) -> None:
     await reach_outcome_question(c)
     await c.says("Send it again by express please")
     assert await c.state() == "asking_contact"
+
+
+def test_the_agents_card_shows_which_vip_matched() -> None:
+    from dialogs.messages import ConversationKey
+    from handlers.telegram.agents import AgentGroup
+    from storage.queue import TicketView
+
+    view = TicketView("C-20261124-0001", "escalated", "P2", "logistics", "delivery", "Late",
+                      None, [{"reason": "vip", "priority": "P2",
+                              "evidence": {"channel": "telegram:4242"}},
+                             {"reason": "outcome_rejected", "priority": "P2",
+                              "evidence": {"words": ["none of these"]}}],
+                      ConversationKey("telegram", "4242"), None, [])
+    card = AgentGroup._card(None, view)  # type: ignore[arg-type]
+    assert "Why: vip (telegram:4242); outcome_rejected (none of these)" in card

@@ -75,10 +75,8 @@ class AgentGroup:
                                  f"({who}).")
 
     def _card(self, v: TicketView) -> str:
-        reasons = "; ".join(
-            r["reason"] + (f" ({', '.join(map(str, r['evidence'].get('words', [])))})"
-                           if r.get("evidence", {}).get("words") else "")
-            for r in v.reasons) or "-"
+        reasons = "; ".join(r["reason"] + _evidence(r.get("evidence") or {})
+                            for r in v.reasons) or "-"
         story = v.description if len(v.description) <= 400 else v.description[:400] + "…"
         lines = [f"{_MARK.get(v.priority, '')} {v.number} · {v.priority} · {v.team or '-'}",
                  f"Why: {reasons}", f"What happened: {story}",
@@ -163,3 +161,12 @@ class AgentGroup:
 
     async def _say(self, outcome: Outcome) -> None:
         await self._post(outcome.message)
+
+
+def _evidence(evidence: dict[str, object]) -> str:
+    """What matched, for the card: the words, or which VIP chat or phone."""
+    words = evidence.get("words")
+    if isinstance(words, list) and words:
+        return f" ({', '.join(map(str, words))})"
+    shown = evidence.get("channel") or evidence.get("phone")
+    return f" ({shown})" if shown else ""
