@@ -46,6 +46,8 @@ def dialog_settings(settings: Settings) -> DialogSettings:
         welcome_back_minutes=settings.idle_reminder_minutes,
         draft_expiry_hours=settings.draft_expiry_hours,
         follow_up_days=settings.follow_up_days,
+        reopen_days=settings.reopen_days,
+        business_hours=settings.business_hours,
     )
 
 

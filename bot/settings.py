@@ -5,9 +5,17 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
+
+from dialogs.hours import ALWAYS, parse_hours
 
 
 class Settings(BaseSettings):
@@ -49,6 +57,11 @@ class Settings(BaseSettings):
     console_session_hours: int = Field(default=12, ge=1, le=24 * 30,
                                        alias="CONSOLE_SESSION_HOURS")
     console_idle_minutes: int = Field(default=60, ge=5, le=24 * 60, alias="CONSOLE_IDLE_MINUTES")
+    # Days after an agent closes a case that its customer may reopen it (0: never).
+    reopen_days: int = Field(default=7, ge=0, le=365, alias="REOPEN_DAYS")
+    # When people are at the desk, in HEARD_TIMEZONE: "Mon-Fri 09:00-18:00", several spans
+    # with ";". Promised first responses count open time only.
+    business_hours: str = Field(default=ALWAYS, alias="BUSINESS_HOURS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
     @field_validator("database_url")
@@ -93,6 +106,13 @@ class Settings(BaseSettings):
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as e:
             raise ValueError(f"unknown time zone {v!r}") from e
+        return v
+
+    @field_validator("business_hours")
+    @classmethod
+    def _readable_hours(cls, v: str, info: ValidationInfo) -> str:
+        # Read in the service's zone (validated earlier; UTC stands in when it was bad).
+        parse_hours(v, info.data.get("timezone") or "UTC")
         return v
 
     @field_validator("default_locale")

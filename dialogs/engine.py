@@ -26,10 +26,12 @@ from dialogs.escalation import (
     top_priority,
 )
 from dialogs.formatting import Formatter
+from dialogs.hours import ALWAYS, parse_hours
+from dialogs.intents import TICKET_RE
 from dialogs.language import detect_locale, locale_from_language_code, to_simplified
-from dialogs.machine import DRAFT_STATES
+from dialogs.machine import CLOSED_STATES, DRAFT_STATES
 from dialogs.messages import Attachment, Button, Inbound, Reply
-from dialogs.ports import Desk, TicketDraft
+from dialogs.ports import Desk, ReopenedTicket, TicketDraft, TicketInfo
 from dialogs.slots import (
     SlotExtractor,
     clean,
@@ -56,6 +58,10 @@ class DialogSettings:
     draft_expiry_hours: int = 72
     # Days after a customer confirms a fix, ask whether it held (0: never).
     follow_up_days: int = 3
+    # Days after an agent closed a case that the customer may reopen it (0: never).
+    reopen_days: int = 7
+    # When people are at the desk, in `timezone` (dialogs.hours); always, by default.
+    business_hours: str = ALWAYS
 
 
 @dataclass
@@ -68,8 +74,9 @@ class TurnOutcome:
     # What the customer said while their case waits for a person: shown to the agents too,
     # so they see it develop before taking it; the bot still answers.
     waiting: tuple[str, str] | None = None  # (ticket number, text)
-    # A closed ticket the customer says is not solved: back to its agent.
-    reopened: str | None = None
+    # A closed ticket back with a person: (number, why) — "not_solved", "came_back" or
+    # "asked" (the customer reopened it days later).
+    reopened: tuple[str, str] | None = None
 
 
 class DialogEngine:
@@ -82,6 +89,7 @@ class DialogEngine:
         self.extractor = extractor
         self.settings = settings or DialogSettings()
         self.fmt = Formatter(templates, self.settings.timezone)
+        self.hours = parse_hours(self.settings.business_hours, self.settings.timezone)
         self._labels_cache: dict[str, list[str]] = {}
         self._labels_generation = -1
 
@@ -193,6 +201,7 @@ class _Turn:
         self.acknowledged = False
         self.asked: str | None = None
         self.order_at_start = conv.slots.get("order_no")
+        self.refused: tuple[str, ...] = ()
 
     # --- speaking --------------------------------------------------------------------------
     def say(self, template: str, buttons: tuple[Button, ...] = (), /, **data: Any) -> None:
@@ -398,7 +407,12 @@ class _Turn:
                 self.say("nothing_to_cancel")
                 self.prompt()
             return True
-        query = intents.status_query(t)
+        reopen = intents.is_("reopen", t)
+        if reopen and self._may_reopen():
+            await self._reopen_asked()
+            return True
+        # "reopen C-…" is never a status query, even where it cannot reopen anything.
+        query = None if reopen else intents.status_query(t)
         if query is not None:
             await self._status(query.number)
             self.prompt()
@@ -495,8 +509,17 @@ class _Turn:
             return
         self._advance()
 
+    def _refuses_outcome(self, pressed: str | None) -> bool:
+        """Every outcome offered is turned down: a person takes it (the outcome_rejected
+        rule) rather than the bot asking the same question again."""
+        if pressed is None:
+            self.refused = self.e.rules.refusal(self.text)
+        return bool(self.refused)
+
     async def _on_choosing_outcome(self, pressed: str | None) -> None:
         c = self.conv
+        if self._refuses_outcome(pressed):
+            return
         if pressed and pressed.startswith("out."):
             c.slots["outcome"] = pressed[4:]
         elif len(self.text) >= 2:
@@ -546,6 +569,8 @@ class _Turn:
     async def _on_editing(self, pressed: str | None) -> None:
         c = self.conv
         f = str(c.context.get("edit_field"))
+        if f == "outcome" and self._refuses_outcome(pressed):
+            return
         if f == "category" and pressed and pressed.startswith("cat."):
             c.slots["category"] = pressed[4:]
         elif f == "outcome" and (pressed or "").startswith("out."):
@@ -591,16 +616,24 @@ class _Turn:
             self.say("follow_up.thanks", self.buttons())
             return
         if step != "score" and pressed == "solved.no":
-            await self.desk.set_status(number, "escalated", self.now)
+            came_back = step == "still_fixed"
             await self.desk.add_event(
-                number, "follow_up" if step == "still_fixed" else "not_solved",
-                {"stayed_fixed": False, "text": self.words} if step == "still_fixed"
+                number, "follow_up" if came_back else "not_solved",
+                {"stayed_fixed": False, "text": self.words} if came_back
                 else {"text": self.words}, self.now)
-            c.context["agent"] = c.context.get("last_agent")
-            c.context.pop("feedback_step", None)
-            c.reopen()
-            self.out.reopened = number
-            self.say("feedback.reopened", self.buttons(), agent=c.context.get("agent") or "")
+            # Turning down the fix is turning down the outcome: the agent sees that reason.
+            hit = None if came_back else self.e.rules.rule_hit(
+                "outcome_rejected", after="closed", text=self.words[:200])
+            info = await self.desk.ticket(number, c.key)
+            back = await self._reopen(number, "came_back" if came_back else "not_solved",
+                                      [hit] if hit else [], info)
+            if back is None:  # reopened meanwhile: nothing to undo, just carry on
+                c.context.pop("feedback_step", None)
+                c.rated()
+                self.say("reopen.still_open", self.buttons(), number=number)
+                return
+            self.say("feedback.reopened", self.buttons(), agent=back.agent or "")
+            self._after_hours()
             return
         if step != "score" and pressed == "solved.yes":
             await self.desk.add_event(number, "solved", {}, self.now)
@@ -713,6 +746,7 @@ class _Turn:
         c = self.conv
         draft = self._draft(status, hits or [])
         ticket = await self.desk.file_ticket(draft, self.now)
+        c.context.pop("refers_to", None)
         c.context["last_ticket"] = ticket.number
         c.context["priority"] = draft.priority
         if status == "escalated":
@@ -724,6 +758,8 @@ class _Turn:
                  due=self.e.fmt.when(ticket.first_response_due, c.locale),
                  resolve_by=self.e.fmt.day_of(ticket.resolution_due, c.locale),
                  phone=c.slots.get("phone"))
+        if status == "escalated":
+            self._after_hours()
 
     def _draft(self, status: str, hits: list[Hit]) -> TicketDraft:
         c = self.conv
@@ -734,7 +770,9 @@ class _Turn:
             key=c.key, status=status, incomplete=incomplete,
             category=c.slots.get("category"), description=c.description(),
             outcome=c.slots.get("outcome"), phone=c.slots.get("phone"),
-            slots=dict(c.slots), locale=c.locale, first_response_due=self._due(priority),
+            slots={**c.slots, **({"refers_to": c.context["refers_to"]}
+                                 if c.context.get("refers_to") else {})},
+            locale=c.locale, first_response_due=self._due(priority),
             priority=priority, reasons=tuple(_reason(h) for h in hits),
             team=self.e.rules.team_for(c.slots.get("category")),
             resolution_due=self.now + timedelta(
@@ -742,7 +780,86 @@ class _Turn:
         )
 
     def _due(self, priority: str) -> datetime:
-        return self.now + timedelta(minutes=self.e.rules.first_response_minutes[priority])
+        # A person can only answer while the desk is open: the promise counts open time.
+        return self.e.hours.add(
+            self.now, timedelta(minutes=self.e.rules.first_response_minutes[priority]))
+
+    def _after_hours(self) -> None:
+        """Handed to a person while nobody is at the desk: say when someone will be."""
+        opens = self.e.hours.next_opening(self.now)
+        if opens is not None:
+            self.say("hours.closed", opens=self.e.fmt.opening(opens, self.conv.locale),
+                     tz=self.e.settings.timezone)
+
+    async def _reopen(self, number: str, why: str, hits: list[Hit],
+                      info: TicketInfo | None) -> ReopenedTicket | None:
+        """A closed ticket goes back to its agent (or the queue), once: a second request
+        finds it open and changes nothing."""
+        c = self.conv
+        if info is None or info.status != "closed":
+            return None
+        priority = top_priority([*hits, Hit("held", info.priority or "P4", {})])
+        back = await self.desk.reopen(
+            number, self.now, why=why, reasons=[_reason(h) for h in hits], priority=priority,
+            first_response_due=self._due(priority), text=self.words)
+        if back is None:
+            return None
+        c.context["last_ticket"] = number
+        c.context["priority"] = priority
+        if back.agent:
+            c.context["agent"] = back.agent
+        else:
+            c.context.pop("agent", None)
+        c.context.pop("feedback_step", None)
+        c.reopen()
+        self.out.reopened = (number, why)
+        return back
+
+    def _may_reopen(self) -> bool:
+        """Reopening is for a customer between complaints, not one halfway through a draft."""
+        c = self.conv
+        if c.state == "handed_off" and c.context.get("agent"):
+            return False  # a person has it open: the words are for them
+        return c.state not in DRAFT_STATES or (c.state in ("new", "listening")
+                                               and not c.has_story())
+
+    async def _reopen_asked(self) -> None:
+        """"reopen C-…", "重新打开": within REOPEN_DAYS of the close, back to a person;
+        after that, a kind no and a new complaint that refers to the old one."""
+        c = self.conv
+        found = TICKET_RE.search(self.text)
+        number = (f"{found.group(1).upper()}-{found.group(2)}-{found.group(3)}" if found
+                  else c.context.get("last_ticket"))
+        if not number:
+            self.say("reopen.which", self.buttons())
+            return
+        info = await self.desk.ticket(str(number), c.key)
+        if info is None:
+            self.say("status.not_found", self.buttons(), number=number)
+            return
+        if info.status != "closed":
+            self.say("reopen.still_open", self.buttons(), number=info.number)
+            return
+        days = self.e.settings.reopen_days
+        if (not days or info.closed_at is None
+                or self.now - info.closed_at > timedelta(days=days)):
+            # A new complaint starts here, carrying the old number so the team sees what
+            # it continues.
+            if c.state in CLOSED_STATES:
+                c.reset()
+                c.begin_again()
+            elif c.state == "new":
+                c.greet()
+            c.context["refers_to"] = info.number
+            self.say("reopen.too_late", self.buttons(), number=info.number, days=days)
+            return
+        back = await self._reopen(info.number, "asked", [], info)
+        if back is None:
+            self.say("reopen.still_open", self.buttons(), number=info.number)
+            return
+        self.say("reopen.done", self.buttons(), number=info.number, agent=back.agent or "",
+                 due=self.e.fmt.when(self._due(str(c.context["priority"])), c.locale))
+        self._after_hours()
 
     async def _escalation_hits(self, *, asked: bool) -> list[Hit]:
         """The escalation rules on this turn, in any state but those a person already has."""
@@ -764,6 +881,9 @@ class _Turn:
             ctx["order_seen_before"] = await self.desk.ticket_for_order(str(order))
         amount = c.slots.get("amount")
         emotion = self.out.emotion
+        # VIPs are known by their chat or their phone, and handed over once there is a
+        # complaint to hand over (a draft with a story), not on a bare greeting.
+        drafting = c.state in DRAFT_STATES and c.has_story()
         hits = rules.evaluate(Signals(
             text=self.text, asked_for_human=asked,
             anger=emotion.anger if emotion else 0.0,
@@ -774,6 +894,9 @@ class _Turn:
             readback_rejected=int(ctx.get("readback_rejected", 0)),
             earlier_tickets=int(ctx.get("earlier_tickets", 0)),
             order_seen_before=ctx.get("order_seen_before"),
+            channel_id=f"{c.key.channel}:{c.key.chat_id}" if drafting else None,
+            phone=c.slots.get("phone") if drafting else None,
+            refused_outcome=self.refused,
         ))
         if c.state == "handed_off" and not asked:
             # Already with a person: only something more urgent than before is news.
@@ -806,6 +929,7 @@ class _Turn:
                 c.hand_off()
             self.say("handoff.already", self.buttons(), number=number,
                      due=self.e.fmt.when(promised, c.locale))
+            self._after_hours()
             return
         if c.state == "new":
             c.greet()

@@ -42,6 +42,11 @@ class Signals:
     readback_rejected: int = 0
     earlier_tickets: int = 0  # within the repeat window
     order_seen_before: str | None = None  # the earlier ticket's number
+    # Set once the customer has told their story (see the vip rule's comment).
+    channel_id: str | None = None  # "telegram:12345"
+    phone: str | None = None  # E.164, as the phone slot holds it
+    # Words refusing every outcome offered (`EscalationRules.refusal`).
+    refused_outcome: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,31 @@ class EscalationRules:
             if body.get("priority") not in PRIORITIES:
                 raise ValueError(f"escalation rule {name}: priority must be one of {PRIORITIES}")
         hours = {p: int(v.get("resolution_hours", 168)) for p, v in data["priorities"].items()}
+        vip = rules.get("vip")
+        if vip is not None:
+            for phone in vip.get("phones") or ():
+                if not re.fullmatch(r"\+\d{6,15}", str(phone)):
+                    raise ValueError(f"vip phone {phone!r}: write it as +<country><number>, "
+                                     "e.g. +8613800138000")
+            for channel in vip.get("channels") or ():
+                if not re.fullmatch(r"[a-z]+:\S+", str(channel)):
+                    raise ValueError(f"vip channel {channel!r}: write it as channel:id, "
+                                     "e.g. telegram:12345")
         return cls(rules, minutes, patterns, dict(data.get("teams", {})), hours)
+
+    def refusal(self, text: str) -> tuple[str, ...]:
+        """The words in `text` that turn down every outcome offered (none: an answer)."""
+        pattern = self._patterns.get("outcome_rejected")
+        if pattern is None or not text:
+            return ()
+        lowered = text.lower()
+        return tuple(sorted(set(pattern.findall(
+            lowered if lowered.isascii() else to_simplified(lowered)))))
+
+    def rule_hit(self, name: str, **evidence: Any) -> Hit | None:
+        """A rule fired by the dialog itself (a reopened case), if the rules have it."""
+        body = self.rules.get(name)
+        return Hit(name, str(body["priority"]), evidence) if body is not None else None
 
     def team_for(self, category: str | None) -> str:
         """The team a category routes to; unknown or missing categories go to customer care."""
@@ -102,6 +131,13 @@ class EscalationRules:
             hit("repeat_complainant", tickets=s.earlier_tickets, days=self.window_days())
         if s.order_seen_before:
             hit("same_order_again", ticket=s.order_seen_before)
+        vip = r.get("vip")
+        if vip and s.channel_id and s.channel_id in {str(c) for c in vip.get("channels") or ()}:
+            hit("vip", channel=s.channel_id)
+        elif vip and s.phone and s.phone in {str(p) for p in vip.get("phones") or ()}:
+            hit("vip", phone=s.phone)
+        if s.refused_outcome:
+            hit("outcome_rejected", words=list(s.refused_outcome))
         failing = r.get("bot_failing")
         if failing and (s.invalid_streak >= int(failing["invalid_in_a_row"])
                         or s.readback_rejected >= int(failing["readback_rejected"])):

@@ -32,6 +32,15 @@ class Formatter:
             return f"{local.month}月{local.day}日 {local:%H:%M}"
         return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
 
+    def opening(self, moment: datetime, locale: str) -> str:
+        """When the desk opens again, with the weekday: "09:00 on Monday 30 November"."""
+        local = moment.astimezone(self.tz)
+        if locale.startswith("zh"):
+            week = ("一二三四五六日")[local.weekday()]
+            prefix = "週" if locale == "zh-TW" else "周"
+            return f"{local.month}月{local.day}日（{prefix}{week}）{local:%H:%M}"
+        return f"{local:%H:%M} on {local:%A} {local.day} {local:%B}"
+
     def day_of(self, moment: datetime | None, locale: str) -> str:
         """The local calendar day of `moment`, as `day` writes it."""
         if moment is None:

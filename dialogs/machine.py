@@ -62,10 +62,12 @@ TRANSITIONS: list[dict[str, Any]] = [
      "dest": "handed_off"},
     {"trigger": "expire", "source": DRAFT_STATES, "dest": "expired"},
     # An agent closed the case they held: the customer is asked whether it is solved and
-    # for a rating; "not solved" gives it back to the same agent.
+    # for a rating; "not solved" gives it back to the same agent, and so does "reopen" typed
+    # between complaints within REOPEN_DAYS of the close.
     {"trigger": "resolve", "source": "handed_off", "dest": "feedback"},
     {"trigger": "rated", "source": "feedback", "dest": "filed"},
-    {"trigger": "reopen", "source": "feedback", "dest": "handed_off"},
+    {"trigger": "reopen", "source": ["feedback", "filed", "cancelled", "new", "listening"],
+     "dest": "handed_off"},
     # Days after a fix: did it hold?
     {"trigger": "follow_up", "source": "filed", "dest": "feedback"},
     {"trigger": "begin_again", "source": CLOSED_STATES, "dest": "listening"},

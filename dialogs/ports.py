@@ -38,6 +38,15 @@ class TicketInfo:
     created_at: datetime
     first_response_due: datetime | None
     resolution_due: datetime | None = None
+    priority: str | None = None
+    closed_at: datetime | None = None  # the latest close by an agent, while closed
+
+
+@dataclass(frozen=True, slots=True)
+class ReopenedTicket:
+    """A closed ticket back in a person's hands."""
+
+    agent: str | None  # the agent who had it; None: they are disabled, so the team's queue
 
 
 class Desk(Protocol):
@@ -57,6 +66,13 @@ class Desk(Protocol):
     async def set_status(self, number: str, status: str, now: datetime,
                          actor: str = "customer") -> None:
         """Change a ticket's status (a reopened case), with its event."""
+        ...
+
+    async def reopen(self, number: str, now: datetime, *, why: str,
+                     reasons: list[dict[str, Any]], priority: str,
+                     first_response_due: datetime, text: str) -> ReopenedTicket | None:
+        """Put a closed ticket back with the agent who had it (or its team's queue), with a
+        fresh first-response promise; None when it is not closed (reopened already)."""
         ...
 
     async def schedule_follow_up(self, number: str, due: datetime) -> None:

@@ -62,9 +62,12 @@ class Escalated:
 
 @dataclass(frozen=True, slots=True)
 class Reopened:
-    """The customer says a closed ticket is not solved: it is back with its agent."""
+    """A closed ticket is back with its agent (or the queue, when that agent is disabled)."""
 
     number: str
+    # "not_solved" (answering "is it solved?"), "came_back" (the follow-up), "asked" (the
+    # customer reopened it within REOPEN_DAYS).
+    why: str = "not_solved"
 
 
 CommitEvent = Relayed | Escalated | Reopened
@@ -272,7 +275,7 @@ class TurnPipeline:
         if outcome.waiting is not None:
             said.append(Relayed(inbound.key, *outcome.waiting, waiting=True))
         if outcome.reopened is not None:
-            said.append(Reopened(outcome.reopened))
+            said.append(Reopened(*outcome.reopened))
         return TurnRecord(ld, inbound, snapshot[0],
                           outcome.emotion.as_record() if outcome.emotion else None,
                           outcome.replies, conv.state, outcome.kept_attachments, now), said

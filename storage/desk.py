@@ -18,10 +18,17 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialogs.messages import ConversationKey
-from dialogs.ports import TicketDraft, TicketInfo
+from dialogs.ports import ReopenedTicket, TicketDraft, TicketInfo
 from storage.clock import utc, utc_required
 from storage.driver import DriverSql, RowBinder
-from storage.schema import attachments, conversations, ticket_counters, ticket_events, tickets
+from storage.schema import (
+    agents,
+    attachments,
+    conversations,
+    ticket_counters,
+    ticket_events,
+    tickets,
+)
 from storage.upsert import insert_for
 
 
@@ -106,8 +113,11 @@ class TicketLedger:
         c = ticket_counters.c
         changed = [(d, n) for d, n in self._last.items() if n != self._start[d]]
         for number, values in self.updates:  # rare: one statement each is fine
-            await self.conn.execute(
-                sa.update(tickets).where(tickets.c.number == number).values(values))
+            values = dict(values)
+            where = [tickets.c.number == number]
+            if "_if_status" in values:  # a guarded change: only from that status
+                where.append(tickets.c.status == values.pop("_if_status"))
+            await self.conn.execute(sa.update(tickets).where(*where).values(values))
         self.updates.clear()
         if self.driver is not None:
             await self._write_sqlite(changed)
@@ -230,17 +240,13 @@ class SqlDesk:
         if mine is not None:
             return _info(mine) if mine["customer_id"] == self.customer_id else None
         row = (await self.conn.execute(
-            sa.select(tickets.c.number, tickets.c.status, tickets.c.category,
-                      tickets.c.created_at, tickets.c.first_response_due)
-            .where(tickets.c.number == number, self._owned(key))
+            sa.select(*_INFO_COLUMNS).where(tickets.c.number == number, self._owned(key))
         )).first()
         return _info(row._mapping) if row else None
 
     async def recent_tickets(self, key: ConversationKey, limit: int = 5) -> list[TicketInfo]:
         rows = (await self.conn.execute(
-            sa.select(tickets.c.number, tickets.c.status, tickets.c.category,
-                      tickets.c.created_at, tickets.c.first_response_due)
-            .where(self._owned(key)).order_by(tickets.c.id.desc()).limit(limit)
+            sa.select(*_INFO_COLUMNS).where(self._owned(key)).order_by(tickets.c.id.desc()).limit(limit)
         )).all()
         pending = [t for t in self.ledger.tickets if t["customer_id"] == self.customer_id]
         return ([_info(t) for t in reversed(pending)] + [_info(r._mapping) for r in rows])[:limit]
@@ -253,6 +259,34 @@ class SqlDesk:
                          actor: str = "customer") -> None:
         self.turn.updates.append((number, {"status": status}))
         self._event(number, "status", {"status": status}, now, actor)
+
+    async def reopen(self, number: str, now: datetime, *, why: str,
+                     reasons: list[dict[str, Any]], priority: str,
+                     first_response_due: datetime, text: str) -> ReopenedTicket | None:
+        t = tickets.c
+        if any(n == number for n, v in self.turn.updates if v.get("_if_status") == "closed"):
+            return None  # this turn reopened it already
+        row = (await self.conn.execute(
+            sa.select(t.status, t.reasons, t.assigned_agent_id, agents.c.name,
+                      agents.c.disabled)
+            .outerjoin(agents, agents.c.id == t.assigned_agent_id)
+            .where(t.number == number))).first()
+        if row is None or row.status != "closed":
+            return None
+        # A disabled agent cannot pick it up again: the team's queue takes it instead.
+        agent = row.name if row.assigned_agent_id is not None and not row.disabled else None
+        values: dict[str, Any] = {
+            "_if_status": "closed", "status": "escalated", "closed_at": None,
+            "priority": priority, "reasons": [*(row.reasons or []), *reasons],
+            # A fresh promise: someone answers the reopened case within its priority's time.
+            "first_response_due": first_response_due, "first_responded_at": None,
+            "sla_warned_at": None, "sla_breached_at": None}
+        if agent is None:
+            values.update(assigned_agent_id=None, claimed_at=None)
+        self.turn.updates.append((number, values))
+        self._event(number, "reopened", {"why": why, "agent": agent, "priority": priority,
+                                         "reasons": reasons, "text": text}, now, "customer")
+        return ReopenedTicket(agent)
 
     async def schedule_follow_up(self, number: str, due: datetime) -> None:
         self.turn.updates.append((number, {"follow_up_due": due, "followed_up_at": None}))
@@ -312,6 +346,11 @@ def _ticket_id(number: Any) -> Any:
     return sa.select(tickets.c.id).where(tickets.c.number == number).scalar_subquery()
 
 
+_INFO_COLUMNS = (tickets.c.number, tickets.c.status, tickets.c.category, tickets.c.created_at,
+                 tickets.c.first_response_due, tickets.c.priority, tickets.c.closed_at)
+
+
 def _info(row: Any) -> TicketInfo:
     return TicketInfo(row["number"], row["status"], row["category"],
-                      utc_required(row["created_at"]), utc(row["first_response_due"]))
+                      utc_required(row["created_at"]), utc(row["first_response_due"]),
+                      priority=row.get("priority"), closed_at=utc(row.get("closed_at")))

@@ -174,7 +174,7 @@ class TicketQueue:
                 sa.update(tickets)
                 .where(tickets.c.number == number, tickets.c.assigned_agent_id == agent_id,
                        tickets.c.status != "closed")
-                .values(status="closed"))
+                .values(status="closed", closed_at=now))
             if result.rowcount != 1:
                 return False
             await _event(conn, number, "closed", actor or f"agent:{agent_id}",

@@ -156,6 +156,9 @@ tickets = sa.Table(
     # group may change) and its message_thread_id; NULL in a plain group.
     sa.Column("topic_chat_id", sa.BigInteger),
     sa.Column("topic_thread_id", sa.BigInteger),
+    # The latest close by an agent (NULL while open): the customer may reopen within
+    # REOPEN_DAYS of it.
+    sa.Column("closed_at", TS),
     sa.Index(None, "customer_id", "created_at"),
     sa.Index(None, "order_no"),
     sa.Index(None, "team", "status", "assigned_agent_id"),

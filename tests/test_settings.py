@@ -31,6 +31,8 @@ def test_env_example_loads_unchanged_and_documents_every_setting(
     ({"TICKET_PREFIX": "c-1"}, "TICKET_PREFIX"),
     ({"TELEGRAM_WEBHOOK_URL": "http://insecure.example/hook"}, "TELEGRAM_WEBHOOK_URL"),
     ({"TELEGRAM_AGENT_CHAT_ID": "agents"}, "TELEGRAM_AGENT_CHAT_ID"),
+    ({"BUSINESS_HOURS": "weekdays 9 to 6"}, "BUSINESS_HOURS"),
+    ({"REOPEN_DAYS": "-1"}, "REOPEN_DAYS"),
 ])
 def test_a_bad_value_is_reported_with_its_name(
         env: dict[str, str], name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -35,6 +35,9 @@ HELP = ("Commands: /queue · /take <ticket> · /reply <ticket> <text> · /note <
 COMMANDS = ("/queue", "/take", "/reply", "/note", "/transfer", "/release", "/close", "/help")
 REFUSAL = "Only registered agents can do that."
 _MARK = {"P1": "🔴", "P2": "🟠", "P3": "🟡", "P4": "⚪"}
+_WHY = {"not_solved": "the customer says it is not solved",
+        "came_back": "the customer says the problem came back",
+        "asked": "the customer asked to reopen it"}
 
 
 class AgentGroup:
@@ -59,8 +62,13 @@ class AgentGroup:
                 who = ("customer (waiting, not taken yet)" if event.waiting else "customer")
                 await self._about(view, f"{view.number} · {who}:\n{event.text}")
             elif isinstance(event, Reopened):
-                await self._about(view, f"{view.number} reopened: the customer says it is not "
-                                        f"solved (back with {view.agent or 'the queue'}).")
+                text = (f"{view.number} reopened: {_WHY.get(event.why, event.why)} "
+                        f"(back with {view.agent or 'the queue'}).")
+                if view.agent is None:  # nobody has it: the card, so someone can take it
+                    await self._about(view, f"{text}\n{self._card(view)}",
+                                      (Button(f"Take {view.number}", f"take:{view.number}"),))
+                else:
+                    await self._about(view, text)
 
     async def on_sla(self, alerts: list[SlaAlert]) -> None:
         for a in alerts:
@@ -79,10 +87,8 @@ class AgentGroup:
                 await self._about(view, text)
 
     def _card(self, v: TicketView) -> str:
-        reasons = "; ".join(
-            r["reason"] + (f" ({', '.join(map(str, r['evidence'].get('words', [])))})"
-                           if r.get("evidence", {}).get("words") else "")
-            for r in v.reasons) or "-"
+        reasons = "; ".join(r["reason"] + _evidence(r.get("evidence") or {})
+                            for r in v.reasons) or "-"
         story = v.description if len(v.description) <= 400 else v.description[:400] + "…"
         lines = [f"{_MARK.get(v.priority, '')} {v.number} · {v.priority} · {v.team or '-'}",
                  f"Why: {reasons}", f"What happened: {story}",
@@ -238,3 +244,16 @@ def _topic_thread(message: Message | None) -> int | None:
     if message is None or not getattr(message, "is_topic_message", False):
         return None
     return getattr(message, "message_thread_id", None)
+
+
+    async def _say(self, outcome: Outcome) -> None:
+        await self._post(outcome.message)
+
+
+def _evidence(evidence: dict[str, object]) -> str:
+    """What matched, for the card: the words, or which VIP chat or phone."""
+    words = evidence.get("words")
+    if isinstance(words, list) and words:
+        return f" ({', '.join(map(str, words))})"
+    shown = evidence.get("channel") or evidence.get("phone")
+    return f" ({shown})" if shown else ""
