@@ -83,7 +83,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     queue = TicketQueue(core.store.engine, core.store.read_engine)
     agents = AgentStore(core.store.engine, core.store.read_engine)
     teams = set(core.engine.rules.teams.values())
-    desk = AgentDesk(queue, core.pipeline, outputs, clock, teams=teams, agents=agents)
+    desk = AgentDesk(queue, core.pipeline, outputs, clock, teams=teams, agents=agents,
+                     timezone=settings.timezone)
     sla = SlaWatch(queue, core.pipeline, outputs, clock)
     follow_ups = FollowUps(queue, core.pipeline, outputs, clock)
     sessions = SessionStore(core.store.engine,
@@ -100,6 +101,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
                           LoginFailures(core.store.engine), agents, clock, teams=teams,
                           allowed_origins=settings.web_allowed_origins)
     core.pipeline.after_commit.append(console.hub.on_commit)
+    sla.notify.append(console.hub.on_sla)
     app[CONSOLE] = console
     app.add_subapp("/console", console_app(console))
     if telegram is not None:

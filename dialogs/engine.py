@@ -129,6 +129,11 @@ class DialogEngine:
         """The agent's own words, verbatim; the transcript names who wrote them."""
         return Reply(text, (), f"agent:{agent}", conv.locale, "neutral", 0)
 
+    def callback_promised(self, conv: Conversation, agent: str, due: datetime) -> Reply:
+        """An agent promised to get back by a time: the customer hears when, in their zone."""
+        return _render(self, conv, "agent.callback", "neutral", (), agent=agent,
+                       when=self.fmt.when(due, conv.locale))
+
     def follow_up(self, conv: Conversation, number: str) -> list[Reply]:
         """The call-back after a fix; skipped when the customer is busy with something new."""
         if conv.state != "filed" or conv.context.get("last_ticket") != number:

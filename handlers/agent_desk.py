@@ -7,7 +7,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from dialogs.agent_time import HELP as TIME_HELP
+from dialogs.agent_time import parse_agent_time
 from handlers.channel import OutputChannel
 from handlers.pipeline import Clock, TurnPipeline
 from storage.agents import Agent, AgentStore
@@ -19,6 +23,7 @@ log = logging.getLogger(__name__)
 # the web console's open pages.
 ChangeListener = Callable[[str, str], Awaitable[None]]
 SUPERVISING = ("supervisor", "admin")
+MAX_CALLBACK_AHEAD = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,13 +35,15 @@ class Outcome:
 class AgentDesk:
     def __init__(self, queue: TicketQueue, pipeline: TurnPipeline,
                  outputs: Mapping[str, OutputChannel], clock: Clock,
-                 teams: Collection[str] = (), agents: AgentStore | None = None) -> None:
+                 teams: Collection[str] = (), agents: AgentStore | None = None,
+                 timezone: str = "UTC") -> None:
         self.queue = queue
         self.teams = frozenset(teams)
         self.pipeline = pipeline
         self.outputs = outputs
         self.clock = clock
         self.agents = agents
+        self.timezone = timezone
         self.listeners: list[ChangeListener] = []
 
     async def take(self, agent: Agent, number: str) -> Outcome:
@@ -126,10 +133,41 @@ class AgentDesk:
         await self._changed(number, "transferred")
         return Outcome(True, f"{number} is now with {target.name}.")
 
+    async def promise_callback(self, agent: Agent, number: str, when: str) -> Outcome:
+        """Promise the customer a call-back by `when` (see dialogs.agent_time); it is then
+        watched like the other promises, and the customer is told the time."""
+        number = number.upper()
+        now = self.clock()
+        due = parse_agent_time(when, now, self.timezone)
+        if due is None:
+            return Outcome(False, f"When? Give {TIME_HELP} ({self.timezone}).")
+        if due <= now or due > now + MAX_CALLBACK_AHEAD:
+            return Outcome(False, "A call-back must be promised for later, within 30 days.")
+        holder = None if agent.role in SUPERVISING else agent.id
+        if not await self.queue.promise_callback(number, due, holder, now, _actor(agent)):
+            return Outcome(False, f"You do not hold {number}, or it is closed.")
+        view = await self.queue.view(number)
+        assert view is not None
+        await self.pipeline.system_turn(view.key, "callback_promised",
+                                        self.outputs.get(view.key.channel),
+                                        {"agent": agent.name, "due": due.isoformat()})
+        await self._changed(number, "callback_promised")
+        local = due.astimezone(ZoneInfo(self.timezone))
+        return Outcome(True, f"Call-back for {number} promised by {local:%d %b %H:%M} "
+                             f"({self.timezone}); the customer is told.")
+
+    async def called_back(self, agent: Agent, number: str) -> Outcome:
+        number = number.upper()
+        if not await self.queue.callback_done(number, self.clock(), _actor(agent)):
+            return Outcome(False, f"No call-back is pending on {number}.")
+        await self._changed(number, "called_back")
+        return Outcome(True, f"Call-back on {number} marked done.")
+
     async def waiting_text(self, team: str | None = None) -> str:
         waiting = await self.queue.waiting(team=team, limit=20)
         if not waiting:
-            return "The queue is empty."
+            return (f"The {team} queue is empty (/queue all for every team)." if team
+                    else "The queue is empty.")
         return "\n".join(f"{t.number}  {t.priority}  {t.team or '-'}  {t.category or '-'}"
                          + ("  (incomplete)" if t.incomplete else "") for t in waiting)
 

@@ -314,6 +314,9 @@ class TurnPipeline:
             replies = [self.engine.progress(conv, p["number"])]
         elif job.system == "follow_up":
             replies = self.engine.follow_up(conv, p["number"])
+        elif job.system == "callback_promised":
+            replies = [self.engine.callback_promised(conv, p["agent"],
+                                                     datetime.fromisoformat(p["due"]))]
         else:
             replies = self.engine.agent_closed(conv, p["agent"], p["resolution"])
         conv.version += 1
@@ -323,4 +326,4 @@ class TurnPipeline:
 
 
 _AGENT_ACTIONS = ("agent_joined", "agent_says", "agent_left", "agent_closed", "progress",
-                  "follow_up")
+                  "follow_up", "callback_promised")

@@ -40,6 +40,7 @@ class TicketRow:
     created_at: datetime
     first_response_due: datetime | None
     summary: str
+    answered: bool  # a person has answered the customer
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class CaseFile:
     channel: str
     customer: str | None
     resolution_due: datetime | None
+    callback_due: datetime | None
     transcript: list[Line]
     events: list[Event]
 
@@ -79,14 +81,15 @@ class CaseFile:
 
 _ROW_COLUMNS = (tickets.c.number, tickets.c.status, tickets.c.priority, tickets.c.team,
                 tickets.c.category, agents.c.name.label("agent"), tickets.c.incomplete,
-                tickets.c.created_at, tickets.c.first_response_due, tickets.c.description)
+                tickets.c.created_at, tickets.c.first_response_due, tickets.c.description,
+                tickets.c.first_responded_at)
 
 
 def _row(r: Any) -> TicketRow:
     summary = r.description.splitlines()[0] if r.description else ""
     return TicketRow(r.number, r.status, r.priority or "P4", r.team, r.category, r.agent,
                      bool(r.incomplete), utc_required(r.created_at), utc(r.first_response_due),
-                     summary[:140])
+                     summary[:140], r.first_responded_at is not None)
 
 
 class CaseFiles:
@@ -122,7 +125,8 @@ class CaseFiles:
         async with self.engine.connect() as conn:
             r = (await conn.execute(
                 sa.select(*_ROW_COLUMNS, t.id, t.outcome, t.slots, t.reasons, t.locale,
-                          t.conversation_id, t.resolution_due, conversations.c.channel,
+                          t.conversation_id, t.resolution_due, t.callback_due,
+                          conversations.c.channel,
                           customers.c.display_name)
                 .join(conversations, conversations.c.id == t.conversation_id)
                 .join(customers, customers.c.id == t.customer_id)
@@ -142,7 +146,7 @@ class CaseFiles:
                 .order_by(ticket_events.c.id))).all()
         return CaseFile(
             _row(r), r.description, r.outcome, dict(r.slots or {}), list(r.reasons or []),
-            r.locale, r.channel, r.display_name, utc(r.resolution_due),
+            r.locale, r.channel, r.display_name, utc(r.resolution_due), utc(r.callback_due),
             [Line(utc_required(m.created_at), m.direction, m.text, m.template)
              for m in reversed(lines)],
             [Event(utc_required(e.at), e.actor, e.kind, dict(e.data or {})) for e in events])

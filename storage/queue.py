@@ -215,6 +215,33 @@ class TicketQueue:
             await _event(conn, number, "transferred", actor, {"agent": to_name}, now)
         return True
 
+    async def promise_callback(self, number: str, due: datetime, holder: int | None,
+                               now: datetime, actor: str) -> bool:
+        """Record a call-back promise (replacing any earlier one, whose alerts start over);
+        `holder` None: whoever holds it (a supervisor), else only that agent's ticket."""
+        async with self.engine.begin() as conn:
+            where = [tickets.c.number == number, tickets.c.status != "closed"]
+            if holder is not None:
+                where.append(tickets.c.assigned_agent_id == holder)
+            result = await conn.execute(sa.update(tickets).where(*where).values(
+                callback_due=due, callback_warned_at=None, callback_breached_at=None))
+            if result.rowcount != 1:
+                return False
+            await _event(conn, number, "callback_promised", actor, {"due": due.isoformat()},
+                         now)
+        return True
+
+    async def callback_done(self, number: str, now: datetime, actor: str) -> bool:
+        """The promised call-back happened; False when none was pending."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(sa.update(tickets).where(
+                tickets.c.number == number, tickets.c.callback_due.is_not(None),
+            ).values(callback_due=None))
+            if result.rowcount != 1:
+                return False
+            await _event(conn, number, "called_back", actor, {}, now)
+        return True
+
     async def mark_first_response(self, number: str, now: datetime) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(sa.update(tickets).where(
@@ -223,6 +250,7 @@ class TicketQueue:
 
     async def sla_alerts(self, now: datetime, warn_before: timedelta,
                          resolution_warn_before: timedelta = timedelta(hours=1),
+                         callback_warn_before: timedelta = timedelta(minutes=15),
                          ) -> list[SlaAlert]:
         """Promises about to be missed, and missed (the first response, then the resolution):
         each claimed here, once, also across processes (the claiming UPDATE is conditional)."""
@@ -232,6 +260,8 @@ class TicketQueue:
              t.first_responded_at.is_(None), warn_before, "sla"),
             ("resolution", t.resolution_due, t.resolution_warned_at, t.resolution_breached_at,
              sa.true(), resolution_warn_before, "resolution"),
+            ("callback", t.callback_due, t.callback_warned_at, t.callback_breached_at,
+             sa.true(), callback_warn_before, "callback"),
         )
         alerts: list[SlaAlert] = []
         for target, due, warned, breached, pending, early, prefix in targets:
@@ -293,7 +323,7 @@ class SlaAlert:
     priority: str
     agent: str | None
     key: ConversationKey
-    target: str = "first_response"  # or "resolution"
+    target: str = "first_response"  # or "resolution", "callback"
 
 
 async def _event(conn: AsyncConnection, number: str, kind: str, actor: str,

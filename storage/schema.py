@@ -159,6 +159,11 @@ tickets = sa.Table(
     # The latest close by an agent (NULL while open): the customer may reopen within
     # REOPEN_DAYS of it.
     sa.Column("closed_at", TS),
+    # A call-back an agent promised the customer (NULL: none pending), watched like the
+    # other promises: a warning before, an alert after, each claimed once.
+    sa.Column("callback_due", TS),
+    sa.Column("callback_warned_at", TS),
+    sa.Column("callback_breached_at", TS),
     sa.Index(None, "customer_id", "created_at"),
     sa.Index(None, "order_no"),
     sa.Index(None, "team", "status", "assigned_agent_id"),

@@ -337,3 +337,36 @@ async def test_live_socket_checks_origin_and_session_then_names_changed_tickets(
         assert customer.last  # the customer was answered too
     finally:
         await ws.close()
+
+
+async def test_a_call_back_promised_from_the_console_shows_on_the_ticket(
+        running: RunningApp, browser: ConsoleClient) -> None:
+    customer, number = await escalate(running)
+    await add_agent(running, "alice")
+    await browser.login("alice")
+    await browser.get(f"/console/tickets/{number}")
+    await browser.post(f"/console/tickets/{number}/take")
+    status, body, _ = await browser.post(f"/console/tickets/{number}/callback",
+                                         {"text": "in a while"})
+    assert status == 409 and "When? Give a time like" in body
+    assert 'value="in a while"' in body  # kept for the agent to fix
+    status, body, _ = await browser.post(f"/console/tickets/{number}/callback",
+                                         {"text": "+2h"})
+    assert status == 200 and "call-back promised by 2026-11-24 11:30 UTC" in body
+    assert customer.out.sent[-1][1].template == "agent.callback"
+    status, body, _ = await browser.post(f"/console/tickets/{number}/called")
+    assert status == 200 and f"Call-back on {number} marked done." in body
+    assert "call-back promised by" not in body
+
+
+async def test_an_unanswered_case_past_its_promise_is_marked_late(
+        running: RunningApp, browser: ConsoleClient, clock: Clock) -> None:
+    _, number = await escalate(running)
+    await add_agent(running, "alice")
+    await browser.login("alice")
+    _, body, _ = await browser.get("/console")
+    assert number in body and 'class="late"' not in body
+    for _ in range(6):  # P3 promises a first answer within 4 hours; alice stays active
+        clock.advance(minutes=50)
+        _, body, _ = await browser.get("/console")
+    assert 'class="late"' in body

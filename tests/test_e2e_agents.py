@@ -123,11 +123,11 @@ async def test_a_case_goes_from_customer_to_agent_and_back(api: FakeBotApi,
 
 async def test_queue_and_help_for_agents_only(api: FakeBotApi, app: RunningApp) -> None:
     await group_says(api, "/queue", ALICE_TG)
-    assert group_texts(api)[-1] == "The queue is empty."
+    assert group_texts(api)[-1] == "The logistics queue is empty (/queue all for every team)."
     customer = TelegramCustomer(api, app, 4343)
     await customer.says("The charger caught fire and burned my hand")
     await wait_for(lambda: any("🔴" in t for t in group_texts(api)), what="the P1 card")
-    await group_says(api, "/queue", ALICE_TG)
+    await group_says(api, "/queue all", ALICE_TG)
     assert re.match(r"C-20261124-\d{4}  P1  ", group_texts(api)[-1])
     await group_says(api, "/help", STRANGER_TG)
     assert group_texts(api)[-1] == "Only registered agents can do that."
@@ -138,8 +138,11 @@ async def test_queue_and_help_for_agents_only(api: FakeBotApi, app: RunningApp) 
     await group_says(api, f"/note {number} call the customer back", ALICE_TG)
     assert group_texts(api)[-1] == f"Noted on {number}."
     await group_says(api, f"/transfer {number} nowhere", ALICE_TG)
-    assert group_texts(api)[-1].startswith("No team 'nowhere'")
-    for command in ("/note", "/release", "/transfer", "/close", "/reply", "/take"):
+    assert group_texts(api)[-1] == "There is no active agent called 'nowhere'."
+    await group_says(api, f"/transfer {number} no such team!", ALICE_TG)
+    assert group_texts(api)[-1].startswith("Transfer to which team (")
+    for command in ("/note", "/release", "/transfer", "/close", "/reply", "/take",
+                    "/callback", "/called"):
         await group_says(api, f"{command} {number} x", STRANGER_TG)
         assert group_texts(api)[-1] == "Only registered agents can do that."
     kinds = [e["kind"] for e in await app.core.store.ticket_events(number)]
@@ -173,3 +176,24 @@ async def test_what_a_waiting_customer_writes_is_posted_with_the_ticket(
     assert len(api.calls_to("getChat")) == 1
     assert api.calls_to("createForumTopic") == []
     assert all("message_thread_id" not in c for c in api.calls_to("sendMessage"))
+
+
+async def test_an_agent_promises_a_call_back_from_the_group(api: FakeBotApi,
+                                                            app: RunningApp) -> None:
+    customer = TelegramCustomer(api, app, 4545)
+    await customer.says("My parcel never arrived")
+    await customer.says("I want to talk to a human")
+    found = TICKET.search(api.texts(4545)[-1])
+    assert found
+    ticket = found.group(0)
+    await wait_for(lambda: any(ticket in t for t in group_texts(api)), what="the case card")
+    await group_says(api, f"/take {ticket}", ALICE_TG)
+    await group_says(api, f"/callback {ticket} whenever", ALICE_TG)
+    assert group_texts(api)[-1].startswith("When? Give a time like 15:30")
+    await group_says(api, f"/callback {ticket} +2h", ALICE_TG)
+    assert group_texts(api)[-1] == (f"Call-back for {ticket} promised by 24 Nov 11:30 (UTC); "
+                                    "the customer is told.")
+    await wait_for(lambda: "alice will get back to you by Tue 24 Nov, 11:30" in
+                   api.texts(4545)[-1], what="the customer to hear the time")
+    await group_says(api, f"/called {ticket}", ALICE_TG)
+    assert group_texts(api)[-1] == f"Call-back on {ticket} marked done."

@@ -16,6 +16,7 @@ from datetime import datetime
 from aiohttp import WSMsgType, web
 
 from handlers.pipeline import CommitEvent
+from storage.queue import SlaAlert
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,11 @@ class LiveHub:
         # Every commit event names its ticket; the page decides what to refetch.
         for event in events:
             await self.changed(event.number, type(event).__name__.lower())
+
+    async def on_sla(self, alerts: list[SlaAlert]) -> None:
+        """A promise is about to be, or was, missed: open pages show it at once."""
+        for alert in alerts:
+            await self.changed(alert.number, f"{alert.target}_{alert.kind}")
 
     async def close_all(self) -> None:
         sockets = list(self._sockets)

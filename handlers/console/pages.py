@@ -54,7 +54,7 @@ def _filter(request: web.Request) -> TicketFilter:
 async def _queue_context(request: web.Request) -> dict[str, Any]:
     deps = request.app[CONSOLE]
     f = _filter(request)
-    return {"rows": await deps.cases.tickets(f), "filter": f, "views": VIEWS,
+    return {"rows": await deps.cases.tickets(f), "filter": f, "views": VIEWS, "now": deps.clock(),
             "priorities": PRIORITIES, "teams": sorted(set(deps.teams)),
             "query": request.query_string}
 
@@ -83,7 +83,7 @@ async def _ticket(request: web.Request, status: int = 200, template: str = "tick
         raise web.HTTPNotFound(text=f"There is no ticket {number}.")
     others = [a.name for a in await deps.agents.all() if not a.disabled]
     return _page(request, template, status=status, case=case, t=case.row,
-                 teams=sorted(set(deps.teams)), agents=others,
+                 teams=sorted(set(deps.teams)), agents=others, timezone=deps.desk.timezone,
                  draft=extra.pop("draft", {}), error=extra.pop("error", None), **extra)
 
 
@@ -117,6 +117,10 @@ async def act(request: web.Request) -> web.StreamResponse:
         outcome = await desk.release(me, number)
     elif action == "close":
         outcome = await desk.close(me, number, text)
+    elif action == "callback":
+        outcome = await desk.promise_callback(me, number, text)
+    elif action == "called":
+        outcome = await desk.called_back(me, number)
     elif action == "transfer":
         target = str(form.get("to", ""))
         kind, _, name = target.partition(":")

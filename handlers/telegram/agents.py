@@ -28,12 +28,16 @@ from storage.queue import SlaAlert, TicketView
 
 log = logging.getLogger(__name__)
 
-HELP = ("Commands: /queue · /take <ticket> · /reply <ticket> <text> · /note <ticket> <text> · "
-        "/transfer <ticket> <team> · /release <ticket> · /close <ticket> <resolution>. "
+HELP = ("Commands: /queue [all] · /take <ticket> · /reply <ticket> <text> · "
+        "/note <ticket> <text> · /transfer <ticket> <team|agent> · /release <ticket> · "
+        "/callback <ticket> <when> · /called <ticket> · /close <ticket> <resolution>. "
         "Replying to a message about a ticket answers its customer. In a ticket's topic, "
         "write to answer its customer; commands there need no ticket number.")
-COMMANDS = ("/queue", "/take", "/reply", "/note", "/transfer", "/release", "/close", "/help")
+COMMANDS = ("/queue", "/take", "/reply", "/note", "/transfer", "/release", "/callback",
+            "/called", "/close", "/help")
 REFUSAL = "Only registered agents can do that."
+_PROMISE = {"first_response": "first response", "resolution": "resolution",
+            "callback": "promised call-back"}
 _MARK = {"P1": "🔴", "P2": "🟠", "P3": "🟡", "P4": "⚪"}
 _WHY = {"not_solved": "the customer says it is not solved",
         "came_back": "the customer says the problem came back",
@@ -73,7 +77,7 @@ class AgentGroup:
     async def on_sla(self, alerts: list[SlaAlert]) -> None:
         for a in alerts:
             who = a.agent or "the team"
-            what = "first response" if a.target == "first_response" else "resolution"
+            what = _PROMISE.get(a.target, a.target)
             if a.kind == "warning":
                 text = (f"⏰ {a.number} ({a.priority}): {what} due at {a.due:%d %b %H:%M} UTC"
                         f" — {who}.")
@@ -201,7 +205,10 @@ class AgentGroup:
         if command == "/help":
             await self._post(HELP, thread=thread)
         elif command == "/queue":
-            await self._post(await self.desk.waiting_text(), thread=thread)
+            # An agent sees their team's queue; "/queue all" (and supervisors) every team.
+            everyone = rest.strip().lower() == "all" or agent.role != "agent"
+            await self._post(await self.desk.waiting_text(None if everyone else agent.team),
+                             thread=thread)
         else:
             number, _, tail = rest.strip().partition(" ")
             if not re.fullmatch(TICKET_RE.pattern, number, re.IGNORECASE):
@@ -218,14 +225,23 @@ class AgentGroup:
             elif command == "/release":
                 await self._say(await self.desk.release(agent, number), thread)
             elif command == "/transfer":
-                team = tail.strip().lower()
-                if not re.fullmatch(r"[a-z_]{2,32}", team):
-                    await self._post("Transfer to which team? /transfer <ticket> <team>",
-                                     thread=thread)
-                else:
-                    await self._say(await self.desk.release(agent, number, team=team), thread)
+                await self._say(await self._transfer(agent, number, tail.strip()), thread)
+            elif command == "/callback":
+                await self._say(await self.desk.promise_callback(agent, number, tail), thread)
+            elif command == "/called":
+                await self._say(await self.desk.called_back(agent, number), thread)
             else:
                 await self._say(await self.desk.close(agent, number, tail), thread)
+
+    async def _transfer(self, agent: Agent, number: str, to: str) -> Outcome:
+        """To a team by its name, else to an agent by theirs."""
+        if to.lower() in self.desk.teams:
+            return await self.desk.release(agent, number, team=to.lower())
+        if re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", to):
+            return await self.desk.transfer_to(agent, number, to)
+        teams = ", ".join(sorted(self.desk.teams))
+        return Outcome(False, f"Transfer to which team ({teams}) or agent? "
+                              "/transfer <ticket> <team|agent>")
 
     async def _agent(self, user_id: int | None, thread: int | None = None) -> Agent | None:
         agent = await self.agents.by_telegram_id(user_id) if user_id is not None else None
@@ -244,10 +260,6 @@ def _topic_thread(message: Message | None) -> int | None:
     if message is None or not getattr(message, "is_topic_message", False):
         return None
     return getattr(message, "message_thread_id", None)
-
-
-    async def _say(self, outcome: Outcome) -> None:
-        await self._post(outcome.message)
 
 
 def _evidence(evidence: dict[str, object]) -> str:
