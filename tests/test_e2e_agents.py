@@ -197,3 +197,44 @@ async def test_an_agent_promises_a_call_back_from_the_group(api: FakeBotApi,
                    api.texts(4545)[-1], what="the customer to hear the time")
     await group_says(api, f"/called {ticket}", ALICE_TG)
     assert group_texts(api)[-1] == f"Call-back on {ticket} marked done."
+
+
+async def test_open_cases_survive_a_restart(api: FakeBotApi, sqlite_url: str,
+                                            clock: Clock) -> None:
+    """A held case and a waiting one, then the service restarts: the relay goes on both ways,
+    the waiting case is still in the queue, and a take after the restart still works."""
+    settings = make_settings(sqlite_url, TELEGRAM_AGENT_CHAT_ID=str(GROUP),
+                             **telegram_settings(api))
+    first = await start_app(settings, clock=clock)
+    try:
+        await AgentStore(first.core.store.engine).add(
+            "alice", "agent", datetime.now(UTC), team="logistics", telegram_id=ALICE_TG)
+        held, waiting = TelegramCustomer(api, first, 4601), TelegramCustomer(api, first, 4602)
+        numbers = []
+        for c in (held, waiting):
+            await c.says("My parcel never arrived")
+            await c.says("I want to talk to a human")
+            found = TICKET.search(api.texts(c.chat_id)[-1])
+            assert found
+            numbers.append(found.group(0))
+        await wait_for(lambda: all(any(n in t for t in group_texts(api)) for n in numbers),
+                       what="both cards")
+        await group_says(api, f"/take {numbers[0]}", ALICE_TG)
+    finally:
+        await first.stop()
+
+    second = await start_app(settings, clock=clock)
+    try:
+        held.app = waiting.app = second
+        await held.says("Still here after your restart?")
+        await wait_for(lambda: any("Still here after your restart?" in t
+                                   for t in group_texts(api)), what="the relay")
+        await group_says(api, f"/reply {numbers[0]} Yes, still with you.", ALICE_TG)
+        await wait_for(lambda: api.texts(held.chat_id)[-1] == "Yes, still with you.",
+                       what="the agent's answer")
+        await group_says(api, "/queue all", ALICE_TG)
+        assert numbers[1] in group_texts(api)[-1] and numbers[0] not in group_texts(api)[-1]
+        await group_says(api, f"/take {numbers[1]}", ALICE_TG)
+        assert group_texts(api)[-1] == f"alice took {numbers[1]}."
+    finally:
+        await second.stop()
