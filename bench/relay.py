@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import logging
 import math
 import multiprocessing as mp
@@ -94,8 +95,9 @@ ESCALATE = {
 CHASE = {"en": "Any news on this? [{token}]", "zh": "请问有进展吗？[{token}]"}
 ANSWER = "We are checking with the warehouse now. [{token}]"
 TOKEN = re.compile(r"\[([ac]:[^\]\s]+)\]")
-THINK_S = (0.1, 0.3)  # pause before each chasing message and before each agent reply
-POLL_S = 0.05  # how often an agent with nothing to do looks at the queue
+THINK_S = (0.1, 0.3)  # a customer's pause before each chasing message
+AGENT_PAUSE_S = (0.02, 0.08)  # an agent's pause after each action
+POLL_S = 0.25  # how often an agent looks at the queue without a new card
 MAX_CHASES = 60  # a customer whose case nobody takes stops after this many messages
 BARRIER_TIMEOUT_S = 600.0
 
@@ -147,14 +149,15 @@ class TimedOutput:
         self.name = name
         self.arrived: dict[str, float] = {}
         self.sent = 0
-        self.cards = asyncio.Event()  # set on every message; the agents' "new card" nudge
+        self.cards = 0  # case cards posted (they have a Take button)
 
     async def send(self, key: ConversationKey, reply: Reply) -> None:
         now = time.perf_counter()
         self.sent += 1
         for token in TOKEN.findall(reply.text):
             self.arrived.setdefault(token, now)
-        self.cards.set()
+        if reply.buttons:
+            self.cards += 1
 
 
 class Worker:
@@ -184,19 +187,16 @@ class Worker:
         self.a2c_sent: dict[str, float] = {}
         self.customers_done = asyncio.Event()  # in every process
         self.held: dict[str, list[str]] = {a.name: [] for a in agents}
-        self.conversations: list[asyncio.Task[None]] = []
 
     async def run(self) -> WorkerResult:
         await self.sync()  # every process is warmed up: start together
         t0 = time.perf_counter()
-        takers = [asyncio.create_task(self.taker(a)) for a in self.agents]
+        agents = [asyncio.create_task(self.agent(a)) for a in self.agents]
         await asyncio.gather(*(self.customer(n) for n in self.plan.customers_of(self.index)))
         self.result.elapsed_s = time.perf_counter() - t0
         await self.sync()  # all customers everywhere are done: every case exists
         self.customers_done.set()
-        self.to_agents.cards.set()
-        await asyncio.gather(*takers)
-        await asyncio.gather(*self.conversations)
+        await asyncio.gather(*agents)
         await self.sync()  # nobody writes to a case any more
         for agent in self.agents:
             for number in self.held[agent.name]:
@@ -273,38 +273,57 @@ class Worker:
             self.result.short_of_relays += 1
 
     # --- agents ---------------------------------------------------------------------------
-    async def taker(self, agent: Agent) -> None:
+    async def agent(self, agent: Agent) -> None:
+        """One person at the desk, doing one thing at a time: taking a case when a new card
+        was posted (or every POLL_S), otherwise answering the case it answered least."""
         rng = random.Random(f"{self.plan.seed}-{agent.name}")
-        cards = self.to_agents.cards
+        sent: dict[str, int] = {}  # the cases this agent holds: replies sent on each
+        cards_seen, looked = -1, 0.0
         while True:
-            # Cases escalated to a person; filed complaints wait in the same queue (with a lower
-            # priority) for the back office, which this benchmark leaves alone.
-            waiting = [t for t in await self.queue.waiting(limit=3) if t.status == "escalated"]
-            if not waiting:
-                if self.customers_done.is_set():
+            if self.to_agents.cards != cards_seen or time.perf_counter() - looked >= POLL_S:
+                cards_seen, looked = self.to_agents.cards, time.perf_counter()
+                taken = await self.take(agent, rng)
+                if taken is not None:
+                    if taken:
+                        sent[taken] = 0
+                    else:  # someone else was first: look again at once
+                        looked = 0.0
+                    await asyncio.sleep(rng.uniform(*AGENT_PAUSE_S))
+                    continue
+                if self.customers_done.is_set() and all(
+                        n == self.plan.replies for n in sent.values()):
+                    self.held[agent.name] = list(sent)
                     return
-                cards.clear()
-                try:
-                    await asyncio.wait_for(cards.wait(), POLL_S)
-                except TimeoutError:
-                    pass
-                continue
-            if agent.name == TAKE_NEXT_AGENT:
-                number = await self.take_next(agent)
-                if number is None:
-                    continue
-            else:
-                number = rng.choice(waiting).number
-                outcome = await self.desk.take(agent, number)
-                if not outcome.ok:
-                    if "already taken" not in outcome.message:
-                        raise RuntimeError(f"{agent.name}: {outcome.message}")
-                    self.result.conflicts += 1
-                    continue
-            self.result.agent_actions += 1
-            self.result.takes.append((number, agent.name))
-            self.held[agent.name].append(number)
-            self.conversations.append(asyncio.create_task(self.answer(agent, number)))
+            due = [c for c, n in sent.items() if n < self.plan.replies]
+            if due:
+                number = min(due, key=sent.__getitem__)
+                await self.reply(agent, number, sent[number])
+                sent[number] += 1
+            await asyncio.sleep(rng.uniform(*AGENT_PAUSE_S))
+
+    async def take(self, agent: Agent, rng: random.Random) -> str | None:
+        """A case taken (its number), "" when another agent was first, None when no case
+        waits. Cases escalated to a person only: filed complaints wait in the same queue
+        (with a lower priority) for the back office, which this benchmark leaves alone."""
+        waiting = [t for t in await self.queue.waiting(limit=3) if t.status == "escalated"]
+        if not waiting:
+            return None
+        if agent.name == TAKE_NEXT_AGENT:
+            number = await self.take_next(agent)
+            if number is None:
+                return None
+        else:
+            # Pressing Take on one of the newest cards, as the others may at the same moment.
+            number = rng.choice(waiting).number
+            outcome = await self.desk.take(agent, number)
+            if not outcome.ok:
+                if "already taken" not in outcome.message:
+                    raise RuntimeError(f"{agent.name}: {outcome.message}")
+                self.result.conflicts += 1
+                return ""
+        self.result.agent_actions += 1
+        self.result.takes.append((number, agent.name))
+        return number
 
     async def take_next(self, agent: Agent) -> str | None:
         """Take the most urgent case, then what AgentDesk.take does after its claim (the desk
@@ -321,16 +340,13 @@ class Worker:
                                              {"agent": agent.name})
         return claim.number
 
-    async def answer(self, agent: Agent, number: str) -> None:
-        for k in range(self.plan.replies):
-            await asyncio.sleep(self.rng.uniform(*THINK_S))
-            token = f"a:{number}.{k}"
-            self.a2c_sent[token] = time.perf_counter()
-            outcome = await self.desk.reply(agent, number, ANSWER.format(token=token))
-            if not outcome.ok:
-                raise RuntimeError(f"{agent.name} could not reply on {number}: "
-                                   f"{outcome.message}")
-            self.result.agent_actions += 1
+    async def reply(self, agent: Agent, number: str, k: int) -> None:
+        token = f"a:{number}.{k}"
+        self.a2c_sent[token] = time.perf_counter()
+        outcome = await self.desk.reply(agent, number, ANSWER.format(token=token))
+        if not outcome.ok:
+            raise RuntimeError(f"{agent.name} could not reply on {number}: {outcome.message}")
+        self.result.agent_actions += 1
 
 
 async def worker_main(plan: Plan, index: int, barrier: Barrier) -> WorkerResult:
@@ -345,8 +361,15 @@ async def worker_main(plan: Plan, index: int, barrier: Barrier) -> WorkerResult:
 
 def worker_process(plan: Plan, index: int, barrier: Barrier, results: mp.Queue[Any]) -> None:
     logging.basicConfig(level=logging.WARNING)
+    profile = os.environ.get("RELAY_PROFILE_DIR")  # cProfile each bot process into this dir
+    profiler = cProfile.Profile() if profile else None
     try:
+        if profiler is not None:
+            profiler.enable()
         result = asyncio.run(worker_main(plan, index, barrier))
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(Path(profile or ".") / f"{plan.backend}-{index}.prof")
     except BaseException:
         barrier.abort()  # the other processes stop waiting for this one
         result = WorkerResult(index, error=traceback.format_exc())
@@ -531,20 +554,20 @@ def main() -> int:
     figures: list[Figures] = []
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite+aiosqlite:///{tmp}/relay.db"
-            figures.append(run_backend(plan("sqlite", url, args.sqlite_processes)))
+            sqlite_url = f"sqlite+aiosqlite:///{tmp}/relay.db"
+            figures.append(run_backend(plan("sqlite", sqlite_url, args.sqlite_processes)))
             print(figures[-1].text, file=sys.stderr)
     if not args.postgres_url:
         print("# postgresql: skipped, no --postgres-url and no TEST_POSTGRES_URL",
               file=sys.stderr)
     else:
-        url = asyncio.run(fresh_pg_database(args.postgres_url))
-        if url is not None:
+        pg_url = asyncio.run(fresh_pg_database(args.postgres_url))
+        if pg_url is not None:
             try:
-                figures.append(run_backend(plan("postgresql", url, args.postgres_processes)))
+                figures.append(run_backend(plan("postgresql", pg_url, args.postgres_processes)))
                 print(figures[-1].text, file=sys.stderr)
             finally:
-                asyncio.run(drop_pg_database(args.postgres_url, url))
+                asyncio.run(drop_pg_database(args.postgres_url, pg_url))
     if not figures:
         print("nothing was measured", file=sys.stderr)
         return 2
