@@ -5,19 +5,23 @@ agents' group posts go to timed in-memory channels (Telegram itself is excluded)
 
     python bench/relay.py [--customers N] [--postgres-url URL] [--sqlite-processes P] ...
 
-Per backend, in P bot processes (each its own core on the same database):
+Per backend, in P bot processes (each its own core on the same database; SQLite runs one by
+default, as `heard run` does, PostgreSQL two):
 - N customers (split between the processes) open web conversations at once; at most
-  `--concurrency` customer turns are inside the pipelines at any moment (all processes
-  together), so the 1,000 conversations interleave as a busy service's would. Nine in ten
-  file a complaint (8 turns, as in bench/intake.py); one in ten says what happened and then
-  asks for a person ("human" / "转人工"), which escalates a ticket.
-- 5 agents (registered with AgentStore, split between the processes) watch the queue (the
-  waiting list, and in their own process the case cards the agents' group posts) and press
-  Take on one of the three most urgent cases — AgentDesk.take, a claim of that number, so
-  agents in both processes race and some takes are refused; the last agent takes with
-  TicketQueue.take_next (SKIP LOCKED on PostgreSQL) instead. An agent replies to each case it
-  holds every 100–300 ms; the customer writes every 100–300 ms until RELAYS of their messages
-  were passed on to the agent. When every process is done, each agent closes its cases.
+  `--concurrency` (18, as in bench/intake.py) customer turns are inside the pipelines at any
+  moment, all processes together, so the 1,000 conversations interleave as a busy service's
+  would. Nine in ten file a complaint (8 turns, as in bench/intake.py); one in ten says what
+  happened and then asks for a person ("human" / "转人工"), which escalates a ticket, and
+  then writes every 100–300 ms until RELAYS of their messages were passed on to an agent
+  (before an agent takes the case the bot answers with their place in line).
+- 5 agents (registered with AgentStore, split between the processes), each doing one thing
+  at a time with a 20–80 ms pause: when a case card was posted in their process (or every
+  250 ms) they look at the waiting list and press Take on one of the three most urgent
+  escalated cases — AgentDesk.take, a claim of that number, so agents in both processes race
+  and some takes are refused; the last agent takes with TicketQueue.take_next (SKIP LOCKED on
+  PostgreSQL; it may take a filed complaint when no escalated case is left). Otherwise they
+  answer the case they answered least, REPLIES times each. When every process is done, each
+  agent closes its cases (AgentDesk.close).
 
 Measured (within the process that does both ends):
 - relay_c2a: from the customer's message entering the pipeline (TurnPipeline.handle) to the
@@ -138,6 +142,7 @@ class WorkerResult:
     conflicts: int = 0
     escalated: int = 0
     short_of_relays: int = 0  # escalated customers who stopped before RELAYS relays
+    chase_answers: dict[str, int] = field(default_factory=dict)  # the bot's, by template
     lost: int = 0  # relayed messages or replies that never reached the other side
     error: str | None = None
 
@@ -265,11 +270,14 @@ class Worker:
             token = f"c:{n}.{chase}"
             replies = await self.turn(n, step, CHASE[lang].format(token=token), out, token)
             step += 1
-            if replies:  # the bot answered (still waiting in line): not a relay
+            if replies:  # the bot answered (their place in line): not a relay
                 del self.c2a_sent[token]
+                for r in replies:
+                    answers = self.result.chase_answers
+                    answers[r.template] = answers.get(r.template, 0) + 1
             else:  # a person holds the case: the bot stays quiet and passes it on
                 relayed += 1
-        else:
+        if relayed < self.plan.relays:
             self.result.short_of_relays += 1
 
     # --- agents ---------------------------------------------------------------------------
@@ -479,6 +487,10 @@ def run_backend(plan: Plan) -> Figures:
     short = sum(r.short_of_relays for r in got)
     lost = sum(r.lost for r in got)
     actions = sum(r.agent_actions for r in got)
+    answers: dict[str, int] = {}
+    for r in got:
+        for template, count in r.chase_answers.items():
+            answers[template] = answers.get(template, 0) + count
 
     def dist(xs: list[float]) -> str:
         return (f"n={len(xs)} p50_ms={statistics.median(xs):.1f} "
@@ -492,6 +504,8 @@ def run_backend(plan: Plan) -> Figures:
         f"{dist(turns)}; agent actions: {actions}",
         f"  relay c2a: {dist(c2a)}",
         f"  relay a2c: {dist(a2c)}",
+        "  bot answers to customers waiting for an agent: "
+        + (", ".join(f"{t} x{c}" for t, c in sorted(answers.items())) or "none"),
         f"  takes={len(takes)} take_conflicts={conflicts} double_takes={doubled}"
         + (f" short_of_relays={short}" if short else "") + (f" lost={lost}" if lost else ""),
     ]
