@@ -156,7 +156,11 @@ class TimedOutput:
         self.sent = 0
         self.cards = 0  # case cards posted (they have a Take button)
 
-    async def send(self, key: ConversationKey, reply: Reply) -> None:
+    async def is_forum(self, chat_id: int) -> bool:
+        return False  # a plain agents' group, as most deployments have
+
+    async def send(self, key: ConversationKey, reply: Reply,
+                   thread_id: int | None = None) -> None:
         now = time.perf_counter()
         self.sent += 1
         for token in TOKEN.findall(reply.text):

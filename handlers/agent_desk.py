@@ -15,7 +15,7 @@ from dialogs.agent_time import parse_agent_time
 from handlers.channel import OutputChannel
 from handlers.pipeline import Clock, TurnPipeline
 from storage.agents import Agent, AgentStore
-from storage.queue import TicketQueue, TicketView
+from storage.queue import Claim, TicketQueue, TicketView
 
 log = logging.getLogger(__name__)
 
@@ -48,21 +48,28 @@ class AgentDesk:
 
     async def take(self, agent: Agent, number: str) -> Outcome:
         number = number.upper()
-        claim = await self.queue.claim(number, agent.id, self.clock())
-        if not claim.found:
+        view = await self.queue.view(number, recent=0)
+        if view is None:
             return Outcome(False, f"There is no ticket {number}.")
-        if not claim.taken:
-            return Outcome(False, f"{number} is already taken by {claim.holder}.")
-        await self.queue.add_event(number, "taken", _actor(agent), {}, self.clock())
-        await self.queue.mark_first_response(number, self.clock())
-        view = await self.queue.view(number)
-        assert view is not None
-        await self._to_customer(view, "agent_joined", {"agent": agent.name})
+        claims: list[Claim] = []
+
+        async def claim() -> bool:
+            # Inside the customer's conversation lock: no turn of theirs can fall between
+            # the claim and "an agent joined", so nothing they write goes unrelayed.
+            claims.append(await self.queue.claim(number, agent.id, self.clock(),
+                                                 actor=_actor(agent)))
+            return claims[-1].taken
+
+        await self.pipeline.system_turn(view.key, "agent_joined",
+                                        self.outputs.get(view.key.channel),
+                                        {"agent": agent.name}, guard=claim)
+        if not claims[-1].taken:
+            return Outcome(False, f"{number} is already taken by {claims[-1].holder}.")
         await self._changed(number, "taken")
         return Outcome(True, f"{agent.name} took {number}.")
 
     async def reply(self, agent: Agent, number: str, text: str) -> Outcome:
-        view = await self.queue.view(number.upper())
+        view = await self.queue.view(number.upper(), recent=0)
         if view is None:
             return Outcome(False, f"There is no ticket {number.upper()}.")
         if view.agent != agent.name and agent.role == "agent":
@@ -71,7 +78,8 @@ class AgentDesk:
         if not text.strip():
             return Outcome(False, "Nothing to send: write the reply after the ticket number.")
         await self._to_customer(view, "agent_says", {"agent": agent.name, "text": text})
-        await self.queue.mark_first_response(view.number, self.clock())
+        if not view.responded:
+            await self.queue.mark_first_response(view.number, self.clock())
         await self._changed(view.number, "reply")
         return Outcome(True, f"Sent to the customer of {view.number}.")
 
@@ -82,7 +90,7 @@ class AgentDesk:
         if not await self.queue.close(number, agent.id, resolution, self.clock(),
                                       actor=_actor(agent)):
             return Outcome(False, f"You do not hold {number}, or it is closed already.")
-        view = await self.queue.view(number)
+        view = await self.queue.view(number, recent=0)
         assert view is not None
         await self._to_customer(view, "agent_closed",
                                 {"agent": agent.name, "resolution": resolution})
@@ -92,7 +100,7 @@ class AgentDesk:
     async def note(self, agent: Agent, number: str, text: str) -> Outcome:
         """An internal note on the ticket: never shown to the customer."""
         number = number.upper()
-        if await self.queue.view(number) is None:
+        if await self.queue.view(number, recent=0) is None:
             return Outcome(False, f"There is no ticket {number}.")
         if not text.strip():
             return Outcome(False, "Write the note after the ticket number.")
@@ -111,7 +119,7 @@ class AgentDesk:
         if not await self.queue.release(number, holder, self.clock(), team=team,
                                         actor=_actor(agent)):
             return Outcome(False, f"You do not hold {number}, or it is closed.")
-        view = await self.queue.view(number)
+        view = await self.queue.view(number, recent=0)
         assert view is not None
         await self._to_customer(view, "agent_left", {"agent": agent.name})
         await self._changed(number, "transferred" if team else "released")
@@ -127,7 +135,7 @@ class AgentDesk:
         if not await self.queue.assign(number, target.id, holder, self.clock(),
                                        _actor(agent), target.name):
             return Outcome(False, f"You do not hold {number}, or it is closed.")
-        view = await self.queue.view(number)
+        view = await self.queue.view(number, recent=0)
         assert view is not None
         await self._to_customer(view, "agent_joined", {"agent": target.name})
         await self._changed(number, "transferred")
@@ -146,7 +154,7 @@ class AgentDesk:
         holder = None if agent.role in SUPERVISING else agent.id
         if not await self.queue.promise_callback(number, due, holder, now, _actor(agent)):
             return Outcome(False, f"You do not hold {number}, or it is closed.")
-        view = await self.queue.view(number)
+        view = await self.queue.view(number, recent=0)
         assert view is not None
         await self.pipeline.system_turn(view.key, "callback_promised",
                                         self.outputs.get(view.key.channel),

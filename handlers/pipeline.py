@@ -145,10 +145,15 @@ class TurnPipeline:
 
     async def system_turn(self, key: ConversationKey, action: str,
                           out: OutputChannel | None,
-                          payload: dict[str, str] | None = None) -> list[Reply]:
+                          payload: dict[str, str] | None = None, *,
+                          guard: Callable[[], Awaitable[bool]] | None = None) -> list[Reply]:
         """A turn the service takes on its own (a reminder, an agent's message), under the
-        same lock and in the same transaction discipline as a customer's."""
+        same lock and in the same transaction discipline as a customer's. `guard` runs first,
+        inside the lock, and False skips the turn: a change that must not interleave with
+        the customer's own turns (taking their case) is made there."""
         async with self.locks.hold(key):
+            if guard is not None and not await guard():
+                return []
             replies = await self._submit(_Job(key, system=action,
                                               payload=payload or {})) or []
             if out is not None:

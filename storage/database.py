@@ -39,7 +39,12 @@ def create_engine(url: str, *, immediate: bool = True, echo: bool = False) -> As
     if is_sqlite(url):
         # Every use ends in an explicit COMMIT or ROLLBACK, so the pool's own rollback on
         # return would be one more round trip to the driver's thread per batch for nothing.
-        engine = create_async_engine(url, echo=echo, pool_reset_on_return=None)
+        # SQLite lets one connection write at a time. With one connection in the write pool,
+        # this process's writers queue for it in FIFO order on the event loop, instead of
+        # sleeping in SQLite's busy handler (up to 100 ms a try) when they collide. Readers
+        # use a separate engine (immediate=False), which keeps the default pool.
+        pool = {"pool_size": 1, "max_overflow": 0} if immediate else {}
+        engine = create_async_engine(url, echo=echo, pool_reset_on_return=None, **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         begin_sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 

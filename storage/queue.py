@@ -60,6 +60,7 @@ class TicketView:
     recent: list[str]  # the customer's last few messages, oldest first
     # Its topic in a forum agents' group: (chat id, message_thread_id), or None.
     topic: tuple[int, int] | None = None
+    responded: bool = False  # a person has answered: the first-response promise is kept
 
 
 class TicketQueue:
@@ -81,13 +82,23 @@ class TicketQueue:
         return [QueuedTicket(r.number, r.priority or "P4", r.team, r.category, r.status,
                              utc_required(r.created_at), bool(r.incomplete)) for r in rows]
 
-    async def claim(self, number: str, agent_id: int, now: datetime) -> Claim:
+    async def claim(self, number: str, agent_id: int, now: datetime,
+                    actor: str | None = None) -> Claim:
+        """Take the ticket for the agent, if nobody holds it. With `actor`, the same
+        transaction writes the "taken" event and stops the first-response timer (the
+        customer is about to hear a person has joined)."""
         async with self.engine.begin() as conn:
+            values: dict[str, Any] = {"assigned_agent_id": agent_id, "claimed_at": now}
+            if actor is not None:
+                values["first_responded_at"] = sa.func.coalesce(tickets.c.first_responded_at,
+                                                                now)
             result = await conn.execute(
                 sa.update(tickets)
                 .where(tickets.c.number == number, tickets.c.assigned_agent_id.is_(None))
-                .values(assigned_agent_id=agent_id, claimed_at=now))
+                .values(values))
             if result.rowcount == 1:
+                if actor is not None:
+                    await _event(conn, number, "taken", actor, {}, now)
                 return Claim(True, number)
             exists = (await conn.execute(
                 sa.select(tickets.c.id).where(tickets.c.number == number))).first()
@@ -119,7 +130,8 @@ class TicketQueue:
             row = (await conn.execute(
                 sa.select(t.number, t.status, t.priority, t.team, t.category, t.description,
                           t.outcome, t.reasons, t.conversation_id, c.channel, c.chat_id,
-                          agents.c.name.label("agent"), t.topic_chat_id, t.topic_thread_id)
+                          agents.c.name.label("agent"), t.topic_chat_id, t.topic_thread_id,
+                          t.first_responded_at)
                 .join(conversations, conversations.c.id == t.conversation_id)
                 .outerjoin(agents, agents.c.id == t.assigned_agent_id)
                 .where(t.number == number.upper()))).first()
@@ -129,13 +141,14 @@ class TicketQueue:
                 sa.select(messages.c.text)
                 .where(messages.c.conversation_id == row.conversation_id,
                        messages.c.direction == "in")
-                .order_by(messages.c.id.desc()).limit(recent))).scalars().all()
+                .order_by(messages.c.id.desc()).limit(recent))).scalars().all() if recent else []
         return TicketView(row.number, row.status, row.priority or "P4", row.team, row.category,
                           row.description, row.outcome, list(row.reasons or []),
                           ConversationKey(row.channel, row.chat_id), row.agent,
                           list(reversed(said)),
                           (row.topic_chat_id, row.topic_thread_id)
-                          if row.topic_thread_id is not None else None)
+                          if row.topic_thread_id is not None else None,
+                          row.first_responded_at is not None)
 
     async def set_topic(self, number: str, chat_id: int, thread_id: int,
                         replacing: int | None = None) -> int | None:

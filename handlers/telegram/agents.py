@@ -57,14 +57,17 @@ class AgentGroup:
     # --- from the turn pipeline ---------------------------------------------------------------
     async def on_commit(self, events: list[CommitEvent]) -> None:
         for event in events:
+            if isinstance(event, Relayed) and not await self.topics.enabled():
+                # The event carries all a plain group needs: no lookup on the hot path.
+                await self._post(_relayed(event.number, event))
+                continue
             view = await self.desk.queue.view(event.number)
             if view is None:
                 continue
             if isinstance(event, Escalated):
                 await self._about(view, self._card(view), self._take(view), card=True)
             elif isinstance(event, Relayed):
-                who = ("customer (waiting, not taken yet)" if event.waiting else "customer")
-                await self._about(view, f"{view.number} · {who}:\n{event.text}")
+                await self._about(view, _relayed(view.number, event))
             elif isinstance(event, Reopened):
                 text = (f"{view.number} reopened: {_WHY.get(event.why, event.why)} "
                         f"(back with {view.agent or 'the queue'}).")
@@ -251,6 +254,11 @@ class AgentGroup:
 
     async def _say(self, outcome: Outcome, thread: int | None = None) -> None:
         await self._post(outcome.message, thread=thread)
+
+
+def _relayed(number: str, event: Relayed) -> str:
+    who = "customer (waiting, not taken yet)" if event.waiting else "customer"
+    return f"{number} · {who}:\n{event.text}"
 
 
 def _topic_thread(message: Message | None) -> int | None:
