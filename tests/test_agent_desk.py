@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from bot.core import Core
+from dialogs.messages import Reply
 from handlers.agent_desk import AgentDesk
 from handlers.pipeline import CommitEvent, Escalated, Relayed, Reopened
 from handlers.sla import FollowUps
@@ -191,3 +193,36 @@ async def test_days_after_a_fix_the_customer_is_asked_whether_it_held(
     kinds = [(e["kind"], e["data"].get("stayed_fixed")) for e in
              await core.store.ticket_events(number)]
     assert ("follow_up", False) in kinds
+
+
+async def test_a_customer_writing_while_their_case_is_taken_is_never_lost(core: Core) -> None:
+    """The take and the customer's message race: the message is answered as a waiting
+    customer's (before the take) or relayed to the agent (after it), never in between."""
+    events = committed(core)
+    alice = await AgentStore(core.store.engine).add("alice", "agent", datetime.now(UTC))
+    for n in range(12):
+        c = Customer(core, channel="web", chat_id=f"racer-{n}")
+        desk = AgentDesk(TicketQueue(core.store.engine), core.pipeline, {"web": c.out},
+                         core.clock)
+        await c.says("The parcel never came")
+        await c.says("human")
+        await wait_for(lambda: any(isinstance(e, Escalated) and e.number not in
+                                   {x.number for x in events if isinstance(x, Relayed)}
+                                   for e in events), what="the case")
+        number = [e.number for e in events if isinstance(e, Escalated)][-1]
+        text = f"are you there {n}?"
+        async def later(delay: float) -> list[Reply]:
+            await asyncio.sleep(delay)  # lands anywhere in the take, from start to end
+            return await c.says(text)
+
+        taken, said = await asyncio.gather(desk.take(alice, number), later(n * 0.002))
+        assert taken.ok
+        await wait_for(lambda: any(isinstance(e, Relayed) and e.text == text for e in events),
+                       what="the message to reach the agent's side")
+        relayed = next(e for e in events if isinstance(e, Relayed) and e.text == text)
+        # The desk's "alice joined" goes to the same sink and may land among the answers.
+        answered = [r.template for r in said if r.template != "agent.joined"]
+        if relayed.waiting:
+            assert answered == ["queue.waiting"], said
+        else:
+            assert answered == []  # an agent holds it: the bot stays quiet
