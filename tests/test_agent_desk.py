@@ -195,6 +195,11 @@ async def test_days_after_a_fix_the_customer_is_asked_whether_it_held(
     assert ("follow_up", False) in kinds
 
 
+async def says_after(c: Customer, text: str, delay: float) -> list[Reply]:
+    await asyncio.sleep(delay)
+    return await c.says(text)
+
+
 async def test_a_customer_writing_while_their_case_is_taken_is_never_lost(core: Core) -> None:
     """The take and the customer's message race: the message is answered as a waiting
     customer's (before the take) or relayed to the agent (after it), never in between."""
@@ -211,13 +216,12 @@ async def test_a_customer_writing_while_their_case_is_taken_is_never_lost(core: 
                                    for e in events), what="the case")
         number = [e.number for e in events if isinstance(e, Escalated)][-1]
         text = f"are you there {n}?"
-        async def later(delay: float) -> list[Reply]:
-            await asyncio.sleep(delay)  # lands anywhere in the take, from start to end
-            return await c.says(text)
-
-        taken, said = await asyncio.gather(desk.take(alice, number), later(n * 0.002))
+        # The message lands anywhere in the take, from its start to its end.
+        taken, said = await asyncio.gather(desk.take(alice, number),
+                                           says_after(c, text, n * 0.002))
         assert taken.ok
-        await wait_for(lambda: any(isinstance(e, Relayed) and e.text == text for e in events),
+        await wait_for(lambda t=text: any(isinstance(e, Relayed) and e.text == t
+                                          for e in events),
                        what="the message to reach the agent's side")
         relayed = next(e for e in events if isinstance(e, Relayed) and e.text == text)
         # The desk's "alice joined" goes to the same sink and may land among the answers.
