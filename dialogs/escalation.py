@@ -84,9 +84,7 @@ class EscalationRules:
         pattern = self._patterns.get("outcome_rejected")
         if pattern is None or not text:
             return ()
-        lowered = text.lower()
-        return tuple(sorted(set(pattern.findall(
-            lowered if lowered.isascii() else to_simplified(lowered)))))
+        return tuple(sorted(set(pattern.findall(_fold(text)))))
 
     def rule_hit(self, name: str, **evidence: Any) -> Hit | None:
         """A rule fired by the dialog itself (a reopened case), if the rules have it."""
@@ -110,8 +108,7 @@ class EscalationRules:
 
         if s.asked_for_human:
             hit("human_request", words=s.text[:200])
-        lowered = s.text.lower()
-        simplified = lowered if lowered.isascii() else to_simplified(lowered)
+        simplified = _fold(s.text)
         for name in ("safety", "public_or_legal"):
             pattern = self._patterns.get(name)
             if pattern is not None and simplified:
@@ -148,6 +145,13 @@ class EscalationRules:
 
 def top_priority(hits: list[Hit], default: str = "P4") -> str:
     return min((h.priority for h in hits), key=PRIORITIES.index, default=default)
+
+
+def _fold(text: str) -> str:
+    """Text as the word lists are written: lower case, straight apostrophes (phones type
+    "don’t"), Simplified Chinese."""
+    lowered = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return lowered if lowered.isascii() else to_simplified(lowered)
 
 
 def _words_pattern(words: dict[str, list[str]]) -> re.Pattern[str]:

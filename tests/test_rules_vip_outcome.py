@@ -48,6 +48,7 @@ def test_vip_entries_that_cannot_match_are_refused(bad: dict[str, list[str]]) ->
 @pytest.mark.parametrize(("text", "words"), [
     ("None of these, sorry", ["none of these"]),
     ("That is not acceptable", ["not acceptable"]),
+    ("I don\u2019t accept that", ["i don't accept"]),  # a phone's curly apostrophe
     ("都不要", ["都不要"]),
     ("我不接受", ["不接受"]),
     ("這些我都不接受", ["都不接受"]),  # Traditional is matched after conversion

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from zoneinfo import ZoneInfo
 
 from telegram import Message, Update
 from telegram.error import TelegramError
@@ -81,12 +82,14 @@ class AgentGroup:
         for a in alerts:
             who = a.agent or "the team"
             what = _PROMISE.get(a.target, a.target)
+            # In the service's time zone, as agents read every other time.
+            zone = self.desk.timezone
+            when = f"{a.due.astimezone(ZoneInfo(zone)):%d %b %H:%M} {zone}"
             if a.kind == "warning":
-                text = (f"⏰ {a.number} ({a.priority}): {what} due at {a.due:%d %b %H:%M} UTC"
-                        f" — {who}.")
+                text = f"⏰ {a.number} ({a.priority}): {what} due at {when} — {who}."
             else:
                 text = (f"❗ {a.number} ({a.priority}): {what} overdue since "
-                        f"{a.due:%d %b %H:%M} UTC — supervisors, please step in ({who}).")
+                        f"{when} — supervisors, please step in ({who}).")
             view = await self.desk.queue.view(a.number)
             if view is None:
                 await self._post(text)
