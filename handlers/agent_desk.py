@@ -30,6 +30,7 @@ MAX_CALLBACK_AHEAD = timedelta(days=30)
 class Outcome:
     ok: bool
     message: str  # for the agent
+    number: str | None = None  # the ticket acted on, when it went through
 
 
 class AgentDesk:
@@ -66,7 +67,16 @@ class AgentDesk:
         if not claims[-1].taken:
             return Outcome(False, f"{number} is already taken by {claims[-1].holder}.")
         await self._changed(number, "taken")
-        return Outcome(True, f"{agent.name} took {number}.")
+        return Outcome(True, f"{agent.name} took {number}.", number)
+
+    async def take_next(self, agent: Agent, team: str | None) -> Outcome:
+        """Take the most urgent waiting case of `team` (None: of any team). A case someone
+        else takes first is skipped."""
+        for queued in await self.queue.waiting(team=team, limit=10):
+            outcome = await self.take(agent, queued.number)
+            if outcome.ok:
+                return outcome
+        return Outcome(False, f"Nothing is waiting{' for ' + team if team else ''}.")
 
     async def reply(self, agent: Agent, number: str, text: str) -> Outcome:
         view = await self.queue.view(number.upper(), recent=0)

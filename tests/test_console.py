@@ -370,3 +370,22 @@ async def test_an_unanswered_case_past_its_promise_is_marked_late(
         clock.advance(minutes=50)
         _, body, _ = await browser.get("/console")
     assert 'class="late"' in body
+
+
+async def test_take_the_next_case_goes_most_urgent_first(
+        running: RunningApp, browser: ConsoleClient) -> None:
+    _, first = await escalate(running, chat_id="2001")
+    _, urgent = await escalate(running, chat_id="2002",
+                               text="The heater caught fire and burned my hand")
+    await add_agent(running, "alice")
+    await browser.login("alice")
+    await browser.get("/console?team=all")
+    status, body, path = await browser.post("/console/next", {"team": "all"})
+    assert (status, path) == (200, f"/console/tickets/{urgent}")  # P1 before P3
+    assert f"alice took {urgent}." in body
+    await browser.get("/console?team=all")
+    _, body, path = await browser.post("/console/next", {"team": "all"})
+    assert path == f"/console/tickets/{first}"
+    await browser.get("/console?team=all")
+    _, body, path = await browser.post("/console/next", {"team": "all"})
+    assert path == "/console" and "Nothing is waiting." in body

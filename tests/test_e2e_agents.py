@@ -141,12 +141,16 @@ async def test_queue_and_help_for_agents_only(api: FakeBotApi, app: RunningApp) 
     assert group_texts(api)[-1] == "There is no active agent called 'nowhere'."
     await group_says(api, f"/transfer {number} no such team!", ALICE_TG)
     assert group_texts(api)[-1].startswith("Transfer to which team (")
+    await group_says(api, "/next", ALICE_TG)  # alice's team (logistics) has nothing
+    assert group_texts(api)[-1] == "Nothing is waiting for logistics."
     for command in ("/note", "/release", "/transfer", "/close", "/reply", "/take",
-                    "/callback", "/called"):
+                    "/callback", "/called", "/next"):
         await group_says(api, f"{command} {number} x", STRANGER_TG)
         assert group_texts(api)[-1] == "Only registered agents can do that."
     kinds = [e["kind"] for e in await app.core.store.ticket_events(number)]
     assert kinds == ["filed", "note"]  # nothing the stranger tried changed anything
+    await group_says(api, "/next all", ALICE_TG)
+    assert group_texts(api)[-1] == f"alice took {number}."
 
 
 async def test_what_a_waiting_customer_writes_is_posted_with_the_ticket(

@@ -60,6 +60,7 @@ def console_app(deps: ConsoleDeps) -> web.Application:
         web.get("", _home),
         web.get("/", _home),
         web.get("/queue", pages.queue_table),
+        web.post("/next", pages.take_next),
         web.get("/tickets/{number}", pages.ticket_page),
         web.get("/tickets/{number}/live", pages.ticket_live),
         web.post("/tickets/{number}/{action}", pages.act),

@@ -139,6 +139,20 @@ async def act(request: web.Request) -> web.StreamResponse:
     raise response
 
 
+async def take_next(request: web.Request) -> web.StreamResponse:
+    deps = request.app[CONSOLE]
+    form = await request.post()
+    team = str(form.get("team", "all"))
+    outcome = await deps.desk.take_next(request[SESSION].agent,
+                                        None if team == "all" else team)
+    if outcome.number:
+        response = web.HTTPSeeOther(f"/console/tickets/{outcome.number}")
+    else:
+        response = web.HTTPSeeOther("/console")
+    set_cookie(request, response, FLASH, outcome.message[:300], max_age=60)
+    raise response
+
+
 async def agents_page(request: web.Request) -> web.StreamResponse:
     if request[SESSION].agent.role not in SUPERVISING:
         raise web.HTTPForbidden(text="Supervisors and admins only.")

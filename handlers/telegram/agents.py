@@ -29,12 +29,12 @@ from storage.queue import SlaAlert, TicketView
 
 log = logging.getLogger(__name__)
 
-HELP = ("Commands: /queue [all] · /take <ticket> · /reply <ticket> <text> · "
+HELP = ("Commands: /queue [all] · /next [all] · /take <ticket> · /reply <ticket> <text> · "
         "/note <ticket> <text> · /transfer <ticket> <team|agent> · /release <ticket> · "
         "/callback <ticket> <when> · /called <ticket> · /close <ticket> <resolution>. "
         "Replying to a message about a ticket answers its customer. In a ticket's topic, "
         "write to answer its customer; commands there need no ticket number.")
-COMMANDS = ("/queue", "/take", "/reply", "/note", "/transfer", "/release", "/callback",
+COMMANDS = ("/queue", "/next", "/take", "/reply", "/note", "/transfer", "/release", "/callback",
             "/called", "/close", "/help")
 REFUSAL = "Only registered agents can do that."
 _PROMISE = {"first_response": "first response", "resolution": "resolution",
@@ -210,6 +210,10 @@ class AgentGroup:
             return
         if command == "/help":
             await self._post(HELP, thread=thread)
+        elif command == "/next":
+            everyone = rest.strip().lower() == "all"
+            await self._say(await self.desk.take_next(agent, None if everyone else agent.team),
+                            thread)
         elif command == "/queue":
             # An agent sees their team's queue; "/queue all" (and supervisors) every team.
             everyone = rest.strip().lower() == "all" or agent.role != "agent"
