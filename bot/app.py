@@ -89,7 +89,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     follow_ups = FollowUps(queue, core.pipeline, outputs, clock)
     sessions = SessionStore(core.store.engine,
                             lifetime=timedelta(hours=settings.console_session_hours),
-                            idle=timedelta(minutes=settings.console_idle_minutes))
+                            idle=timedelta(minutes=settings.console_idle_minutes),
+                            read_engine=core.store.read_engine)
 
     async def watch_promises() -> None:
         await sla.tick()
@@ -99,7 +100,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     app[SLA_WATCH] = Periodic("promises", watch_promises, scheduler_interval)
     console = ConsoleDeps(desk, CaseFiles(core.store.read_engine), sessions,
                           LoginFailures(core.store.engine), agents, clock, teams=teams,
-                          allowed_origins=settings.web_allowed_origins)
+                          secure_cookies=settings.console_secure_cookies)
     core.pipeline.after_commit.append(console.hub.on_commit)
     sla.notify.append(console.hub.on_sla)
     app[CONSOLE] = console

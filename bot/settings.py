@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     console_session_hours: int = Field(default=12, ge=1, le=24 * 30,
                                        alias="CONSOLE_SESSION_HOURS")
     console_idle_minutes: int = Field(default=60, ge=5, le=24 * 60, alias="CONSOLE_IDLE_MINUTES")
+    # Mark the console's cookies Secure even when the request arrives as plain HTTP (a reverse
+    # proxy in front ends TLS).
+    console_secure_cookies: bool = Field(default=False, alias="CONSOLE_SECURE_COOKIES")
     # Days after an agent closes a case that its customer may reopen it (0: never).
     reopen_days: int = Field(default=7, ge=0, le=365, alias="REOPEN_DAYS")
     # When people are at the desk, in HEARD_TIMEZONE: "Mon-Fri 09:00-18:00", several spans

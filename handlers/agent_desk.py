@@ -64,6 +64,8 @@ class AgentDesk:
         await self.pipeline.system_turn(view.key, "agent_joined",
                                         self.outputs.get(view.key.channel),
                                         {"agent": agent.name}, guard=claim)
+        if not claims or not claims[-1].found:
+            return Outcome(False, f"There is no ticket {number}.")
         if not claims[-1].taken:
             return Outcome(False, f"{number} is already taken by {claims[-1].holder}.")
         await self._changed(number, "taken")
@@ -72,16 +74,25 @@ class AgentDesk:
     async def take_next(self, agent: Agent, team: str | None) -> Outcome:
         """Take the most urgent waiting case of `team` (None: of any team). A case someone
         else takes first is skipped."""
-        for queued in await self.queue.waiting(team=team, limit=10):
-            outcome = await self.take(agent, queued.number)
-            if outcome.ok:
-                return outcome
+        tried: set[str] = set()
+        while True:  # others may take what we saw; look again until we win or none is left
+            fresh = [q for q in await self.queue.waiting(team=team, limit=10)
+                     if q.number not in tried]
+            if not fresh:
+                break
+            for queued in fresh:
+                tried.add(queued.number)
+                outcome = await self.take(agent, queued.number)
+                if outcome.ok:
+                    return outcome
         return Outcome(False, f"Nothing is waiting{' for ' + team if team else ''}.")
 
     async def reply(self, agent: Agent, number: str, text: str) -> Outcome:
         view = await self.queue.view(number.upper(), recent=0)
         if view is None:
             return Outcome(False, f"There is no ticket {number.upper()}.")
+        if view.status == "closed":
+            return Outcome(False, f"{view.number} is closed; the customer can reopen it.")
         if view.agent != agent.name and agent.role == "agent":
             holder = view.agent or "nobody"
             return Outcome(False, f"{view.number} is held by {holder}; take it first.")
@@ -141,6 +152,8 @@ class AgentDesk:
         target = await self.agents.by_name(name) if self.agents else None
         if target is None or target.disabled:
             return Outcome(False, f"There is no active agent called {name!r}.")
+        if target.id == agent.id:
+            return Outcome(False, "That is you: transfer it to someone else.")
         holder = None if agent.role in SUPERVISING else agent.id
         if not await self.queue.assign(number, target.id, holder, self.clock(),
                                        _actor(agent), target.name):
@@ -176,8 +189,9 @@ class AgentDesk:
 
     async def called_back(self, agent: Agent, number: str) -> Outcome:
         number = number.upper()
-        if not await self.queue.callback_done(number, self.clock(), _actor(agent)):
-            return Outcome(False, f"No call-back is pending on {number}.")
+        holder = None if agent.role in SUPERVISING else agent.id
+        if not await self.queue.callback_done(number, holder, self.clock(), _actor(agent)):
+            return Outcome(False, f"No call-back of yours is pending on {number}.")
         await self._changed(number, "called_back")
         return Outcome(True, f"Call-back on {number} marked done.")
 

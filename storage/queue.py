@@ -3,8 +3,10 @@
 Taking a ticket is one conditional UPDATE (`… WHERE assigned_agent_id IS NULL`): on SQLite
 the write lock serialises it, on PostgreSQL the second of two concurrent updates waits for
 the first's row lock and then finds the condition false, so exactly one agent gets it, also
-across processes. Taking the next ticket from the queue uses FOR UPDATE SKIP LOCKED there, so
-agents asking at once get different tickets instead of queueing behind each other.
+across processes. `take_next` claims the most urgent ticket with FOR UPDATE SKIP LOCKED
+there, so claimers asking at once get different tickets instead of queueing behind each
+other; it only claims (the relay benchmark races it across processes). Agents take the next
+case through `AgentDesk.take_next`, which also tells the customer, under their lock.
 """
 
 from __future__ import annotations
@@ -122,7 +124,6 @@ class TicketQueue:
             await conn.execute(sa.update(tickets).where(tickets.c.id == row.id)
                                .values(assigned_agent_id=agent_id, claimed_at=now))
         return Claim(True, row.number)
-
 
     async def view(self, number: str, recent: int = 3) -> TicketView | None:
         t, c = tickets.c, conversations.c
@@ -244,12 +245,17 @@ class TicketQueue:
                          now)
         return True
 
-    async def callback_done(self, number: str, now: datetime, actor: str) -> bool:
-        """The promised call-back happened; False when none was pending."""
+    async def callback_done(self, number: str, holder: int | None, now: datetime,
+                            actor: str) -> bool:
+        """The promised call-back happened; False when none was pending (on a ticket
+        `holder` holds, unless None: a supervisor)."""
         async with self.engine.begin() as conn:
-            result = await conn.execute(sa.update(tickets).where(
-                tickets.c.number == number, tickets.c.callback_due.is_not(None),
-            ).values(callback_due=None))
+            where = [tickets.c.number == number, tickets.c.callback_due.is_not(None),
+                     tickets.c.status != "closed"]
+            if holder is not None:
+                where.append(tickets.c.assigned_agent_id == holder)
+            result = await conn.execute(sa.update(tickets).where(*where)
+                                        .values(callback_due=None))
             if result.rowcount != 1:
                 return False
             await _event(conn, number, "called_back", actor, {}, now)

@@ -41,8 +41,10 @@ async def test_pages_need_a_login_and_forms_need_a_session(
     status, body, path = await browser.get("/console/tickets/C-20261124-0001")
     assert (status, path) == (200, "/console/login")
     assert 'name="next" value="/console/tickets/C-20261124-0001"' in body
-    status, body, _ = await browser.post("/console/tickets/C-20261124-0001/take", csrf="x")
-    assert status == 401 and "log in again" in body
+    status, body, _ = await browser.post("/console/tickets/C-20261124-0001/reply",
+                                         {"text": "my careful answer"}, csrf="x")
+    assert status == 401 and "Log in again" in body
+    assert "my careful answer</textarea>" in body  # handed back, not lost
 
 
 async def test_login_with_the_right_password_opens_a_fresh_session(
@@ -75,7 +77,7 @@ async def test_wrong_password_and_unknown_name_get_the_same_answer(
 async def test_repeated_failures_slow_the_login_down(
         running: RunningApp, browser: ConsoleClient, clock: Clock) -> None:
     await add_agent(running, "alice")
-    for _ in range(6):
+    for _ in range(5):
         status, _, _ = await browser.login("alice", "not the password")
         assert status == 401
     # Now even the right password waits: the guesser learns nothing from trying it.
@@ -84,6 +86,23 @@ async def test_repeated_failures_slow_the_login_down(
     clock.advance(seconds=3)
     status, _, path = await browser.login("alice")
     assert (status, path) == (200, "/console")
+
+
+async def test_simultaneous_guesses_are_counted_before_they_are_checked(
+        running: RunningApp, clock: Clock) -> None:
+    await add_agent(running, "alice")
+    guessers = [ConsoleClient(running) for _ in range(12)]
+    try:
+        for g in guessers:
+            await g.get("/console/login")
+        results = await asyncio.gather(*(
+            g.post("/console/login", {"name": "alice", "password": f"guess number {n}"})
+            for n, g in enumerate(guessers)))
+    finally:
+        for g in guessers:
+            await g.close()
+    statuses = sorted(status for status, _, _ in results)
+    assert statuses.count(401) == 5 and statuses.count(429) == 7
 
 
 async def test_the_login_form_itself_needs_its_token(
@@ -389,3 +408,70 @@ async def test_take_the_next_case_goes_most_urgent_first(
     await browser.get("/console?team=all")
     _, body, path = await browser.post("/console/next", {"team": "all"})
     assert path == "/console" and "Nothing is waiting." in body
+
+
+async def test_the_live_socket_ends_with_its_session(
+        running: RunningApp, browser: ConsoleClient) -> None:
+    await staff(running)
+    ws_url = running.url("/console/ws")
+    await browser.login("alice")
+    await browser.get("/console")
+    ws = await browser.http.ws_connect(ws_url, origin=running.base_url)
+    await browser.post("/console/logout")
+    closed = await ws.receive(timeout=5)
+    assert closed.type == aiohttp.WSMsgType.CLOSE and closed.data == 4001
+
+    bob = ConsoleClient(running)
+    ada = ConsoleClient(running)
+    try:
+        await bob.login("bob")
+        bob_ws = await bob.http.ws_connect(ws_url, origin=running.base_url)
+        await ada.login("ada")
+        await ada.get("/console/agents")
+        await ada.post("/console/agents/bob/disable")
+        closed = await bob_ws.receive(timeout=5)
+        assert closed.type == aiohttp.WSMsgType.CLOSE and closed.data == 4001
+        # One session cannot open sockets without end.
+        opened = [await ada.http.ws_connect(ws_url, origin=running.base_url)
+                  for _ in range(8)]
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await ada.http.ws_connect(ws_url, origin=running.base_url)
+        assert refused.value.status == 429
+        for s in opened:
+            await s.close()
+    finally:
+        await bob.close()
+        await ada.close()
+
+
+async def test_only_the_holder_or_a_supervisor_marks_a_call_back_done(
+        running: RunningApp, browser: ConsoleClient) -> None:
+    customer, number = await escalate(running)
+    people = await staff(running)
+    desk = deps(running).desk
+    await desk.take(people.alice, number)
+    assert (await desk.promise_callback(people.alice, number, "+2h")).ok
+    assert not (await desk.called_back(people.bob, number)).ok
+    assert (await desk.called_back(people.sam, number)).ok
+    # And nothing more is said to the customer of a closed case.
+    assert (await desk.close(people.alice, number, "Sorted")).ok
+    before = len(customer.out.sent)
+    refused = await desk.reply(people.alice, number, "one more thing")
+    assert not refused.ok and "closed" in refused.message
+    assert len(customer.out.sent) == before
+
+
+async def test_oversized_forms_static_caching_and_next_after_a_failed_login(
+        running: RunningApp, browser: ConsoleClient) -> None:
+    await add_agent(running, "alice")
+    await browser.get("/console/login?next=/console/agents")
+    status, body, _ = await browser.post("/console/login",
+                                         {"name": "alice", "password": "wrong password",
+                                          "next": "/console/agents"})
+    assert status == 401 and 'name="next" value="/console/agents"' in body
+    await browser.login("alice")
+    status, _, _ = await browser.post("/console/tickets/C-20261124-0001/note",
+                                      {"text": "x" * 100_000})
+    assert status == 413
+    async with browser.http.get(running.url("/console/static/console.js")) as r:
+        assert r.status == 200 and r.headers["Cache-Control"] == "no-cache"

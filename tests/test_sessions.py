@@ -90,35 +90,44 @@ class TestSessions:
 
 
 class TestLoginFailures:
-    async def test_waits_double_after_the_free_attempts_and_clear_on_success(
+    async def test_attempts_past_the_free_ones_wait_twice_as_long_each_time(
             self, engine: AsyncEngine) -> None:
         failures = LoginFailures(engine, free=3)
         keys = ["name:alice", "ip:10.0.0.1"]
+        at = T0
         for _ in range(3):
-            await failures.failed(keys, T0)
-            assert await failures.wait(keys, T0) == timedelta(0)
-        await failures.failed(keys, T0)
-        assert await failures.wait(keys, T0) == timedelta(seconds=2)
-        await failures.failed(keys, T0)
-        assert await failures.wait(keys, T0) == timedelta(seconds=4)
-        assert await failures.wait(["name:bob"], T0) == timedelta(0)
-        # One key is enough to wait: another name from the same address still waits.
-        assert await failures.wait(["name:bob", "ip:10.0.0.1"], T0) == timedelta(seconds=4)
+            assert await failures.reserve(keys, at) == timedelta(0)
+        assert await failures.reserve(keys, at) == timedelta(seconds=2)  # refused, not counted
+        at += timedelta(seconds=2)
+        assert await failures.reserve(keys, at) == timedelta(0)
+        assert await failures.reserve(keys, at) == timedelta(seconds=4)
+        assert await failures.reserve(["name:bob"], at) == timedelta(0)
         await failures.succeeded(keys)
-        assert await failures.wait(keys, T0) == timedelta(0)
+        assert await failures.reserve(keys, at) == timedelta(0)
+
+    async def test_an_address_shared_by_many_gets_more_attempts_than_a_name(
+            self, engine: AsyncEngine) -> None:
+        failures = LoginFailures(engine, free=3, free_per_address=10)
+        for n in range(10):  # ten different people behind one address, one try each
+            assert await failures.reserve([f"name:user{n}", "ip:proxy"], T0) == timedelta(0)
+        assert await failures.reserve(["name:user99", "ip:proxy"], T0) > timedelta(0)
 
     async def test_the_wait_is_capped_and_forgotten_after_a_quiet_hour(
             self, engine: AsyncEngine) -> None:
-        failures = LoginFailures(engine, free=0, longest=timedelta(minutes=15))
-        for _ in range(40):
-            await failures.failed(["name:x"], T0)
-        assert await failures.wait(["name:x"], T0) == timedelta(minutes=15)
-        later = T0 + timedelta(hours=1)
-        assert await failures.wait(["name:x"], later) == timedelta(0)
-        await failures.failed(["name:x"], later)  # counting starts again
-        assert await failures.wait(["name:x"], later) == timedelta(seconds=2)
+        failures = LoginFailures(engine, free=1, longest=timedelta(minutes=15))
+        at = T0
+        for _ in range(20):  # twenty attempts, each as soon as it is allowed
+            wait = await failures.reserve(["name:x"], at)
+            if wait:
+                at += wait
+                assert await failures.reserve(["name:x"], at) == timedelta(0)
+        assert await failures.reserve(["name:x"], at) == timedelta(minutes=15)
+        later = at + timedelta(hours=1)
+        assert await failures.reserve(["name:x"], later) == timedelta(0)  # starts again
+        assert await failures.reserve(["name:x"], later) == timedelta(seconds=2)
 
-    async def test_concurrent_failures_are_all_counted(self, engine: AsyncEngine) -> None:
+    async def test_a_burst_of_simultaneous_attempts_is_not_let_through(
+            self, engine: AsyncEngine) -> None:
         failures = LoginFailures(engine, free=5)
-        await asyncio.gather(*(failures.failed(["name:x"], T0) for _ in range(10)))
-        assert await failures.wait(["name:x"], T0) == timedelta(seconds=2 ** 5)
+        waits = await asyncio.gather(*(failures.reserve(["name:x"], T0) for _ in range(30)))
+        assert sum(1 for w in waits if w == timedelta(0)) == 5

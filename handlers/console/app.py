@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,12 +16,14 @@ from handlers.agent_desk import AgentDesk
 from handlers.appkeys import CONSOLE
 from handlers.console import login, pages
 from handlers.console.live import LiveHub
-from handlers.console.security import SESSION, guard, same_origin
+from handlers.console.security import SESSION, TOKEN, guard, same_origin
 from storage.agents import AgentStore
 from storage.casefile import CaseFiles
 from storage.sessions import LoginFailures, SessionStore
 
 STATIC = Path(__file__).resolve().parent / "static"
+REVALIDATE_SECONDS = 60.0
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,11 +35,15 @@ class ConsoleDeps:
     agents: AgentStore
     clock: Callable[[], datetime]
     teams: Collection[str] = ()
-    allowed_origins: list[str] = field(default_factory=list)
+    secure_cookies: bool = False  # always mark cookies Secure (behind a TLS proxy)
     hub: LiveHub = field(init=False)
+    # Each password check is tens of milliseconds of CPU in a worker thread: a burst of
+    # logins queues here rather than taking every thread the service has.
+    verifying: asyncio.Semaphore = field(init=False)
 
     def __post_init__(self) -> None:
         self.hub = LiveHub(self.clock)
+        self.verifying = asyncio.Semaphore(2)
         self.desk.listeners.append(self.hub.changed)
 
 
@@ -43,7 +51,9 @@ async def _socket(request: web.Request) -> web.StreamResponse:
     # Browsers send cookies on a cross-site WebSocket handshake: the Origin must be ours.
     if "Origin" not in request.headers or not same_origin(request):
         raise web.HTTPForbidden(text="This origin may not open the console socket.")
-    return await request.app[CONSOLE].hub.serve(request, request[SESSION].expires_at)
+    session = request[SESSION]
+    return await request.app[CONSOLE].hub.serve(request, request[TOKEN], session.agent.id,
+                                                 session.expires_at)
 
 
 async def _home(request: web.Request) -> web.StreamResponse:
@@ -51,7 +61,7 @@ async def _home(request: web.Request) -> web.StreamResponse:
 
 
 def console_app(deps: ConsoleDeps) -> web.Application:
-    app = web.Application(middlewares=[guard], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[guard])
     app[CONSOLE] = deps
     app.router.add_routes([
         web.get("/login", login.login_page),
@@ -67,11 +77,22 @@ def console_app(deps: ConsoleDeps) -> web.Application:
         web.get("/agents", pages.agents_page),
         web.post("/agents/{name}/disable", pages.disable_agent),
         web.get("/ws", _socket),
-        web.static("/static", STATIC, append_version=True),
+        web.static("/static", STATIC),
     ])
 
     async def sockets(app: web.Application) -> AsyncIterator[None]:
+        async def recheck() -> None:
+            while True:
+                await asyncio.sleep(REVALIDATE_SECONDS)
+                try:
+                    await deps.hub.revalidate(deps.sessions)
+                except Exception:  # a database hiccup must not end the checks for good
+                    log.exception("checking the console sockets' sessions failed")
+
+        checker = asyncio.create_task(recheck(), name="console-sockets")
         yield
+        checker.cancel()
+        await asyncio.gather(checker, return_exceptions=True)
         await deps.hub.close_all()
 
     app.cleanup_ctx.append(sockets)

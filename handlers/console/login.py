@@ -1,9 +1,9 @@
 """Logging in and out of the console.
 
-A failed login counts against the account name and the client address; past a few failures
-each further attempt waits twice as long (counts live in the database, so several processes
-and restarts agree). Unknown names cost the same argon2 work as wrong passwords, so timing
-does not reveal who has an account.
+Every attempt counts against the account name and the client address before its password is
+checked (a success clears them); past a few, each further attempt waits twice as long (counts
+live in the database, so several processes and restarts agree). Unknown names cost the same
+argon2 work as wrong passwords, so timing does not reveal who has an account.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ def _next(target: str) -> str:
 
 
 def _form(request: web.Request, *, status: int = 200, error: str | None = None,
-          name: str = "") -> web.Response:
+          name: str = "", next_: str | None = None) -> web.Response:
     token = secrets.token_urlsafe(24)
     response = render("login.html", status=status, csrf=token, error=error, name=name,
-                      next=_next(request.query.get("next", "/console")))
+                      next=next_ or _next(request.query.get("next", "/console")))
     set_cookie(request, response, LOGIN_COOKIE, token, max_age=3600)
     return response
 
@@ -49,30 +49,38 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 async def login(request: web.Request) -> web.StreamResponse:
     deps = request.app[CONSOLE]
     form = await request.post()
+    target = _next(str(form.get("next", "/console")))
     name = str(form.get("name", "")).strip()[:MAX_NAME]
     password = str(form.get("password", ""))
     if not same_origin(request) or not tokens_match(request.cookies.get(LOGIN_COOKIE, ""),
                                                     form.get("csrf")):
-        return _form(request, status=403, name=name,
+        return _form(request, status=403, name=name, next_=target,
                      error="The login form expired. Please try again.")
     if not name or not password or len(password) > MAX_PASSWORD:
-        return _form(request, status=400, name=name, error="Enter your name and password.")
+        return _form(request, status=400, name=name, next_=target,
+                     error="Enter your name and password.")
     now = deps.clock()
     keys = [f"name:{name.lower()}", f"ip:{request.remote or '-'}"]
-    wait = await deps.failures.wait(keys, now)
+    wait = await deps.failures.reserve(keys, now)
     if wait.total_seconds() > 0:
         seconds = math.ceil(wait.total_seconds())
-        return _form(request, status=429, name=name,
+        return _form(request, status=429, name=name, next_=target,
                      error=f"Too many failed attempts. Try again in {seconds} s.")
-    hashed = await deps.agents.password_hash(name)
-    ok = await verify_password(hashed, password) if hashed else await dummy_verify(password)
+    async with deps.verifying:
+        hashed = await deps.agents.password_hash(name)
+        ok = (await verify_password(hashed, password) if hashed
+              else await dummy_verify(password))
     agent = await deps.agents.by_name(name) if ok else None
     if agent is None or agent.disabled:
-        await deps.failures.failed(keys, now)
-        return _form(request, status=401, name=name, error="Wrong name or password.")
+        return _form(request, status=401, name=name, next_=target,
+                     error="Wrong name or password.")
     await deps.failures.succeeded(keys)
+    old = request.cookies.get(COOKIE)
+    if old:  # logging in again: the previous session ends here
+        await deps.sessions.close(old)
+        await deps.hub.end_session(old)
     token, _ = await deps.sessions.open(agent.id, now)
-    response = web.HTTPSeeOther(_next(str(form.get("next", "/console"))))
+    response = web.HTTPSeeOther(target)
     set_cookie(request, response, COOKIE, token)
     response.del_cookie(LOGIN_COOKIE, path="/console")
     raise response
@@ -80,7 +88,9 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 async def logout(request: web.Request) -> web.StreamResponse:
     deps = request.app[CONSOLE]
-    await deps.sessions.close(request.cookies.get(COOKIE, ""))
+    token = request.cookies.get(COOKIE, "")
+    await deps.sessions.close(token)
+    await deps.hub.end_session(token)
     response = web.HTTPSeeOther("/console/login")
     response.del_cookie(COOKIE, path="/console")
     raise response

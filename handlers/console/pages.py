@@ -31,10 +31,11 @@ def _base(request: web.Request, **extra: Any) -> dict[str, Any]:
             "flash": request.cookies.get(FLASH), **extra}
 
 
-def _page(request: web.Request, template: str, status: int = 200,
-          **extra: Any) -> web.Response:
+def _page(request: web.Request, template: str, status: int = 200, *,
+          fragment: bool = False, **extra: Any) -> web.Response:
     response = render(template, status=status, **_base(request, **extra))
-    if FLASH in request.cookies:
+    # Only a whole page shows the flash: a live fragment's refetch must not eat it.
+    if FLASH in request.cookies and not fragment:
         response.del_cookie(FLASH, path="/console")
     return response
 
@@ -64,7 +65,7 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
 
 
 async def queue_table(request: web.Request) -> web.StreamResponse:
-    return _page(request, "queue_table.html", **await _queue_context(request))
+    return _page(request, "queue_table.html", fragment=True, **await _queue_context(request))
 
 
 def _number(request: web.Request) -> str:
@@ -75,14 +76,14 @@ def _number(request: web.Request) -> str:
 
 
 async def _ticket(request: web.Request, status: int = 200, template: str = "ticket.html",
-                  **extra: Any) -> web.Response:
+                  fragment: bool = False, **extra: Any) -> web.Response:
     deps = request.app[CONSOLE]
     number = _number(request)
     case = await deps.cases.case(number)
     if case is None:
         raise web.HTTPNotFound(text=f"There is no ticket {number}.")
     others = [a.name for a in await deps.agents.all() if not a.disabled]
-    return _page(request, template, status=status, case=case, t=case.row,
+    return _page(request, template, status=status, fragment=fragment, case=case, t=case.row,
                  teams=sorted(set(deps.teams)), agents=others, timezone=deps.desk.timezone,
                  draft=extra.pop("draft", {}), error=extra.pop("error", None), **extra)
 
@@ -92,7 +93,7 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
 
 
 async def ticket_live(request: web.Request) -> web.StreamResponse:
-    return await _ticket(request, template="ticket_live.html")
+    return await _ticket(request, template="ticket_live.html", fragment=True)
 
 
 async def act(request: web.Request) -> web.StreamResponse:
@@ -174,6 +175,7 @@ async def disable_agent(request: web.Request) -> web.StreamResponse:
     else:
         await deps.agents.disable(name)
         await deps.sessions.close_all(target.id)
+        await deps.hub.end_agent(target.id)
         message = f"{name} is disabled and signed out."
     response = web.HTTPSeeOther("/console/agents")
     set_cookie(request, response, FLASH, message, max_age=60)

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from handlers.appkeys import CONSOLE
+from handlers.console.render import render
 from handlers.webchat.origin import origin_allowed
 from storage.sessions import Session
 
@@ -22,6 +23,7 @@ LOGIN_COOKIE = "heard_console_login"  # the login form's CSRF token, before any 
 SESSION: web.RequestKey[Session] = web.RequestKey("console_session")
 TOKEN: web.RequestKey[str] = web.RequestKey("console_token")
 PUBLIC = ("/console/login", "/console/static/")
+MAX_BODY = 64 * 1024  # a reply is at most a few thousand characters
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'",
@@ -39,11 +41,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def same_origin(request: web.Request) -> bool:
-    """A browser's POST names its page's Origin; one from another site is refused. Requests
-    without Origin (older browsers on same-origin forms) still need the CSRF token."""
+    """A browser's POST names its page's Origin; only the console's own host is accepted (not
+    the shop sites allowed to embed the web chat). Requests without Origin (older browsers on
+    same-origin forms) still need the CSRF token."""
     if "Origin" not in request.headers:
         return True
-    return origin_allowed(request, request.app[CONSOLE].allowed_origins)
+    return origin_allowed(request, ())
 
 
 def tokens_match(expected: str, given: object) -> bool:
@@ -58,11 +61,17 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as e:
         _secure(e)
         raise
+    if request.path.startswith("/console/static/"):
+        # Revalidated on each load (ETag): cheap, and a deploy never mixes old and new.
+        response.headers["Cache-Control"] = "no-cache"
     _secure(response)
     return response
 
 
 async def _checked(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if (request.content_length or 0) > MAX_BODY:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY,
+                                            actual_size=request.content_length or 0)
     if request.path.startswith(PUBLIC):
         return await handler(request)
     deps = request.app[CONSOLE]
@@ -71,16 +80,25 @@ async def _checked(request: web.Request, handler: Handler) -> web.StreamResponse
     if session is None:
         if request.method == "GET" and request.headers.get("Upgrade", "").lower() != "websocket":
             raise web.HTTPSeeOther(f"/console/login?next={quote(request.path_qs, safe='')}")
+        if request.method == "POST":
+            return await _refused(request, 401, "Your session has ended. Log in again.")
         raise web.HTTPUnauthorized(text="Your session has ended: log in again.")
     if request.method == "POST":
         form = await request.post()
         if not same_origin(request) or not tokens_match(session.csrf, form.get("csrf")):
-            raise web.HTTPForbidden(
-                text="This form has expired or came from elsewhere: reload the page and "
-                     "try again.")
+            return await _refused(request, 403, "This form has expired or came from "
+                                                "elsewhere. Reload the page and try again.")
     request[SESSION] = session
     request[TOKEN] = token
     return await handler(request)
+
+
+async def _refused(request: web.Request, status: int, why: str) -> web.Response:
+    """A form that cannot be acted on: say why, and hand back what the agent wrote."""
+    form = await request.post()
+    text = form.get("text")
+    return render("refused.html", status=status, why=why,
+                  text=text if isinstance(text, str) else "")
 
 
 def _secure(response: web.StreamResponse) -> None:
@@ -91,5 +109,7 @@ def _secure(response: web.StreamResponse) -> None:
 def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
                max_age: int | None = None) -> None:
     # Strict: the console is never entered from another site's link with a live session.
+    # Behind a proxy that ends TLS the request looks like plain HTTP: the setting says so.
+    secure = request.secure or request.app[CONSOLE].secure_cookies
     response.set_cookie(name, value, path="/console", httponly=True, samesite="Strict",
-                        secure=request.secure, max_age=max_age)
+                        secure=secure, max_age=max_age)

@@ -41,7 +41,7 @@
       try {
         if (page === "queue") {
           await swap("/console/queue" + window.location.search, "queue-table");
-        } else if (page === "ticket" && change.ticket === ticket) {
+        } else if (page === "ticket") {
           await swap("/console/tickets/" + encodeURIComponent(ticket) + "/live", "live-ticket");
         }
       } catch (e) {
@@ -57,11 +57,22 @@
     ws.onmessage = (event) => {
       let change;
       try { change = JSON.parse(event.data); } catch (e) { return; }
-      if (change && typeof change.ticket === "string") refresh(change);
+      if (!change || typeof change.ticket !== "string") return;
+      // Drop other tickets' news before the debounce, so they cannot hide this one's.
+      if (page === "ticket" && change.ticket !== ticket) return;
+      refresh(change);
     };
-    ws.onclose = (event) => {
+    ws.onclose = async (event) => {
       if (event.code === 4001) { show("ended", "session ended: reload to log in"); return; }
       show("offline", "offline: reconnecting");
+      // A handshake refused for a dead session looks like any drop: ask before retrying.
+      try {
+        const probe = await fetch("/console/queue", { credentials: "same-origin" });
+        if (probe.redirected || probe.status === 401) {
+          show("ended", "session ended: reload to log in");
+          return;
+        }
+      } catch (e) { /* offline: keep trying */ }
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
     };
