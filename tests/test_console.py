@@ -475,3 +475,22 @@ async def test_oversized_forms_static_caching_and_next_after_a_failed_login(
     assert status == 413
     async with browser.http.get(running.url("/console/static/console.js")) as r:
         assert r.status == 200 and r.headers["Cache-Control"] == "no-cache"
+
+
+async def test_a_failure_on_our_side_hands_the_text_back(
+        running: RunningApp, browser: ConsoleClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, number = await escalate(running)
+    await add_agent(running, "alice")
+    await browser.login("alice")
+    await browser.get(f"/console/tickets/{number}")
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(deps(running).desk, "note", broken)
+    async with browser.http.post(running.url(f"/console/tickets/{number}/note"),
+                                 data={"csrf": browser.csrf, "text": "my long note"},
+                                 headers={"Origin": running.base_url}) as r:
+        body = await r.text()
+        assert r.status == 500 and "Content-Security-Policy" in r.headers
+    assert "Something went wrong on our side" in body and "my long note</textarea>" in body

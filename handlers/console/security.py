@@ -8,6 +8,7 @@ carry the session's CSRF token and, when the browser names one, our own Origin.
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
@@ -17,6 +18,8 @@ from handlers.appkeys import CONSOLE
 from handlers.console.render import render
 from handlers.webchat.origin import origin_allowed
 from storage.sessions import Session
+
+log = logging.getLogger(__name__)
 
 COOKIE = "heard_console"
 LOGIN_COOKIE = "heard_console_login"  # the login form's CSRF token, before any session
@@ -61,6 +64,14 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as e:
         _secure(e)
         raise
+    except Exception:
+        log.exception("console request %s %s failed", request.method, request.path)
+        if request.method != "POST":
+            error = web.HTTPInternalServerError(text="Something went wrong on our side.")
+            _secure(error)
+            raise error from None
+        response = await _refused(request, 500, "Something went wrong on our side. Try "
+                                                "again in a moment.")
     if request.path.startswith("/console/static/"):
         # Revalidated on each load (ETag): cheap, and a deploy never mixes old and new.
         response.headers["Cache-Control"] = "no-cache"
