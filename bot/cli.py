@@ -24,8 +24,8 @@ def _parser() -> argparse.ArgumentParser:
                     "Settings come from the environment or .env (see .env.example).")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="upgrade the schema and serve the web chat on "
-                               "http://WEB_HOST:WEB_PORT/chat, and Telegram when "
-                               "TELEGRAM_BOT_TOKEN is set")
+                               "http://WEB_HOST:WEB_PORT/chat, the agents' console on "
+                               "/console, and Telegram when TELEGRAM_BOT_TOKEN is set")
     chat = sub.add_parser("chat", help="talk to the bot as a customer in this terminal")
     chat.add_argument("--as", dest="chat_id", default="local",
                       help="the conversation to continue (default: local)")
@@ -90,7 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(settings: Settings) -> int:
     from bot.app import create_app
 
-    log.info("web chat on http://%s:%d/chat", settings.web_host, settings.web_port)
+    log.info("web chat on http://%s:%d/chat, agents' console on http://%s:%d/console",
+             settings.web_host, settings.web_port, settings.web_host, settings.web_port)
     try:
         web.run_app(create_app(settings), host=settings.web_host, port=settings.web_port,
                     print=None)
