@@ -63,11 +63,6 @@ class Desk(Protocol):
     async def add_event(self, number: str, kind: str, data: dict[str, Any], now: datetime,
                         actor: str = "customer") -> None: ...
 
-    async def set_status(self, number: str, status: str, now: datetime,
-                         actor: str = "customer") -> None:
-        """Change a ticket's status (a reopened case), with its event."""
-        ...
-
     async def reopen(self, number: str, now: datetime, *, why: str,
                      reasons: list[dict[str, Any]], priority: str,
                      first_response_due: datetime, text: str) -> ReopenedTicket | None:

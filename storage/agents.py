@@ -30,12 +30,8 @@ class Agent:
     has_password: bool
 
 
-def agent_columns() -> tuple[sa.ColumnElement[Any], ...]:
-    """The columns `agent_from_row` reads, for queries that join agents in."""
-    return _COLUMNS
-
-
-_COLUMNS = (agents.c.id, agents.c.name, agents.c.role, agents.c.team, agents.c.telegram_id,
+# The columns `agent_from_row` reads, also for queries that join agents in.
+AGENT_COLUMNS = (agents.c.id, agents.c.name, agents.c.role, agents.c.team, agents.c.telegram_id,
             agents.c.disabled, agents.c.password_hash.is_not(None).label("has_password"))
 
 
@@ -77,12 +73,12 @@ class AgentStore:
 
     async def _one(self, *where: sa.ColumnElement[bool]) -> Agent | None:
         async with self.read_engine.connect() as conn:
-            row = (await conn.execute(sa.select(*_COLUMNS).where(*where))).first()
+            row = (await conn.execute(sa.select(*AGENT_COLUMNS).where(*where))).first()
         return agent_from_row(row) if row else None
 
     async def all(self) -> list[Agent]:
         async with self.read_engine.connect() as conn:
-            rows = (await conn.execute(sa.select(*_COLUMNS).order_by(agents.c.name))).all()
+            rows = (await conn.execute(sa.select(*AGENT_COLUMNS).order_by(agents.c.name))).all()
         return [agent_from_row(r) for r in rows]
 
     async def disable(self, name: str) -> bool:

@@ -12,11 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.clock import utc, utc_required
 from storage.desk import WAITING
+from storage.queue import PRIORITY_RANK
 from storage.schema import agents, conversations, customers, messages, ticket_events, tickets
 
 VIEWS = ("waiting", "mine", "open", "closed", "all")
-PRIORITIES = ("P1", "P2", "P3", "P4")
-_RANK = sa.case({"P1": 1, "P2": 2, "P3": 3}, value=tickets.c.priority, else_=4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +115,7 @@ class CaseFiles:
         if f.view in ("closed", "all"):
             query = query.order_by(t.created_at.desc(), t.id.desc())
         else:
-            query = query.order_by(_RANK, t.created_at, t.id)
+            query = query.order_by(PRIORITY_RANK, t.created_at, t.id)
         async with self.engine.connect() as conn:
             return [_row(r) for r in (await conn.execute(query)).all()]
 
@@ -150,9 +149,3 @@ class CaseFiles:
             [Line(utc_required(m.created_at), m.direction, m.text, m.template)
              for m in reversed(lines)],
             [Event(utc_required(e.at), e.actor, e.kind, dict(e.data or {})) for e in events])
-
-    async def teams(self) -> list[str]:
-        async with self.engine.connect() as conn:
-            found = (await conn.execute(sa.select(tickets.c.team).distinct()
-                                        .where(tickets.c.team.is_not(None)))).scalars().all()
-        return sorted(found)

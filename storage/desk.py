@@ -255,11 +255,6 @@ class SqlDesk:
                         actor: str = "customer") -> None:
         self._event(number, kind, data, now, actor)
 
-    async def set_status(self, number: str, status: str, now: datetime,
-                         actor: str = "customer") -> None:
-        self.turn.updates.append((number, {"status": status}))
-        self._event(number, "status", {"status": status}, now, actor)
-
     async def reopen(self, number: str, now: datetime, *, why: str,
                      reasons: list[dict[str, Any]], priority: str,
                      first_response_due: datetime, text: str) -> ReopenedTicket | None:

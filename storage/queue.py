@@ -23,7 +23,8 @@ from storage.clock import utc_required
 from storage.desk import WAITING
 from storage.schema import agents, conversations, messages, ticket_events, tickets
 
-_RANK = sa.case({"P1": 1, "P2": 2, "P3": 3}, value=tickets.c.priority, else_=4)
+# Most urgent first; a ticket without a priority ranks as P4.
+PRIORITY_RANK = sa.case({"P1": 1, "P2": 2, "P3": 3}, value=tickets.c.priority, else_=4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,7 @@ class TicketQueue:
                            tickets.c.category, tickets.c.status, tickets.c.created_at,
                            tickets.c.incomplete)
                  .where(tickets.c.status.in_(WAITING), tickets.c.assigned_agent_id.is_(None))
-                 .order_by(_RANK, tickets.c.created_at, tickets.c.id).limit(limit))
+                 .order_by(PRIORITY_RANK, tickets.c.created_at, tickets.c.id).limit(limit))
         if team is not None:
             query = query.where(tickets.c.team == team)
         async with self.read_engine.connect() as conn:
@@ -113,7 +114,7 @@ class TicketQueue:
         async with self.engine.begin() as conn:
             query = (sa.select(tickets.c.id, tickets.c.number)
                      .where(tickets.c.status.in_(WAITING), tickets.c.assigned_agent_id.is_(None))
-                     .order_by(_RANK, tickets.c.created_at, tickets.c.id).limit(1))
+                     .order_by(PRIORITY_RANK, tickets.c.created_at, tickets.c.id).limit(1))
             if team is not None:
                 query = query.where(tickets.c.team == team)
             if conn.dialect.name == "postgresql":
@@ -199,66 +200,51 @@ class TicketQueue:
                       team: str | None = None, actor: str | None = None) -> bool:
         """Put a ticket back in the queue (of `team`, when given). `agent_id` None: whoever
         holds it (a supervisor's transfer); otherwise only the holder may release it."""
-        async with self.engine.begin() as conn:
-            where = [tickets.c.number == number, tickets.c.status != "closed"]
-            if agent_id is not None:
-                where.append(tickets.c.assigned_agent_id == agent_id)
-            values: dict[str, Any] = {"assigned_agent_id": None, "claimed_at": None}
-            if team is not None:
-                values["team"] = team
-            result = await conn.execute(sa.update(tickets).where(*where).values(values))
-            if result.rowcount != 1:
-                return False
-            await _event(conn, number, "transferred" if team else "released",
-                         actor or (f"agent:{agent_id}" if agent_id else "supervisor"),
-                         {"team": team} if team else {}, now)
-        return True
+        values: dict[str, Any] = {"assigned_agent_id": None, "claimed_at": None}
+        if team is not None:
+            values["team"] = team
+        return await self._change_held(
+            number, agent_id, values, "transferred" if team else "released",
+            actor or (f"agent:{agent_id}" if agent_id else "supervisor"),
+            {"team": team} if team else {}, now)
 
     async def assign(self, number: str, to_agent: int, holder: int | None, now: datetime,
                      actor: str, to_name: str) -> bool:
         """Hand a ticket to another agent. `holder` None: whoever holds it, or nobody (a
         supervisor's move); otherwise only from that holder."""
-        async with self.engine.begin() as conn:
-            where = [tickets.c.number == number, tickets.c.status != "closed"]
-            if holder is not None:
-                where.append(tickets.c.assigned_agent_id == holder)
-            result = await conn.execute(sa.update(tickets).where(*where).values(
-                assigned_agent_id=to_agent, claimed_at=now))
-            if result.rowcount != 1:
-                return False
-            await _event(conn, number, "transferred", actor, {"agent": to_name}, now)
-        return True
+        return await self._change_held(
+            number, holder, {"assigned_agent_id": to_agent, "claimed_at": now},
+            "transferred", actor, {"agent": to_name}, now)
 
     async def promise_callback(self, number: str, due: datetime, holder: int | None,
                                now: datetime, actor: str) -> bool:
         """Record a call-back promise (replacing any earlier one, whose alerts start over);
         `holder` None: whoever holds it (a supervisor), else only that agent's ticket."""
-        async with self.engine.begin() as conn:
-            where = [tickets.c.number == number, tickets.c.status != "closed"]
-            if holder is not None:
-                where.append(tickets.c.assigned_agent_id == holder)
-            result = await conn.execute(sa.update(tickets).where(*where).values(
-                callback_due=due, callback_warned_at=None, callback_breached_at=None))
-            if result.rowcount != 1:
-                return False
-            await _event(conn, number, "callback_promised", actor, {"due": due.isoformat()},
-                         now)
-        return True
+        return await self._change_held(
+            number, holder,
+            {"callback_due": due, "callback_warned_at": None, "callback_breached_at": None},
+            "callback_promised", actor, {"due": due.isoformat()}, now)
 
     async def callback_done(self, number: str, holder: int | None, now: datetime,
                             actor: str) -> bool:
         """The promised call-back happened; False when none was pending (on a ticket
         `holder` holds, unless None: a supervisor)."""
+        return await self._change_held(number, holder, {"callback_due": None}, "called_back",
+                                       actor, {}, now, tickets.c.callback_due.is_not(None))
+
+    async def _change_held(self, number: str, holder: int | None, values: dict[str, Any],
+                           kind: str, actor: str, data: dict[str, Any], now: datetime,
+                           *also: sa.ColumnElement[bool]) -> bool:
+        """Change an open ticket (one `holder` holds, unless None) and record the event, in
+        one transaction; False when no such ticket matched."""
         async with self.engine.begin() as conn:
-            where = [tickets.c.number == number, tickets.c.callback_due.is_not(None),
-                     tickets.c.status != "closed"]
+            where = [tickets.c.number == number, tickets.c.status != "closed", *also]
             if holder is not None:
                 where.append(tickets.c.assigned_agent_id == holder)
-            result = await conn.execute(sa.update(tickets).where(*where)
-                                        .values(callback_due=None))
+            result = await conn.execute(sa.update(tickets).where(*where).values(values))
             if result.rowcount != 1:
                 return False
-            await _event(conn, number, "called_back", actor, {}, now)
+            await _event(conn, number, kind, actor, data, now)
         return True
 
     async def mark_first_response(self, number: str, now: datetime) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.agents import Agent, agent_columns, agent_from_row
+from storage.agents import AGENT_COLUMNS, Agent, agent_from_row
 from storage.clock import utc_required
 from storage.schema import agents, console_sessions, login_failures
 from storage.upsert import insert_for
@@ -64,7 +64,7 @@ class SessionStore:
         s = console_sessions.c
         async with self.read_engine.connect() as conn:
             row = (await conn.execute(
-                sa.select(s.csrf, s.seen_at, s.expires_at, *agent_columns())
+                sa.select(s.csrf, s.seen_at, s.expires_at, *AGENT_COLUMNS)
                 .join(agents, agents.c.id == s.agent_id)
                 .where(s.token_hash == _digest(token)))).first()
         if row is None:

@@ -12,12 +12,13 @@ from typing import Any
 
 from aiohttp import web
 
+from dialogs.escalation import PRIORITIES
 from dialogs.intents import TICKET_RE
 from handlers.agent_desk import SUPERVISING, Outcome
 from handlers.appkeys import CONSOLE
 from handlers.console.render import render
 from handlers.console.security import SESSION, set_cookie
-from storage.casefile import PRIORITIES, VIEWS, TicketFilter
+from storage.casefile import VIEWS, TicketFilter
 
 FLASH = "heard_console_flash"
 MAX_TEXT = 4000
