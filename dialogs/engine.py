@@ -27,7 +27,6 @@ from dialogs.escalation import (
 )
 from dialogs.formatting import Formatter
 from dialogs.hours import ALWAYS, parse_hours
-from dialogs.intents import TICKET_RE
 from dialogs.language import detect_locale, locale_from_language_code, to_simplified
 from dialogs.machine import CLOSED_STATES, DRAFT_STATES
 from dialogs.messages import Attachment, Button, Inbound, Reply
@@ -832,9 +831,7 @@ class _Turn:
         """"reopen C-…", "重新打开": within REOPEN_DAYS of the close, back to a person;
         after that, a kind no and a new complaint that refers to the old one."""
         c = self.conv
-        found = TICKET_RE.search(self.text)
-        number = (f"{found.group(1).upper()}-{found.group(2)}-{found.group(3)}" if found
-                  else c.context.get("last_ticket"))
+        number = intents.ticket_number(self.text) or c.context.get("last_ticket")
         if not number:
             self.say("reopen.which", self.buttons())
             return

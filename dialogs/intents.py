@@ -79,11 +79,16 @@ class StatusQuery:
     number: str | None
 
 
+def ticket_number(text: str) -> str | None:
+    """The first ticket number in `text`, as the desk writes it (upper-case prefix)."""
+    m = TICKET_RE.search(text)
+    return f"{m.group(1).upper()}-{m.group(2)}-{m.group(3)}" if m else None
+
+
 def status_query(text: str) -> StatusQuery | None:
     """"status C-20261124-0042", "查询 C-…", a bare ticket number, or "/status"."""
-    m = TICKET_RE.search(text)
-    if m:
-        number = f"{m.group(1).upper()}-{m.group(2)}-{m.group(3)}"
+    number = ticket_number(text)
+    if number:
         rest = canon(TICKET_RE.sub(" ", text))
         if not rest or is_("status", rest) or len(rest) <= 12:
             return StatusQuery(number)
