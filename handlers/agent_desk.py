@@ -135,8 +135,7 @@ class AgentDesk:
         number = number.upper()
         if team is not None and self.teams and team not in self.teams:
             return Outcome(False, f"No team {team!r}; teams: {', '.join(sorted(self.teams))}.")
-        # Agents hand back what they hold; supervisors and admins may move any ticket.
-        holder = None if agent.role in SUPERVISING else agent.id
+        holder = _holding(agent)
         if not await self.queue.release(number, holder, self.clock(), team=team,
                                         actor=_actor(agent)):
             return Outcome(False, f"You do not hold {number}, or it is closed.")
@@ -154,7 +153,7 @@ class AgentDesk:
             return Outcome(False, f"There is no active agent called {name!r}.")
         if target.id == agent.id:
             return Outcome(False, "That is you: transfer it to someone else.")
-        holder = None if agent.role in SUPERVISING else agent.id
+        holder = _holding(agent)
         if not await self.queue.assign(number, target.id, holder, self.clock(),
                                        _actor(agent), target.name):
             return Outcome(False, f"You do not hold {number}, or it is closed.")
@@ -174,14 +173,13 @@ class AgentDesk:
             return Outcome(False, f"When? Give {TIME_HELP} ({self.timezone}).")
         if due <= now or due > now + MAX_CALLBACK_AHEAD:
             return Outcome(False, "A call-back must be promised for later, within 30 days.")
-        holder = None if agent.role in SUPERVISING else agent.id
+        holder = _holding(agent)
         if not await self.queue.promise_callback(number, due, holder, now, _actor(agent)):
             return Outcome(False, f"You do not hold {number}, or it is closed.")
         view = await self.queue.view(number, recent=0)
         assert view is not None
-        await self.pipeline.system_turn(view.key, "callback_promised",
-                                        self.outputs.get(view.key.channel),
-                                        {"agent": agent.name, "due": due.isoformat()})
+        await self._to_customer(view, "callback_promised",
+                                {"agent": agent.name, "due": due.isoformat()})
         await self._changed(number, "callback_promised")
         local = due.astimezone(ZoneInfo(self.timezone))
         return Outcome(True, f"Call-back for {number} promised by {local:%d %b %H:%M} "
@@ -189,7 +187,7 @@ class AgentDesk:
 
     async def called_back(self, agent: Agent, number: str) -> Outcome:
         number = number.upper()
-        holder = None if agent.role in SUPERVISING else agent.id
+        holder = _holding(agent)
         if not await self.queue.callback_done(number, holder, self.clock(), _actor(agent)):
             return Outcome(False, f"No call-back of yours is pending on {number}.")
         await self._changed(number, "called_back")
@@ -218,3 +216,8 @@ class AgentDesk:
 
 def _actor(agent: Agent) -> str:
     return f"agent:{agent.name}"
+
+
+def _holding(agent: Agent) -> int | None:
+    """Whose tickets the agent may change: their own; supervisors and admins any (None)."""
+    return None if agent.role in SUPERVISING else agent.id

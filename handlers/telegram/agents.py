@@ -73,8 +73,7 @@ class AgentGroup:
                 text = (f"{view.number} reopened: {_WHY.get(event.why, event.why)} "
                         f"(back with {view.agent or 'the queue'}).")
                 if view.agent is None:  # nobody has it: the card, so someone can take it
-                    await self._about(view, f"{text}\n{self._card(view)}",
-                                      (Button(f"Take {view.number}", f"take:{view.number}"),))
+                    await self._about(view, f"{text}\n{self._card(view)}", self._take(view))
                 else:
                     await self._about(view, text)
 
