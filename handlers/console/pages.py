@@ -8,7 +8,7 @@ typed, so nothing they wrote is lost.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 
@@ -83,8 +83,10 @@ async def _ticket(request: web.Request, status: int = 200, template: str = "tick
     case = await deps.cases.case(number)
     if case is None:
         raise web.HTTPNotFound(text=f"There is no ticket {number}.")
+    if fragment:  # the live part: what changed, not the forms around it
+        return _page(request, template, fragment=True, case=case, t=case.row)
     others = [a.name for a in await deps.agents.all() if not a.disabled]
-    return _page(request, template, status=status, fragment=fragment, case=case, t=case.row,
+    return _page(request, template, status=status, case=case, t=case.row,
                  teams=sorted(set(deps.teams)), agents=others, timezone=deps.desk.timezone,
                  draft=extra.pop("draft", {}), error=extra.pop("error", None), **extra)
 
@@ -136,9 +138,7 @@ async def act(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound(text="No such action.")
     if not outcome.ok:
         return await _ticket(request, 409, error=outcome.message, draft={action: text})
-    response = web.HTTPSeeOther(f"/console/tickets/{number}")
-    set_cookie(request, response, FLASH, outcome.message[:300], max_age=60)
-    raise response
+    _redirect(request, f"/console/tickets/{number}", outcome.message)
 
 
 async def take_next(request: web.Request) -> web.StreamResponse:
@@ -147,12 +147,8 @@ async def take_next(request: web.Request) -> web.StreamResponse:
     team = str(form.get("team", "all"))
     outcome = await deps.desk.take_next(request[SESSION].agent,
                                         None if team == "all" else team)
-    if outcome.number:
-        response = web.HTTPSeeOther(f"/console/tickets/{outcome.number}")
-    else:
-        response = web.HTTPSeeOther("/console")
-    set_cookie(request, response, FLASH, outcome.message[:300], max_age=60)
-    raise response
+    _redirect(request, f"/console/tickets/{outcome.number}" if outcome.number else "/console",
+              outcome.message)
 
 
 async def agents_page(request: web.Request) -> web.StreamResponse:
@@ -178,7 +174,12 @@ async def disable_agent(request: web.Request) -> web.StreamResponse:
         await deps.sessions.close_all(target.id)
         await deps.hub.end_agent(target.id)
         message = f"{name} is disabled and signed out."
-    response = web.HTTPSeeOther("/console/agents")
-    set_cookie(request, response, FLASH, message, max_age=60)
-    raise response
+    _redirect(request, "/console/agents", message)
 
+
+
+def _redirect(request: web.Request, location: str, message: str) -> NoReturn:
+    """After a form that went through: to `location`, saying `message` there once."""
+    response = web.HTTPSeeOther(location)
+    set_cookie(request, response, FLASH, message[:300], max_age=60)
+    raise response
