@@ -68,6 +68,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.intake import SCRIPTS  # the same complaint as the intake run
 from bot.core import Core, open_core
 from bot.settings import load_settings
 from dialogs.messages import ConversationKey, Inbound, Reply
@@ -85,13 +86,6 @@ from storage.store import Store
 AGENTS = ("alice", "bob", "carol", "dave", "erin")
 TAKE_NEXT_AGENT = "erin"  # takes with TicketQueue.take_next; the others press Take on a card
 AGENTS_CHAT_ID = -1001234567890
-INTAKE = {
-    "en": ["My parcel never arrived, order JD20261118{n:05d}",
-           "The courier says it was delivered but it was not",
-           "that's all", "yes", "yesterday", "Refund", "138 0013 8000", "confirm"],
-    "zh": ["我的订单 JD20261118{n:05d} 还没到", "快递说已经签收了，可是我根本没收到",
-           "就这些", "对", "昨天", "退款", "13800138000", "确认"],
-}
 ESCALATE = {
     "en": ["The charger I bought from you stopped working after a week", "human"],
     "zh": ["在你们店买的充电器用了一个星期就坏了", "转人工"],
@@ -254,7 +248,7 @@ class Worker:
         out = CollectingOutputChannel("web")
         await asyncio.sleep(self.rng.uniform(0, 0.1))  # they arrive over the first 100 ms
         if not self.plan.escalates(n):
-            for step, line in enumerate(INTAKE[lang]):
+            for step, line in enumerate(SCRIPTS[lang]):
                 replies = await self.turn(n, step, line.format(n=n), out)
             if not any("C-" in r.text for r in replies):
                 raise RuntimeError(f"customer {n} did not get a ticket: {replies!r}")
