@@ -46,6 +46,9 @@ conversations = sa.Table(
     # Drives idle reminders and draft expiry; NULL once the draft is no longer open.
     sa.Column("idle_since", TS),
     sa.Column("reminded_at", TS),
+    # Customer text stored on `text_day` (service time zone): bounded by a daily quota.
+    sa.Column("text_day", sa.String(10)),
+    sa.Column("text_chars", sa.Integer, nullable=False, server_default="0"),
     sa.UniqueConstraint("channel", "chat_id"),
     sa.Index(None, "idle_since"),
 )
@@ -70,6 +73,9 @@ messages = sa.Table(
     sa.Column("template_version", sa.Integer),
     sa.Column("state", sa.String(32)),
     sa.Column("emotion", sa.JSON),
+    # What was removed or replaced from the customer's text before it was kept (characters
+    # the storage cannot hold), by kind: {"nul": 1, "lone_surrogate": 2}.
+    sa.Column("cleaned", sa.JSON),
     sa.Column("created_at", TS, nullable=False),
     sa.Index(None, "conversation_id", "id"),
 )
@@ -98,7 +104,18 @@ inbound_updates = sa.Table(
     sa.Column("payload", sa.JSON),
     sa.Column("received_at", TS, nullable=False),
     sa.Column("processed_at", TS),
+    # A turn that failed: the channel-neutral inbound to run again, how often it was tried,
+    # the last error (no customer text), when to try next, and when it was given up on
+    # (quarantined: kept for a supervisor, never replayed by itself).
+    sa.Column("turn", sa.JSON),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    sa.Column("failed_at", TS),
+    sa.Column("next_attempt_at", TS),
+    sa.Column("quarantined_at", TS),
+    sa.Column("apologised_at", TS),
     sa.Index(None, "channel", "processed_at"),
+    sa.Index(None, "next_attempt_at"),
 )
 
 agents = sa.Table(
@@ -240,4 +257,14 @@ login_failures = sa.Table(
     sa.Column("key", sa.String(160), primary_key=True),
     sa.Column("failures", sa.Integer, nullable=False),
     sa.Column("last_at", TS, nullable=False),
+)
+
+# Secrets the service makes for itself on first start and keeps (the web chat's cookie key
+# when WEB_SECRET is not set), so every process and every restart agrees.
+service_secrets = sa.Table(
+    "service_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(256), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
 )
