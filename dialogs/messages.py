@@ -6,8 +6,15 @@ which platform a message came from beyond the `channel` name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
+
+from dialogs.text_clean import clean_text
+
+# Fields of an inbound that come from outside and end up stored.
+_CLEANED_FIELDS = ("text", "display_name", "callback_data", "message_id", "user_id",
+                   "language_code")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,40 @@ class Inbound:
     # True where the channel itself identifies the customer (Telegram), so a phone is optional.
     identified: bool = False
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # What was removed from the fields above because storage cannot hold it (see
+    # dialogs.text_clean), by kind; done here so that no channel can forget it.
+    cleaned: tuple[tuple[str, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        removed = dict(self.cleaned)
+        for name in _CLEANED_FIELDS:
+            value = getattr(self, name)
+            if not value:
+                continue
+            result = clean_text(value)
+            if result.removed:
+                object.__setattr__(self, name, result.text)
+                for kind, n in result.removed.items():
+                    removed[kind] = removed.get(kind, 0) + n
+        if removed and dict(self.cleaned) != removed:
+            object.__setattr__(self, "cleaned", tuple(sorted(removed.items())))
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain JSON data, to keep a turn that failed and run it again later."""
+        data = asdict(self)
+        data["key"] = {"channel": self.key.channel, "chat_id": self.key.chat_id}
+        data["received_at"] = self.received_at.isoformat()
+        data["cleaned"] = [list(c) for c in self.cleaned]
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Inbound:
+        fields = dict(data)
+        fields["key"] = ConversationKey(data["key"]["channel"], data["key"]["chat_id"])
+        fields["attachments"] = tuple(Attachment(**a) for a in data.get("attachments", ()))
+        fields["received_at"] = datetime.fromisoformat(data["received_at"])
+        fields["cleaned"] = tuple((str(k), int(n)) for k, n in data.get("cleaned", ()))
+        return cls(**fields)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from handlers.channel import TranscriptReader, TurnHandler, UpdateInbox
     from handlers.console.app import ConsoleDeps
+    from handlers.failed_retry import FailedTurnRetrier
     from handlers.periodic import Periodic
     from handlers.scheduler import DraftScheduler
     from handlers.telegram.service import TelegramService
@@ -25,3 +26,5 @@ SCHEDULER: web.AppKey[DraftScheduler] = web.AppKey("scheduler")
 SLA_WATCH: web.AppKey[Periodic] = web.AppKey("sla_watch")
 # The console sub-application's collaborators (handlers.console).
 CONSOLE: web.AppKey[ConsoleDeps] = web.AppKey("console")
+# Runs failed customer turns again, with backoff (handlers.failed_retry).
+FAILED_RETRY: web.AppKey[FailedTurnRetrier] = web.AppKey("failed_retry")

@@ -14,8 +14,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dialogs.engine import DialogEngine
@@ -23,7 +23,9 @@ from dialogs.language import detect_locale, locale_from_language_code
 from dialogs.messages import ConversationKey, Inbound, Reply
 from handlers.channel import OutputChannel
 from handlers.keylocks import KeyLocks
+from handlers.opsline import filed, ops
 from storage.batch import BatchTx, Loaded, TurnRecord
+from storage.failed_turns import RetryPolicy
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,23 @@ Clock = Callable[[], datetime]
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def backoff(tries: int = 3, first: timedelta = timedelta(seconds=10)) -> RetryPolicy:
+    """Retry a failed turn after `first`, then four times as long each time; after `tries`
+    failed tries in all, give up (quarantine)."""
+
+    def policy(failed: int, now: datetime) -> datetime | None:
+        return None if failed >= tries else now + first * 4 ** (failed - 1)
+
+    return policy
+
+
+def _error_line(e: BaseException) -> str:
+    """What a supervisor may read about a failure: its type and first line, which with
+    SQLAlchemy's hidden parameters carry no customer text."""
+    first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    return f"{type(e).__name__}: {first}"[:300]
 
 
 def _clone(d: dict[str, Any]) -> dict[str, Any]:
@@ -88,11 +107,16 @@ class _Job:
 
 class TurnPipeline:
     def __init__(self, store: Store, engine: DialogEngine, *, clock: Clock = utcnow,
-                 max_batch: int = 256) -> None:
+                 max_batch: int = 256, retry: RetryPolicy | None = None,
+                 daily_text_quota: int = 100_000) -> None:
         self.store = store
         self.engine = engine
         self.clock = clock
         self.max_batch = max_batch
+        self.retry = retry or backoff()
+        # Characters of customer text one conversation may have stored per day (in the
+        # service's zone): a flood of long messages must not grow the database without end.
+        self.daily_text_quota = daily_text_quota
         self.locks = KeyLocks()
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
@@ -119,23 +143,46 @@ class TurnPipeline:
         await self.stop()
 
     async def handle(self, inbound: Inbound, out: OutputChannel) -> None:
+        """Run the customer's turn and send its replies. A turn that fails is kept and
+        retried later (see `keep_failed`); only when even that fails does this raise."""
         async with self.locks.hold(inbound.key):
             try:
                 replies = await self.run(inbound)
-            except Exception:
-                await self._apologise(inbound, out)
-                raise
+            except Exception as e:
+                if not await self._keep_failed(inbound, e, out):
+                    await self._apologise(inbound, out, "error")
+                    raise
+                return
             for reply in replies or ():
                 await out.send(inbound.key, reply)
 
-    async def _apologise(self, inbound: Inbound, out: OutputChannel) -> None:
-        """A turn that failed still gets an answer: nothing was kept, so ask to try again."""
+    async def _keep_failed(self, inbound: Inbound, error: Exception,
+                           out: OutputChannel) -> bool:
+        """Count the failure against the update, schedule a retry or quarantine it, and
+        apologise once; False when it could not be kept (the caller must say so)."""
+        if inbound.update_id is None:
+            return False
+        try:
+            mark = await self.store.failed.record(
+                inbound.key.channel, inbound.update_id, inbound.to_data(),
+                _error_line(error), self.clock(), self.retry)
+        except Exception:
+            log.exception("could not keep the failed turn %s:%s", inbound.key.channel,
+                          inbound.update_id)
+            return False
+        event = "turn.quarantined" if mark.quarantined else "turn.failed"
+        ops(event, channel=inbound.key.channel, update=inbound.update_id,
+            attempts=mark.attempts, error=type(error).__name__)
+        if mark.apologise:
+            await self._apologise(inbound, out, "error.kept")
+        return True
+
+    async def _apologise(self, inbound: Inbound, out: OutputChannel, template: str) -> None:
+        """A turn that failed still gets an answer."""
         locale = (locale_from_language_code(inbound.language_code)
                   or detect_locale(inbound.text) or self.engine.settings.default_locale)
         try:
-            r = self.engine.templates.render("error", locale)
-            await out.send(inbound.key, Reply(r.text, (), r.record.name, r.record.locale,
-                                              r.record.tone, r.record.version))
+            await out.send(inbound.key, self._reply(template, locale))
         except Exception:
             log.exception("could not even apologise to %s", inbound.key)
 
@@ -180,20 +227,34 @@ class TurnPipeline:
             while len(jobs) < self.max_batch and not self._queue.empty():
                 jobs.append(self._queue.get_nowait())
             try:
-                results, events = await self._write_batch(jobs)
-            except Exception as e:  # the batch as a whole failed: nothing of it was kept
-                log.exception("batch of %d turns failed", len(jobs))
+                await self._commit(jobs)
+            except Exception as e:
+                # Nothing of the batch was kept. One bad turn must not fail the others:
+                # each runs again in a batch of its own, so only the bad one fails.
+                if len(jobs) == 1:
+                    log.exception("turn failed for %s", jobs[0].key)
+                    jobs[0].done.set_exception(e)
+                    continue
+                log.warning("batch of %d turns failed (%s); committing them one by one",
+                            len(jobs), _error_line(e))
                 for job in jobs:
-                    if not job.done.done():
-                        job.done.set_exception(e)
-                continue
-            if events:
-                self._notify(events)
-            for job, result in results:
-                if isinstance(result, BaseException):
-                    job.done.set_exception(result)
-                else:
-                    job.done.set_result(result)
+                    try:
+                        await self._commit([job])
+                    except Exception as alone:
+                        log.exception("turn failed for %s", job.key)
+                        job.done.set_exception(alone)
+
+    async def _commit(self, jobs: list[_Job]) -> None:
+        """One write transaction for `jobs`; sets each job's result once it committed."""
+        results, events, tickets = await self._write_batch(jobs)
+        filed(tickets)
+        if events:
+            self._notify(events)
+        for job, result in results:
+            if isinstance(result, BaseException):
+                job.done.set_exception(result)
+            else:
+                job.done.set_result(result)
 
     def _notify(self, events: list[CommitEvent]) -> None:
         # In the background: the writer never waits for Telegram or a console.
@@ -210,7 +271,8 @@ class TurnPipeline:
             log.exception("after-commit hook failed for %d events", len(events))
 
     async def _write_batch(self, jobs: list[_Job]) -> tuple[
-            list[tuple[_Job, list[Reply] | BaseException | None]], list[CommitEvent]]:
+            list[tuple[_Job, list[Reply] | BaseException | None]], list[CommitEvent],
+            list[dict[str, Any]]]:
         now = self.clock()
         results: list[tuple[_Job, list[Reply] | BaseException | None]] = []
         records: list[TurnRecord] = []
@@ -252,12 +314,16 @@ class TurnPipeline:
                     results.append((job, e))
             events += [Escalated(t["number"]) for t in tx.ledger.tickets
                        if t["status"] == "escalated"]
+            tickets = list(tx.ledger.tickets)
             await tx.write(records, system_out, list(loaded.values()), now)
-        return results, events
+        return results, events, tickets
 
     async def _turn(self, tx: BatchTx, ld: Loaded, inbound: Inbound,
                     now: datetime) -> tuple[TurnRecord, list[CommitEvent]]:
         conv = ld.conv
+        day = now.astimezone(self.store.tz).date().isoformat()
+        if ld.text_used(day) + len(inbound.text) > self.daily_text_quota:
+            return self._over_quota(ld, inbound, now), []
         snapshot = (conv.state, _clone(conv.slots), _clone(conv.context), conv.locale,
                     conv.version)
         conv.identified = inbound.identified
@@ -272,6 +338,7 @@ class TurnPipeline:
         tx.commit_turn(desk)
         conv.version += 1
         ld.dirty = True
+        ld.add_text(day, len(inbound.text))
         ld.idle_since = now  # the customer spoke: a new idle spell, a new reminder
         ld.reminded = False
         said: list[CommitEvent] = []
@@ -284,6 +351,22 @@ class TurnPipeline:
         return TurnRecord(ld, inbound, snapshot[0],
                           outcome.emotion.as_record() if outcome.emotion else None,
                           outcome.replies, conv.state, outcome.kept_attachments, now), said
+
+    def _over_quota(self, ld: Loaded, inbound: Inbound, now: datetime) -> TurnRecord:
+        """The conversation stored its day's worth of text: the message is answered politely
+        but not kept (the transcript notes how much was left out) and the dialog waits."""
+        dropped = len(inbound.text)
+        marker = replace(inbound, text="…",
+                         cleaned=(*inbound.cleaned, ("over_quota", dropped)))
+        log.warning("conversation %d (%s) is over its daily text quota; %d characters not "
+                    "kept", ld.conversation_id, inbound.key.channel, dropped)
+        reply = self._reply("quota.reached", ld.conv.locale)
+        return TurnRecord(ld, marker, ld.conv.state, None, [reply], ld.conv.state, (), now)
+
+    def _reply(self, template: str, locale: str) -> Reply:
+        r = self.engine.templates.render(template, locale)
+        return Reply(r.text, (), r.record.name, r.record.locale, r.record.tone,
+                     r.record.version)
 
     async def _system(self, tx: BatchTx, ld: Loaded | None, job: _Job,
                       now: datetime) -> TurnRecord | None:

@@ -194,7 +194,7 @@ class BatchTx:
 
 
 _SAVED = ("state", "slots", "context", "locale", "version", "updated_at", "idle_since",
-          "reminded_at")
+          "reminded_at", "text_day", "text_chars")
 
 
 def _select_by_keys(keys: list[ConversationKey]) -> sa.Select[Any]:

@@ -32,6 +32,9 @@ class Loaded:
     # The version read from the database; the save checks nobody moved it meanwhile.
     stored_version: int = 0
     dirty: bool = False
+    # Customer text stored on `text_day` (an ISO date in the service's zone).
+    text_day: str | None = None
+    text_chars: int = 0
 
     @classmethod
     def from_row(cls, r: Mapping[str, Any]) -> Loaded:
@@ -40,7 +43,15 @@ class Loaded:
                             context=dict(r["context"]), locale=r["locale"],
                             version=r["version"])
         return cls(conv, r["id"], r["customer_id"], r["idle_since"],
-                   r["reminded_at"] is not None, stored_version=r["version"])
+                   r["reminded_at"] is not None, stored_version=r["version"],
+                   text_day=r["text_day"], text_chars=r["text_chars"] or 0)
+
+    def text_used(self, day: str) -> int:
+        return self.text_chars if self.text_day == day else 0
+
+    def add_text(self, day: str, chars: int) -> None:
+        self.text_chars = self.text_used(day) + chars
+        self.text_day = day
 
     def saved_state(self, now: datetime) -> dict[str, Any]:
         """The conversation row's new values (the id and the version checked are apart)."""
@@ -50,7 +61,8 @@ class Loaded:
                 "locale": conv.locale, "version": conv.version, "updated_at": now,
                 # Drives reminders and expiry: set while a draft waits for the customer.
                 "idle_since": self.idle_since if open_draft else None,
-                "reminded_at": now if self.reminded else None}
+                "reminded_at": now if self.reminded else None,
+                "text_day": self.text_day, "text_chars": self.text_chars}
 
     def saved(self) -> None:
         self.stored_version = self.conv.version
@@ -81,7 +93,7 @@ class TurnRecord:
                 "buttons": None, "callback_data": i.callback_data, "template": None,
                 "locale": None, "tone": None, "template_version": None,
                 "state": self.state_before, "emotion": self.emotion,
-                "created_at": self.now or now}
+                "cleaned": dict(i.cleaned) or None, "created_at": self.now or now}
 
     def outbound_rows(self, now: datetime) -> list[dict[str, Any]]:
         key = self.loaded.conv.key
@@ -92,5 +104,6 @@ class TurnRecord:
                              for b in r.buttons] or None,
                  "callback_data": None, "template": r.template, "locale": r.locale,
                  "tone": r.tone, "template_version": r.template_version,
-                 "state": self.state_after, "emotion": None, "created_at": self.now or now}
+                 "state": self.state_after, "emotion": None, "cleaned": None,
+                 "created_at": self.now or now}
                 for r in self.replies]

@@ -21,12 +21,12 @@ _CLAIM_SQL = (
     "SET processed_at = excluded.processed_at WHERE inbound_updates.processed_at IS NULL "
     "RETURNING channel, update_id")
 _LOAD_COLUMNS = ("id", "channel", "chat_id", "customer_id", "state", "slots", "context",
-                 "locale", "version", "idle_since", "reminded_at")
+                 "locale", "version", "idle_since", "reminded_at", "text_day", "text_chars")
 MESSAGE_COLUMNS = ("conversation_id", "direction", "channel", "chat_id", "channel_message_id",
                    "update_id", "text", "buttons", "callback_data", "template", "locale",
-                   "tone", "template_version", "state", "emotion", "created_at")
+                   "tone", "template_version", "state", "emotion", "cleaned", "created_at")
 _SAVE_SET = ("state", "slots", "context", "locale", "version", "updated_at", "idle_since",
-             "reminded_at")
+             "reminded_at", "text_day", "text_chars")
 _SAVE_SQL = (f"UPDATE conversations SET {', '.join(f'{c} = ?' for c in _SAVE_SET)} "
              "WHERE id = ? AND version = ?")
 _MESSAGES_SQL = (f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) "

@@ -19,6 +19,7 @@ from storage.batch import BatchTx
 from storage.checkpoint import checkpoint
 from storage.clock import utc_required
 from storage.database import create_engine, is_sqlite
+from storage.failed_turns import FailedTurns
 from storage.schema import (
     attachments,
     config_documents,
@@ -50,6 +51,7 @@ class Store:
         self.ticket_prefix = ticket_prefix
         self.tz = ZoneInfo(timezone)
         self.default_locale = default_locale
+        self.failed = FailedTurns(self.engine, self.read_engine)
 
     async def checkpoint(self) -> tuple[int, int, int] | None:
         """Fold SQLite's write-ahead log into the database; None on PostgreSQL."""
@@ -77,11 +79,14 @@ class Store:
             return (await conn.execute(stmt)).first() is not None
 
     async def unprocessed(self, channel: str) -> list[tuple[str, dict[str, Any]]]:
+        """Stored but never processed (a crash in between). Updates whose turn failed are
+        not among them: those are retried or quarantined (storage.failed_turns)."""
         async with self.read_engine.connect() as conn:
             rows = (await conn.execute(
                 sa.select(inbound_updates.c.update_id, inbound_updates.c.payload)
                 .where(inbound_updates.c.channel == channel,
-                       inbound_updates.c.processed_at.is_(None))
+                       inbound_updates.c.processed_at.is_(None),
+                       inbound_updates.c.failed_at.is_(None))
                 .order_by(inbound_updates.c.received_at)
             )).all()
         # Telegram's ids are numbers stored as text: order them as numbers.

@@ -73,10 +73,11 @@ async def test_a_turn_that_raises_leaves_the_stored_state_as_it_was(
 
     monkeypatch.setattr(DialogEngine, "turn", broken)
     msg = c.inbound("That's all")
-    with pytest.raises(RuntimeError):
-        await c.send(msg)
-    # The customer is not left in silence.
-    assert c.out.sent[-1][1].template == "error"
+    await c.send(msg)  # kept for a retry, not raised to the channel
+    # The customer is not left in silence, and is told the message is kept.
+    assert c.out.sent[-1][1].template == "error.kept"
+    [kept] = await any_core.store.failed.listing()
+    assert (kept.update_id, kept.attempts, kept.text) == (msg.update_id, 1, "That's all")
     monkeypatch.setattr(DialogEngine, "turn", real_turn)
     after = await any_core.store.conversation(c.key)
     assert after is not None and before is not None
@@ -85,6 +86,7 @@ async def test_a_turn_that_raises_leaves_the_stored_state_as_it_was(
     # The update was not marked processed: delivered again, it is handled normally.
     await c.send(msg)
     assert await c.state() == "categorizing"
+    assert await any_core.store.failed.listing() == []
 
 
 async def test_the_draft_survives_a_restart(database_url: str, clock: Clock) -> None:
