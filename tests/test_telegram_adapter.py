@@ -561,6 +561,14 @@ async def test_webhook_rejects_malformed_bodies(
     assert (await api.post_webhook(url, b"\xff\xfe", SECRET))[0] == 400
     assert (await api.post_webhook(url, "[1, 2]", SECRET))[0] == 400
     assert (await api.post_webhook(url, {"message": {}}, SECRET))[0] == 400
+    # Nested past Python's stack (a traceback and a 500 before), and nested past any real
+    # update but still parseable: both are refused, neither is stored.
+    assert (await api.post_webhook(url, '{"update_id": 1, "x": ' + "[" * 100_000, SECRET)
+            )[0] == 400
+    deep: Any = "x"
+    for _ in range(200):
+        deep = [deep]
+    assert (await api.post_webhook(url, {"update_id": 2, "message": deep}, SECRET))[0] == 400
     assert inbox.store_calls == []
 
 

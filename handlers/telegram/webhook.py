@@ -23,6 +23,25 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
+# Telegram's updates nest a handful of levels (a reply to a message in a topic…); the raw
+# update is stored as JSON and read back at replay, which must not hit Python's stack limit.
+MAX_DEPTH = 32
+
+
+def _depth(value: Any) -> int:
+    """How deeply `value` nests, without recursion (the input chose the depth)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def check_secret(secret: str | None) -> str:
     if not secret or not _SECRET_SHAPE.fullmatch(secret):
         raise ValueError("the webhook secret must be 1-256 of A-Z, a-z, 0-9, _ and -")
@@ -39,10 +58,12 @@ def webhook_routes(path: str, secret: str, dispatcher: TurnDispatcher) -> list[w
             return web.Response(status=403, text="forbidden")
         try:
             payload: Any = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return web.Response(status=400, text="malformed JSON")
         if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
             return web.Response(status=400, text="not a Telegram update")
+        if _depth(payload) > MAX_DEPTH:
+            return web.Response(status=400, text="nested too deeply")
         try:
             update = dispatcher.parse(payload)
         except Exception:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dialogs.messages import Button, Reply
+from dialogs.text_clean import REPLACEMENT, clean
 from handlers.channel import HistoryItem
 
 # The id makes a resend after a reconnect recognisable to the pipeline's dedupe.
@@ -77,6 +78,9 @@ def parse(raw: str, *, max_chars: int) -> ClientMessage:
         data = json.loads(raw)
     except ValueError:
         raise ProtocolError("bad_json", "Could not read that message (invalid JSON).") from None
+    except RecursionError:  # "[[[[…" nested deeper than Python's stack
+        raise ProtocolError("bad_json", "Could not read that message (nested too deeply)."
+                            ) from None
     if not isinstance(data, dict):
         raise ProtocolError("bad_message", "A message must be a JSON object.")
     kind = data.get("type")
@@ -87,7 +91,9 @@ def parse(raw: str, *, max_chars: int) -> ClientMessage:
             raise ProtocolError("bad_message", "A text message needs a 'text' string.", client_id)
         if len(text) > max_chars:
             raise ProtocolError("too_long", too_long_message(max_chars), client_id)
-        if not text.strip():
+        # What the inbound envelope would drop anyway (NUL, lone surrogates): a message of
+        # nothing else is empty, and is answered as such.
+        if not clean(text).replace(REPLACEMENT, "").strip():
             raise ProtocolError("empty", "The message is empty.", client_id)
         return TextMessage(text=text, client_id=client_id)
     if kind == "button":
