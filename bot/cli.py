@@ -7,25 +7,42 @@ import argparse
 import asyncio
 import logging
 import re
+import signal
 import sys
 from collections.abc import Sequence
 
 from aiohttp import web
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings, unknown_names
 
 log = logging.getLogger("heard")
+
+# How long open requests and sockets get to finish once the service is told to stop.
+SHUTDOWN_SECONDS = 3.0
+# These create the database when it is missing; every other command needs it to exist.
+CREATES_DATABASE = frozenset({"run", "db"})
+
+
+class Refusal(Exception):
+    """A command cannot go on: one line for stderr, and the exit code (2: a bad setting or
+    bad input; 1: the world is not as needed, e.g. a port in use or a server down)."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="heard",
         description="A front line for customer complaints on Telegram and web chat. "
-                    "Settings come from the environment or .env (see .env.example).")
+                    "Settings come from the environment or .env (see .env.example). "
+                    "Every command but `run` and `db upgrade` needs the database to exist.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="upgrade the schema and serve the web chat on "
                                "http://WEB_HOST:WEB_PORT/chat, the agents' console on "
-                               "/console, and Telegram when TELEGRAM_BOT_TOKEN is set")
+                               "/console, and Telegram when TELEGRAM_BOT_TOKEN is set "
+                               "(retried in the background while Telegram cannot be reached)")
     chat = sub.add_parser("chat", help="talk to the bot as a customer in this terminal")
     chat.add_argument("--as", dest="chat_id", default="local",
                       help="the conversation to continue (default: local)")
@@ -65,15 +82,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as e:
         print(f"heard: {e}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    noisy = ["httpx", "alembic.runtime.plugins"]
-    if args.command == "agents":
-        noisy.append("alembic")
-    for name in noisy:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    for line in unknown_names():
+        print(f"heard: warning: {line}", file=sys.stderr)
+    from bot.logs import configure
+
+    handler = configure(settings, quiet=["alembic"] if args.command == "agents" else [])
+    try:
+        if args.command in CREATES_DATABASE:
+            reach_database(settings)
+        else:
+            require_database(settings)
+        return _command(settings, args)
+    except Refusal as e:
+        print(f"heard: {e}", file=sys.stderr)
+        return e.code
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+
+def _command(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "run":
-        return _run(settings)
+        return asyncio.run(_serve(settings))
     if args.command == "chat":
         return asyncio.run(_chat(settings, args.chat_id))
     if args.command == "agents":
@@ -87,19 +116,73 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-def _run(settings: Settings) -> int:
-    from bot.app import create_app
+def require_database(settings: Settings) -> None:
+    """For every command that works on an existing database (all but `run` and `db upgrade`):
+    refuse, rather than leave an empty SQLite file behind, when there is none yet."""
+    from storage.urls import sqlite_file
 
-    log.info("web chat on http://%s:%d/chat, agents' console on http://%s:%d/console",
-             settings.web_host, settings.web_port, settings.web_host, settings.web_port)
+    file = sqlite_file(settings.database_url)
+    if file is not None and not file.exists():
+        raise Refusal(f"no database at {file}; run `heard db upgrade` (or `heard run`) first")
+    reach_database(settings)
+
+
+def reach_database(settings: Settings) -> None:
+    """Connect once, so a server that is down is reported as such and not as whatever fails
+    first later on."""
+    from storage.reach import DatabaseRefused, DatabaseUnreachable, check_database
+
     try:
-        web.run_app(create_app(settings), host=settings.web_host, port=settings.web_port,
-                    print=None)
-    except OSError as e:
-        print(f"heard: cannot serve on {settings.web_host}:{settings.web_port}: {e.strerror}"
-              " (set WEB_HOST / WEB_PORT)", file=sys.stderr)
-        return 1
+        asyncio.run(check_database(settings.database_url))
+    except DatabaseUnreachable as e:
+        raise Refusal(f"{e} (check DATABASE_URL, and that the server is up)", 1) from None
+    except DatabaseRefused as e:
+        raise Refusal(f"bad setting DATABASE_URL: {e}") from None
+
+
+async def _serve(settings: Settings) -> int:
+    from bot.app import create_app
+    from bot.logs import AccessLog
+
+    host, port = settings.web_host, settings.web_port
+    # Before start-up, which migrates and contacts Telegram, all for nothing on a busy port.
+    await _bind_once(host, port)
+    runner = web.AppRunner(create_app(settings), access_log_class=AccessLog,
+                           shutdown_timeout=SHUTDOWN_SECONDS)
+    await runner.setup()
+    try:
+        await _bind_once(host, port, runner)
+        log.info("web chat on http://%s:%d/chat, agents' console on http://%s:%d/console",
+                 host, port, host, port)
+        await _until_signalled()
+        log.info("stopping…")
+    finally:
+        await runner.cleanup()
+    log.info("stopped")
     return 0
+
+
+async def _bind_once(host: str, port: int, runner: web.AppRunner | None = None) -> None:
+    """Serve `runner` on host:port, or without a runner only check the port can be had."""
+    try:
+        if runner is not None:
+            await web.TCPSite(runner, host, port).start()
+            return
+        probe = await asyncio.get_running_loop().create_server(asyncio.Protocol, host, port)
+        probe.close()
+        await probe.wait_closed()
+    except OSError as e:
+        raise Refusal(f"cannot serve on {host}:{port}: {e.strerror or e} "
+                      "(set WEB_HOST / WEB_PORT)", 1) from None
+
+
+async def _until_signalled() -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    # Left in place while stopping: a second Ctrl-C must not interrupt the clean-up midway.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
 
 
 async def _agents(settings: Settings, args: argparse.Namespace) -> int:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import (
@@ -16,6 +20,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
 from dialogs.hours import ALWAYS, parse_hours
+from storage.urls import url_problem
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Environment variables starting with these are taken for heard's own when they are misspelt.
+OUR_PREFIXES = ("HEARD", "WEB", "TELEGRAM", "CONSOLE", "DATABASE")
+# Read by the tests, not by the service (see README, "Tests").
+NOT_SETTINGS = frozenset({"HEARD_UPDATE_SCREENSHOT"})
 
 
 class Settings(BaseSettings):
@@ -40,7 +51,7 @@ class Settings(BaseSettings):
         default_factory=list, alias="WEB_ALLOWED_ORIGINS")
     # Signs the web chat's visitor cookie; generated per start when unset (visitors then
     # lose their conversation on restart), so set it in production.
-    web_secret: str | None = Field(default=None, alias="WEB_SECRET")
+    web_secret: str | None = Field(default=None, min_length=32, alias="WEB_SECRET")
 
     # The company name the bot introduces itself with.
     brand: str = Field(default="heard", min_length=1, max_length=60, alias="BRAND_NAME")
@@ -66,13 +77,26 @@ class Settings(BaseSettings):
     # with ";". Promised first responses count open time only.
     business_hours: str = Field(default=ALWAYS, alias="BUSINESS_HOURS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    # Let the libraries that print whole requests and SQL parameters (python-telegram-bot,
+    # httpx, SQLAlchemy) log at LOG_LEVEL, customers' words and phone numbers included.
+    log_customer_text: bool = Field(default=False, alias="LOG_CUSTOMER_TEXT")
 
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, v: str) -> str:
         if not v.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user:pw@host/db")
+        problem = url_problem(v)
+        if problem:
+            raise ValueError(problem)
         return v
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, v: str) -> str:
+        if v.upper() not in LOG_LEVELS:
+            raise ValueError(f"one of {', '.join(LOG_LEVELS)}")
+        return v.upper()
 
     @field_validator("web_allowed_origins", mode="before")
     @classmethod
@@ -92,6 +116,16 @@ class Settings(BaseSettings):
         if v and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", v):
             raise ValueError("use 1-256 of A-Z, a-z, 0-9, _ and -")
         return v or None
+
+    @model_validator(mode="after")
+    def _telegram_needs_token(self) -> Settings:
+        # Without a token nothing Telegram runs, so these would be silently ignored.
+        if not self.telegram_bot_token:
+            for name, value in (("TELEGRAM_WEBHOOK_URL", self.telegram_webhook_url),
+                                ("TELEGRAM_AGENT_CHAT_ID", self.telegram_agent_chat_id)):
+                if value is not None:
+                    raise ValueError(f"{name} is set but TELEGRAM_BOT_TOKEN is not")
+        return self
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:
@@ -142,8 +176,12 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as e:
         err = e.errors()[0]
-        name = str(err["loc"][0]) if err["loc"] else _named(err["msg"])
-        raise SettingsError(f"bad setting {name}: {err['msg']}") from None
+        message = err["msg"].removeprefix("Value error, ")
+        name = str(err["loc"][0]) if err["loc"] else _named(message)
+        if err["type"] == "string_too_short" and name == "WEB_SECRET":
+            message += "; generate one with: python3 -c \"import secrets; " \
+                       "print(secrets.token_urlsafe(32))\""
+        raise SettingsError(f"bad setting {name}: {message}") from None
     except SourceError as e:  # a value the environment source itself could not parse
         raise SettingsError(f"bad setting: {e}") from None
 
@@ -152,3 +190,33 @@ def _named(message: str) -> str:
     """The setting a whole-model check names in its message."""
     found = re.search(r"\b[A-Z][A-Z_]{3,}\b", message)
     return found.group(0) if found else "settings"
+
+
+def setting_names() -> frozenset[str]:
+    return frozenset(f.alias for f in Settings.model_fields.values() if f.alias)
+
+
+def unknown_names(environ: Mapping[str, str] | None = None,
+                  env_file: Path = Path(".env")) -> list[str]:
+    """One line for each name in `env_file`, and each of our-looking environment variable,
+    that is no setting: a typo there otherwise leaves the default in force without a word."""
+    from dotenv import dotenv_values
+
+    known = setting_names()
+    environ = os.environ if environ is None else environ
+    lines = []
+    if env_file.is_file():
+        for name in dotenv_values(env_file):
+            if name.upper() not in known:
+                lines.append(f"{name} in {env_file} is not a setting{_did_you_mean(name, known)}")
+    for name in sorted(environ):
+        upper = name.upper()
+        if upper.startswith(OUR_PREFIXES) and upper not in known | NOT_SETTINGS:
+            lines.append(f"{name} in the environment is not a setting"
+                         f"{_did_you_mean(name, known)}")
+    return lines
+
+
+def _did_you_mean(name: str, known: frozenset[str]) -> str:
+    close = difflib.get_close_matches(name.upper(), sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""

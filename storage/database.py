@@ -35,7 +35,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def create_engine(url: str, *, immediate: bool = True, echo: bool = False) -> AsyncEngine:
     """An engine for `url`. On SQLite every transaction begins with BEGIN IMMEDIATE when
     `immediate`: a deferred transaction that reads and then writes fails at once with
-    "database is locked" when another connection wrote meanwhile, whatever the busy timeout."""
+    "database is locked" when another connection wrote meanwhile, whatever the busy timeout.
+    Statement parameters are what customers wrote, so they never appear in an error's text
+    (nor in SQL logging)."""
     if is_sqlite(url):
         # Every use ends in an explicit COMMIT or ROLLBACK, so the pool's own rollback on
         # return would be one more round trip to the driver's thread per batch for nothing.
@@ -44,7 +46,8 @@ def create_engine(url: str, *, immediate: bool = True, echo: bool = False) -> As
         # sleeping in SQLite's busy handler (up to 100 ms a try) when they collide. Readers
         # use a separate engine (immediate=False), which keeps the default pool.
         pool = {"pool_size": 1, "max_overflow": 0} if immediate else {}
-        engine = create_async_engine(url, echo=echo, pool_reset_on_return=None, **pool)
+        engine = create_async_engine(url, echo=echo, pool_reset_on_return=None,
+                                     hide_parameters=True, **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         begin_sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
@@ -56,4 +59,5 @@ def create_engine(url: str, *, immediate: bool = True, echo: bool = False) -> As
             await_only(driver.execute_fetchall(begin_sql))
 
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True,
+                               hide_parameters=True)

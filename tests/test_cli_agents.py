@@ -13,6 +13,7 @@ from tests.test_cli import clean_env, heard
 
 def test_agents_are_added_listed_and_disabled(tmp_path: Path) -> None:
     env = clean_env(tmp_path)
+    assert heard("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
     done = heard("agents", "add", "alice", "--role", "supervisor", "--team", "logistics",
                  "--telegram-id", "4242", "--password-stdin", env=env, cwd=tmp_path,
                  stdin="correct horse battery\n")

@@ -25,7 +25,8 @@ STORY = "My parcel never arrived. The courier says it was delivered but it wasn'
 
 @pytest.fixture
 async def app(tmp_path: Path, clock: Clock) -> AsyncIterator[RunningApp]:
-    async with running_app(tmp_path, clock, WEB_SECRET="e2e-web-secret") as running:
+    async with running_app(tmp_path, clock,
+                           WEB_SECRET="e2e-web-secret-0123456789abcdefghij") as running:
         yield running
 
 

@@ -1,9 +1,10 @@
 """Logging in and out of the console.
 
 Every attempt counts against the account name and the client address before its password is
-checked (a success clears them); past a few, each further attempt waits twice as long (counts
-live in the database, so several processes and restarts agree). Unknown names cost the same
-argon2 work as wrong passwords, so timing does not reveal who has an account.
+checked (a success clears the name's count, not the address's); past a few, each further
+attempt waits twice as long (counts live in the database, so several processes and restarts
+agree). Unknown names cost the same argon2 work as wrong passwords, so timing does not reveal
+who has an account.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import secrets
 
 from aiohttp import web
 
+from dialogs.text_clean import clean
 from handlers.appkeys import CONSOLE
 from handlers.console.render import render
 from handlers.console.security import COOKIE, LOGIN_COOKIE, same_origin, set_cookie, tokens_match
@@ -50,7 +52,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     deps = request.app[CONSOLE]
     form = await request.post()
     target = _next(str(form.get("next", "/console")))
-    name = str(form.get("name", "")).strip()[:MAX_NAME]
+    name = clean(str(form.get("name", ""))).strip()[:MAX_NAME]
     password = str(form.get("password", ""))
     if not same_origin(request) or not tokens_match(request.cookies.get(LOGIN_COOKIE, ""),
                                                     form.get("csrf")):
@@ -74,7 +76,9 @@ async def login(request: web.Request) -> web.StreamResponse:
     if agent is None or agent.disabled:
         return _form(request, status=401, name=name, next_=target,
                      error="Wrong name or password.")
-    await deps.failures.succeeded(keys)
+    # Only the name's count is forgiven: an attacker who owns one account must not wipe the
+    # address's count by logging into it between guesses at the others.
+    await deps.failures.succeeded(keys[:1])
     old = request.cookies.get(COOKIE)
     if old:  # logging in again: the previous session ends here
         await deps.sessions.close(old)

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from dialogs.escalation import PRIORITIES
 from dialogs.intents import TICKET_RE
+from dialogs.text_clean import clean
 from handlers.agent_desk import SUPERVISING, Outcome
 from handlers.appkeys import CONSOLE
 from handlers.console.render import render
@@ -32,7 +33,7 @@ def _base(request: web.Request, **extra: Any) -> dict[str, Any]:
             "flash": request.cookies.get(FLASH), **extra}
 
 
-def _page(request: web.Request, template: str, status: int = 200, *,
+def page(request: web.Request, template: str, status: int = 200, *,
           fragment: bool = False, **extra: Any) -> web.Response:
     response = render(template, status=status, **_base(request, **extra))
     # Only a whole page shows the flash: a live fragment's refetch must not eat it.
@@ -62,11 +63,11 @@ async def _queue_context(request: web.Request) -> dict[str, Any]:
 
 
 async def queue_page(request: web.Request) -> web.StreamResponse:
-    return _page(request, "queue.html", **await _queue_context(request))
+    return page(request, "queue.html", **await _queue_context(request))
 
 
 async def queue_table(request: web.Request) -> web.StreamResponse:
-    return _page(request, "queue_table.html", fragment=True, **await _queue_context(request))
+    return page(request, "queue_table.html", fragment=True, **await _queue_context(request))
 
 
 def _number(request: web.Request) -> str:
@@ -84,9 +85,9 @@ async def _ticket(request: web.Request, status: int = 200, template: str = "tick
     if case is None:
         raise web.HTTPNotFound(text=f"There is no ticket {number}.")
     if fragment:  # the live part: what changed, not the forms around it
-        return _page(request, template, fragment=True, case=case, t=case.row)
+        return page(request, template, fragment=True, case=case, t=case.row)
     others = [a.name for a in await deps.agents.all() if not a.disabled]
-    return _page(request, template, status=status, case=case, t=case.row,
+    return page(request, template, status=status, case=case, t=case.row,
                  teams=sorted(set(deps.teams)), agents=others, timezone=deps.desk.timezone,
                  draft=extra.pop("draft", {}), error=extra.pop("error", None), **extra)
 
@@ -105,7 +106,7 @@ async def act(request: web.Request) -> web.StreamResponse:
     action = request.match_info["action"]
     me = request[SESSION].agent
     form = await request.post()
-    text = str(form.get("text", "")).strip()
+    text = clean(str(form.get("text", ""))).strip()
     if len(text) > MAX_TEXT:
         return await _ticket(request, 400, error=f"Keep it under {MAX_TEXT} characters.",
                              draft={action: text})
@@ -126,7 +127,7 @@ async def act(request: web.Request) -> web.StreamResponse:
     elif action == "called":
         outcome = await desk.called_back(me, number)
     elif action == "transfer":
-        target = str(form.get("to", ""))
+        target = clean(str(form.get("to", "")))
         kind, _, name = target.partition(":")
         if kind == "team" and name:
             outcome = await desk.release(me, number, team=name)
@@ -138,7 +139,7 @@ async def act(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound(text="No such action.")
     if not outcome.ok:
         return await _ticket(request, 409, error=outcome.message, draft={action: text})
-    _redirect(request, f"/console/tickets/{number}", outcome.message)
+    redirect(request, f"/console/tickets/{number}", outcome.message)
 
 
 async def take_next(request: web.Request) -> web.StreamResponse:
@@ -147,7 +148,7 @@ async def take_next(request: web.Request) -> web.StreamResponse:
     team = str(form.get("team", "all"))
     outcome = await deps.desk.take_next(request[SESSION].agent,
                                         None if team == "all" else team)
-    _redirect(request, f"/console/tickets/{outcome.number}" if outcome.number else "/console",
+    redirect(request, f"/console/tickets/{outcome.number}" if outcome.number else "/console",
               outcome.message)
 
 
@@ -155,7 +156,7 @@ async def agents_page(request: web.Request) -> web.StreamResponse:
     if request[SESSION].agent.role not in SUPERVISING:
         raise web.HTTPForbidden(text="Supervisors and admins only.")
     deps = request.app[CONSOLE]
-    return _page(request, "agents.html", agents=await deps.agents.all())
+    return page(request, "agents.html", agents=await deps.agents.all())
 
 
 async def disable_agent(request: web.Request) -> web.StreamResponse:
@@ -174,11 +175,11 @@ async def disable_agent(request: web.Request) -> web.StreamResponse:
         await deps.sessions.close_all(target.id)
         await deps.hub.end_agent(target.id)
         message = f"{name} is disabled and signed out."
-    _redirect(request, "/console/agents", message)
+    redirect(request, "/console/agents", message)
 
 
 
-def _redirect(request: web.Request, location: str, message: str) -> NoReturn:
+def redirect(request: web.Request, location: str, message: str) -> NoReturn:
     """After a form that went through: to `location`, saying `message` there once."""
     response = web.HTTPSeeOther(location)
     set_cookie(request, response, FLASH, message[:300], max_age=60)

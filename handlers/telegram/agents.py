@@ -20,6 +20,7 @@ from telegram.error import TelegramError
 
 from dialogs.intents import TICKET_RE
 from dialogs.messages import Button, ConversationKey, Reply
+from dialogs.text_clean import clean
 from handlers.agent_desk import AgentDesk, Outcome
 from handlers.pipeline import CommitEvent, Escalated, Relayed, Reopened
 from handlers.telegram.output import TelegramOutput, thread_gone
@@ -176,7 +177,8 @@ class AgentGroup:
             if agent is not None:
                 await self._say(await self.desk.take(agent, data[5:]), thread)
             return True
-        text = (message.text or "").strip() if message else ""
+        # What the database cannot hold (NUL, lone surrogates) never reaches a ticket.
+        text = clean(message.text or "").strip() if message else ""
         if not text:
             return True  # service messages (a topic opened, closed…), photos, stickers
         # Written in a ticket's topic: that ticket, without anyone naming it.

@@ -69,6 +69,8 @@ class DurablePoller:
 
     async def _run(self) -> None:
         backoff = self.min_backoff
+        # The failure already logged, so that an outage is one line, not one per retry.
+        failing: str | None = None
         while not self._stopping.is_set():
             try:
                 updates = await self._get_updates(self.timeout)
@@ -80,15 +82,26 @@ class DurablePoller:
                 await self._pause(retry_seconds(e))
                 continue
             except InvalidToken:
-                log.error("telegram rejects the token; polling again in %.0fs", self.max_backoff)
+                if failing != "token":
+                    log.error("telegram rejects TELEGRAM_BOT_TOKEN; polling again every %.0fs",
+                              self.max_backoff)
+                failing = "token"
                 await self._pause(self.max_backoff)
                 continue
             except Exception as e:
                 # Network trouble, Telegram 5xx, a webhook still set (409): wait, never die.
-                log.warning("getUpdates failed (%s); retrying in %.1fs", e, backoff)
+                if failing != type(e).__name__:
+                    log.warning("getUpdates failed (%s); retrying with backoff up to %.0fs",
+                                e, self.max_backoff)
+                else:
+                    log.debug("getUpdates failed again (%s); retrying in %.1fs", e, backoff)
+                failing = type(e).__name__
                 await self._pause(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
+            if failing is not None:
+                log.info("getUpdates works again")
+                failing = None
             backoff = self.min_backoff
             if not await self._take(updates):
                 await self._pause(backoff)
