@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
 
 from dialogs.language import to_simplified
+from dialogs.text_cache import text_cache
 
 TICKET_RE = re.compile(r"\b([A-Z]{1,5})-(\d{8})-(\d{4,})\b", re.IGNORECASE)
 _PUNCT = set(string.punctuation) - {"/", "?", "'"} | set("，。！？、；：“”‘’（）《》【】…～·「」")
@@ -38,7 +39,7 @@ def _phrases_re(phrases: list[str]) -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
-@lru_cache(maxsize=8192)
+@text_cache(max_bytes=4 * 1024 * 1024)
 def canon(text: str) -> str:
     """Lower-case, Simplified, trimmed of surrounding punctuation and inner runs of spaces."""
     t = to_simplified(text.strip().lower())

@@ -16,10 +16,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 
 from dialogs.language import to_simplified
+from dialogs.text_cache import text_cache
 
 # Details sit in the first lines; scanning a pasted novel would only cost time.
 MAX_SCAN = 5000
@@ -457,7 +457,7 @@ def _dateparser(phrase: str, now: datetime) -> date | None:
     return _dateparser_cached(phrase.lower(), now.replace(second=0, microsecond=0, tzinfo=None))
 
 
-@lru_cache(maxsize=4096)
+@text_cache(max_bytes=2 * 1024 * 1024, max_key_chars=64)
 def _dateparser_cached(phrase: str, now: datetime) -> date | None:
     import dateparser
 
