@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
+from bot import cli_failed
 from bot.settings import Settings, SettingsError, load_settings, unknown_names
 
 log = logging.getLogger("heard")
@@ -62,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     agents_sub.add_parser("list", help="list agents")
     disable = agents_sub.add_parser("disable", help="stop an agent from acting")
     disable.add_argument("name")
+    cli_failed.add_parser(sub)
     dialog = sub.add_parser("dialog", help="the complaint dialog")
     dialog_sub = dialog.add_subparsers(dest="dialog_command", required=True, metavar="ACTION")
     graph = dialog_sub.add_parser("graph", help="print the state diagram")
@@ -107,6 +109,10 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(_chat(settings, args.chat_id))
     if args.command == "agents":
         return asyncio.run(_agents(settings, args))
+    if args.command == "failed":
+        code, said = asyncio.run(cli_failed.run(settings.database_url, args))
+        print(said, file=sys.stderr if code else sys.stdout)
+        return code
     if args.command == "db":
         from storage.migrate import upgrade_url
 
