@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"heard: warning: {line}", file=sys.stderr)
     from bot.logs import configure
 
-    handler = configure(settings, quiet=["alembic"] if args.command == "agents" else [])
+    handler = configure(settings, quiet=["alembic"] if args.command in ("agents", "failed") else [])
     try:
         if args.command in CREATES_DATABASE:
             reach_database(settings)
