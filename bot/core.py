@@ -12,6 +12,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.settings import Settings
 from dialogs.emotion import EmotionScorer
@@ -20,7 +21,7 @@ from dialogs.escalation import EscalationRules, default_data, default_rules
 from dialogs.slots import SlotExtractor, warm_up
 from dialogs.templates import TemplateRepository, load_defaults
 from handlers.periodic import Periodic
-from handlers.pipeline import Clock, TurnPipeline, utcnow
+from handlers.pipeline import Clock, TurnPipeline, backoff, utcnow
 from storage.checkpoint import INTERVAL_SECONDS as CHECKPOINT_SECONDS
 from storage.migrate import upgrade
 from storage.store import Store
@@ -58,8 +59,11 @@ def build_core(settings: Settings, *, clock: Clock = utcnow) -> Core:
     templates = TemplateRepository(defaults, defaults)
     engine = DialogEngine(templates, EmotionScorer(), SlotExtractor(settings.phone_region),
                           dialog_settings(settings))
-    return Core(settings, store, templates, engine, TurnPipeline(store, engine, clock=clock),
-                clock)
+    pipeline = TurnPipeline(
+        store, engine, clock=clock, daily_text_quota=settings.daily_text_quota,
+        retry=backoff(settings.failed_turn_tries,
+                      timedelta(seconds=settings.failed_turn_retry_seconds)))
+    return Core(settings, store, templates, engine, pipeline, clock)
 
 
 @asynccontextmanager

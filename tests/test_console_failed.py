@@ -4,6 +4,7 @@ forgive the address's failures, agents' text cleaned before it is kept."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 
 from dialogs.engine import DialogEngine
 from dialogs.messages import Inbound
-from handlers.appkeys import FAILED_RETRY
+from handlers.appkeys import CONSOLE, FAILED_RETRY
 from tests.conftest import Clock, Customer, make_settings
 from tests.console_support import ConsoleClient, add_agent, console, escalate, staff
 from tests.e2e_support import RunningApp, start_app
@@ -152,3 +153,20 @@ async def test_an_agents_reply_keeps_nothing_the_database_cannot_hold(
         assert transcript[-1]["text"].endswith("Refund sent today")
     finally:
         await running.stop()
+
+
+async def test_the_operator_hears_of_each_step_of_a_case(
+        running: RunningApp, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="heard.ops")
+    people = await staff(running)
+    _, number = await escalate(running)
+    desk = running.app[CONSOLE].desk
+    assert (await desk.take(people.alice, number)).ok
+    assert (await desk.release(people.alice, number, team="logistics")).ok
+    assert (await desk.take(people.bob, number)).ok
+    assert (await desk.close(people.bob, number, "Refunded")).ok
+    lines = [r.getMessage() for r in caplog.records if r.name == "heard.ops"]
+    assert [line.split()[0] for line in lines] == [
+        "ticket.escalated", "ticket.taken", "ticket.transferred", "ticket.taken",
+        "ticket.closed"]
+    assert all(f"number={number}" in line for line in lines)
