@@ -321,6 +321,10 @@ class TurnPipeline:
     async def _turn(self, tx: BatchTx, ld: Loaded, inbound: Inbound,
                     now: datetime) -> tuple[TurnRecord, list[CommitEvent]]:
         conv = ld.conv
+        if inbound.cleaned:
+            # What storage could not hold was taken out at the edge; the row records it too.
+            ops("message.cleaned", channel=inbound.key.channel, update=inbound.update_id,
+                **dict(inbound.cleaned))
         day = now.astimezone(self.store.tz).date().isoformat()
         if ld.text_used(day) + len(inbound.text) > self.daily_text_quota:
             return self._over_quota(ld, inbound, now), []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -79,7 +80,9 @@ async def open_tab(app: RunningApp) -> Tab:
     return Tab(session, ws)
 
 
-async def test_poison_frames_among_eight_honest_customers(app: RunningApp) -> None:
+async def test_poison_frames_among_eight_honest_customers(
+        app: RunningApp, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="heard.ops")
     tabs = [await open_tab(app) for _ in range(10)]
     honest, poisoners = tabs[:8], tabs[8:]
     try:
@@ -98,6 +101,10 @@ async def test_poison_frames_among_eight_honest_customers(app: RunningApp) -> No
         [STORY] * 8 + ["\ufffd my parcel never came", "my parcel never came \ufffd"])
     assert sorted(json.dumps(r["cleaned"], sort_keys=True) for r in kept if r["cleaned"]) == [
         '{"lone_surrogate": 1, "nul": 1}', '{"lone_surrogate": 1}']
+    # The operator is told what was done, without the words.
+    cleaned = [r.getMessage() for r in caplog.records if "message.cleaned" in r.getMessage()]
+    assert len(cleaned) == 2 and all("channel=web" in line for line in cleaned)
+    assert not any("parcel" in line for line in cleaned)
 
 
 async def test_a_frame_of_nothing_storable_is_empty_and_deep_nesting_is_refused(
