@@ -5,8 +5,7 @@ closed in cleanup_ctx."""
 from __future__ import annotations
 
 import logging
-import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 from aiohttp import web
@@ -33,14 +32,18 @@ from handlers.sla import FollowUps, SlaWatch
 from handlers.telegram.agents import AgentGroup
 from handlers.telegram.service import TelegramService
 from handlers.webchat import setup_webchat
+from handlers.webchat.caps import SocketCaps
 from storage.agents import AgentStore
 from storage.casefile import CaseFiles
 from storage.queue import TicketQueue
+from storage.service_secrets import kept_secret
 from storage.sessions import LoginFailures, SessionStore
 
 log = logging.getLogger(__name__)
 
 CORE: web.AppKey[Core] = web.AppKey("core")
+# The name the web chat's cookie key is kept under in service_secrets.
+WEBCHAT_COOKIE_KEY = "webchat_cookie"
 
 
 def telegram_service(settings: Settings, turns: TurnHandler,
@@ -65,13 +68,16 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     app[TRANSCRIPTS] = core.store
     app[INBOX] = core.store
 
-    secret = settings.web_secret
-    if not secret:
-        log.warning("WEB_SECRET is not set: web chat visitors lose their conversation "
-                    "when the service restarts")
-        secret = secrets.token_urlsafe(32)
-    setup_webchat(app, secret=secret, allowed_origins=settings.web_allowed_origins,
-                  brand=settings.brand)
+    # Entered in order, left in reverse: the core outlives the web chat (whose cookie key may
+    # be kept in the database, and whose last turns drain at shutdown), Telegram and the
+    # scheduler.
+    app.cleanup_ctx.append(_core_ctx)
+    setup_webchat(app, secret=_cookie_key(settings, core),
+                  allowed_origins=settings.web_allowed_origins,
+                  caps=SocketCaps(per_visitor=settings.web_max_sockets_per_visitor,
+                                  per_address=settings.web_max_sockets_per_address,
+                                  total=settings.web_max_sockets),
+                  secure_cookies=settings.secure_cookies, brand=settings.brand)
 
     telegram = telegram_service(settings, core.pipeline, core.store)
     if telegram is not None:
@@ -100,7 +106,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     app[SLA_WATCH] = Periodic("promises", watch_promises, scheduler_interval)
     console = ConsoleDeps(desk, CaseFiles(core.store.read_engine), sessions,
                           LoginFailures(core.store.engine), agents, clock, teams=teams,
-                          secure_cookies=settings.console_secure_cookies)
+                          secure_cookies=settings.secure_cookies)
     core.pipeline.after_commit.append(console.hub.on_commit)
     sla.notify.append(console.hub.on_sla)
     app[CONSOLE] = console
@@ -119,12 +125,24 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
         interval=scheduler_interval)
 
     app.router.add_get("/healthz", _health)
-    # Entered in order, left in reverse: the core outlives Telegram and the scheduler.
-    app.cleanup_ctx.append(_core_ctx)
     if telegram is not None:
         app.cleanup_ctx.append(telegram.aiohttp_ctx)
     app.cleanup_ctx.append(_scheduler_ctx)
     return app
+
+
+def _cookie_key(settings: Settings, core: Core) -> Callable[[], Awaitable[str]]:
+    """WEB_SECRET when set, else a key made once and kept in the database, which every
+    process and every restart then shares (read once the core has upgraded the schema)."""
+    async def load() -> str:
+        if settings.web_secret:
+            return settings.web_secret
+        key = await kept_secret(core.store.engine, WEBCHAT_COOKIE_KEY, core.clock())
+        log.info("web chat visitor cookies are signed with the key kept in the database "
+                 "(WEB_SECRET is not set)")
+        return key
+
+    return load
 
 
 async def _core_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import (
+    AliasChoices,
     Field,
     ValidationError,
     ValidationInfo,
@@ -49,9 +50,17 @@ class Settings(BaseSettings):
     # Comma-separated, e.g. "https://shop.example,https://m.shop.example".
     web_allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, alias="WEB_ALLOWED_ORIGINS")
-    # Signs the web chat's visitor cookie; generated per start when unset (visitors then
-    # lose their conversation on restart), so set it in production.
+    # Signs the web chat's visitor cookie. When unset, a key made on first start and kept in
+    # the database (service_secrets) is used, so visitors keep their conversation anyway.
     web_secret: str | None = Field(default=None, min_length=32, alias="WEB_SECRET")
+    # Chat sockets open at once: per visitor (their tabs), per client address, and in all; one
+    # more is closed with a reason the page shows. Behind a reverse proxy every visitor has
+    # the proxy's address: raise WEB_MAX_SOCKETS_PER_ADDRESS, or 0 for no per-address cap.
+    web_max_sockets_per_visitor: int = Field(default=8, ge=1, le=1000,
+                                             alias="WEB_MAX_SOCKETS_PER_VISITOR")
+    web_max_sockets_per_address: int = Field(default=64, ge=0,
+                                             alias="WEB_MAX_SOCKETS_PER_ADDRESS")
+    web_max_sockets: int = Field(default=2000, ge=1, alias="WEB_MAX_SOCKETS")
 
     # The company name the bot introduces itself with.
     brand: str = Field(default="heard", min_length=1, max_length=60, alias="BRAND_NAME")
@@ -68,9 +77,10 @@ class Settings(BaseSettings):
     console_session_hours: int = Field(default=12, ge=1, le=24 * 30,
                                        alias="CONSOLE_SESSION_HOURS")
     console_idle_minutes: int = Field(default=60, ge=5, le=24 * 60, alias="CONSOLE_IDLE_MINUTES")
-    # Mark the console's cookies Secure even when the request arrives as plain HTTP (a reverse
-    # proxy in front ends TLS).
-    console_secure_cookies: bool = Field(default=False, alias="CONSOLE_SECURE_COOKIES")
+    # Mark the console's and the web chat's cookies Secure even when the request arrives as
+    # plain HTTP (a reverse proxy in front ends TLS). CONSOLE_SECURE_COOKIES is the old name.
+    secure_cookies: bool = Field(default=False, alias="SECURE_COOKIES", validation_alias=
+                                 AliasChoices("SECURE_COOKIES", "CONSOLE_SECURE_COOKIES"))
     # Days after an agent closes a case that its customer may reopen it (0: never).
     reopen_days: int = Field(default=7, ge=0, le=365, alias="REOPEN_DAYS")
     # When people are at the desk, in HEARD_TIMEZONE: "Mon-Fri 09:00-18:00", several spans
@@ -193,7 +203,11 @@ def _named(message: str) -> str:
 
 
 def setting_names() -> frozenset[str]:
-    return frozenset(f.alias for f in Settings.model_fields.values() if f.alias)
+    names = {f.alias for f in Settings.model_fields.values() if f.alias}
+    for f in Settings.model_fields.values():  # old names still read (AliasChoices)
+        if isinstance(f.validation_alias, AliasChoices):
+            names.update(c for c in f.validation_alias.choices if isinstance(c, str))
+    return frozenset(names)
 
 
 def unknown_names(environ: Mapping[str, str] | None = None,

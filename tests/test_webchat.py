@@ -18,6 +18,14 @@ from dialogs.messages import Button, ConversationKey, Inbound, Reply
 from handlers.appkeys import TRANSCRIPTS, TURNS, WEBCHAT_OUTPUT
 from handlers.channel import HistoryItem, OutputChannel
 from handlers.webchat import setup_webchat
+from handlers.webchat.caps import (
+    REFUSALS,
+    SERVER_BUSY,
+    TOO_MANY_FROM_ADDRESS,
+    TOO_MANY_TABS,
+    Refusal,
+    SocketCaps,
+)
 from handlers.webchat.visitor import COOKIE_NAME
 
 SECRET = "test-secret"
@@ -135,6 +143,30 @@ async def say(ws: aiohttp.ClientWebSocketResponse, text: str, mid: str | None = 
     await ws.send_json({"type": "text", "text": text, "id": mid or msg_id()})
 
 
+async def another_visitor(
+    client: TestClient[web.Request, web.Application],
+) -> aiohttp.ClientSession:
+    """Another browser: its own cookie jar (unsafe=True: the test server is an IP address)."""
+    browser = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    await browser.get(client.make_url("/chat"))
+    return browser
+
+
+async def open_as(
+    browser: aiohttp.ClientSession, client: TestClient[web.Request, web.Application]
+) -> aiohttp.ClientWebSocketResponse:
+    return await browser.ws_connect(
+        client.make_url("/chat/ws"), headers={"Origin": own_origin(client)}
+    )
+
+
+async def refused(ws: aiohttp.ClientWebSocketResponse) -> Refusal:
+    """The close frame a socket over a cap gets straight after its handshake."""
+    msg = await ws.receive(timeout=5.0)
+    assert msg.type is WSMsgType.CLOSE, f"expected a refusal, got {msg.type} {msg.data}"
+    return Refusal(msg.data, msg.extra)
+
+
 # --- the page -------------------------------------------------------------------------------
 
 
@@ -167,6 +199,15 @@ async def test_page_sets_signed_cookie_and_strict_headers(
     await client.get("/chat")
     again = client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE_NAME].value
     assert again.split(".")[0] == first.split(".")[0]
+
+
+async def test_the_cookie_is_secure_when_the_setting_says_so(
+    make_client: ClientFactory,
+) -> None:
+    # Behind a proxy that ends TLS the request arrives as plain HTTP, as it does here.
+    client = await make_client(secure_cookies=True)
+    response = await client.get("/chat")
+    assert "Secure" in response.headers["Set-Cookie"]
 
 
 async def test_assets_and_root_redirect(
@@ -530,3 +571,110 @@ async def test_turn_in_flight_finishes_after_the_tab_closes(
     history = await next_frame(ws, "history")
     assert history["items"][-1]["text"] == "got: sent just before closing"
     await ws.close()
+
+
+# --- socket caps ----------------------------------------------------------------------------
+
+
+async def test_one_visitor_gets_no_more_sockets_than_the_cap(
+    make_client: ClientFactory,
+) -> None:
+    client = await make_client(caps=SocketCaps(per_visitor=3))
+    tabs = [await open_chat(client, load_page=n == 0) for n in range(3)]
+    for tab in tabs:
+        await next_frame(tab, "history")
+    extra = await open_chat(client, load_page=False)
+    assert await refused(extra) == TOO_MANY_TABS
+    assert TOO_MANY_TABS.code == aiohttp.WSCloseCode.POLICY_VIOLATION
+    # The admitted tabs keep working.
+    await say(tabs[0], "still fine")
+    for tab in tabs:
+        assert (await next_frame(tab, "reply"))["text"] == "got: still fine"
+
+    # A tab closed frees its place.
+    await tabs[0].close()
+    output = client.app[WEBCHAT_OUTPUT]
+    for _ in range(100):
+        if output.open_total == 2:
+            break
+        await asyncio.sleep(0.02)
+    again = await open_chat(client, load_page=False)
+    assert (await next_frame(again, "history"))["type"] == "history"
+    for ws in (*tabs[1:], again):
+        await ws.close()
+
+
+async def test_a_reply_reaches_no_more_sockets_than_the_cap(
+    make_client: ClientFactory, turns: EchoTurns
+) -> None:
+    client = await make_client(caps=SocketCaps(per_visitor=2))
+    sockets = [await open_chat(client, load_page=n == 0) for n in range(6)]
+    admitted = [ws for ws in sockets if (await next_frame_or_close(ws)) == "history"]
+    assert len(admitted) == 2
+    await say(admitted[0], "one reply")
+    for ws in admitted:
+        assert (await next_frame(ws, "reply"))["text"] == "got: one reply"
+    visitor = turns.inbounds[0].key.chat_id
+    output = client.app[WEBCHAT_OUTPUT]
+    assert output.open_sockets(visitor) == 2
+    assert await output.push(visitor, {"type": "typing", "active": False}) == 2
+    for ws in admitted:
+        await ws.close()
+
+
+async def next_frame_or_close(ws: aiohttp.ClientWebSocketResponse) -> str:
+    msg = await ws.receive(timeout=5.0)
+    if msg.type is WSMsgType.TEXT:
+        return str(json.loads(msg.data)["type"])
+    return msg.type.name
+
+
+async def test_one_address_gets_no_more_sockets_than_its_cap(
+    make_client: ClientFactory,
+) -> None:
+    client = await make_client(caps=SocketCaps(per_visitor=2, per_address=3))
+    first = [await open_chat(client, load_page=n == 0) for n in range(2)]
+    async with await another_visitor(client) as other:
+        mine = await open_as(other, client)
+        await next_frame(mine, "history")
+        # This visitor has one tab of two, but the address already has three.
+        over = await open_as(other, client)
+        assert await refused(over) == TOO_MANY_FROM_ADDRESS
+        assert TOO_MANY_FROM_ADDRESS.code == aiohttp.WSCloseCode.TRY_AGAIN_LATER
+        await mine.close()
+    for ws in first:
+        await ws.close()
+
+
+async def test_the_server_takes_no_more_sockets_than_its_cap(
+    make_client: ClientFactory,
+) -> None:
+    # per_address=0: no cap per address, as behind a proxy (the tests all come from 127.0.0.1).
+    client = await make_client(caps=SocketCaps(per_visitor=8, per_address=0, total=2))
+    first = await open_chat(client)
+    await next_frame(first, "history")
+    async with await another_visitor(client) as second, await another_visitor(client) as third:
+        theirs = await open_as(second, client)
+        await next_frame(theirs, "history")
+        over = await open_as(third, client)
+        assert await refused(over) == SERVER_BUSY
+        assert SERVER_BUSY.code == aiohttp.WSCloseCode.TRY_AGAIN_LATER
+        await theirs.close()
+    await first.close()
+
+
+def test_bad_caps_are_refused_with_a_reason() -> None:
+    with pytest.raises(ValueError, match="socket caps must be positive"):
+        SocketCaps(per_visitor=0)
+    with pytest.raises(ValueError, match="socket caps must be positive"):
+        SocketCaps(per_address=-1)
+
+
+async def test_the_page_knows_every_refusal_by_its_words(
+    client: TestClient[web.Request, web.Application],
+) -> None:
+    js = await (await client.get("/chat/static/chat.js")).text()
+    for refusal in REFUSALS:
+        # A close reason may carry at most 123 bytes.
+        assert len(refusal.reason.encode()) <= 123
+        assert json.dumps(refusal.reason) in js, refusal

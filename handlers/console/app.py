@@ -93,7 +93,12 @@ def console_app(deps: ConsoleDeps) -> web.Application:
         yield
         checker.cancel()
         await asyncio.gather(checker, return_exceptions=True)
+
+    async def close_sockets(app: web.Application) -> None:
+        # On shutdown, not at cleanup: aiohttp waits for every open handler (its shutdown
+        # timeout) between the two, and a live page's socket never ends by itself.
         await deps.hub.close_all()
 
     app.cleanup_ctx.append(sockets)
+    app.on_shutdown.append(close_sockets)
     return app

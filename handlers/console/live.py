@@ -10,7 +10,6 @@ sockets of sessions that ran out.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from datetime import datetime
 from aiohttp import WSMsgType, web
 
 from handlers.pipeline import CommitEvent
+from handlers.wsclose import close_promptly
 from storage.queue import SlaAlert
 from storage.sessions import SessionStore
 
@@ -35,6 +35,7 @@ class _Watcher:
     token: str
     agent_id: int
     expires_at: datetime
+    request: web.Request  # to cut the connection off if the page does not answer a close
 
 
 class LiveHub:
@@ -53,7 +54,7 @@ class LiveHub:
             raise web.HTTPTooManyRequests(text="Too many open console pages.")
         ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
         await ws.prepare(request)
-        self._sockets[ws] = _Watcher(token, agent_id, expires_at)
+        self._sockets[ws] = _Watcher(token, agent_id, expires_at, request)
         try:
             async for msg in ws:  # the page only listens; anything it sends is ignored
                 if msg.type == WSMsgType.ERROR:
@@ -89,12 +90,12 @@ class LiveHub:
             log.debug("dropping a console socket: %r", e)
             await self._end(ws, code=1011)
 
-    async def _end(self, ws: web.WebSocketResponse, code: int = 4001) -> None:
+    async def _end(self, ws: web.WebSocketResponse, code: int = 4001,
+                   message: str = "session ended") -> None:
         """Close one socket; 4001 tells the page its session ended."""
-        self._sockets.pop(ws, None)
-        with contextlib.suppress(TimeoutError, ConnectionError, RuntimeError):
-            await asyncio.wait_for(ws.close(code=code, message=b"session ended"),
-                                   SEND_TIMEOUT)
+        watcher = self._sockets.pop(ws, None)
+        await close_promptly(ws, watcher.request if watcher else None, code=code,
+                             message=message)
 
     async def end_session(self, token: str) -> None:
         await asyncio.gather(*(self._end(ws) for ws, w in list(self._sockets.items())
@@ -124,9 +125,8 @@ class LiveHub:
             await self.changed(alert.number, f"{alert.target}_{alert.kind}")
 
     async def close_all(self) -> None:
+        """At shutdown: 1001 ("going away") tells the pages to reconnect."""
         for task in list(self._sending):
             task.cancel()
-        sockets = list(self._sockets)
-        self._sockets.clear()
-        await asyncio.gather(*(ws.close(code=1001, message=b"server shutdown")
-                               for ws in sockets), return_exceptions=True)
+        await asyncio.gather(*(self._end(ws, 1001, "server shutdown")
+                               for ws in list(self._sockets)))

@@ -21,7 +21,13 @@
       retry: "Retry", waiting: "Waiting for connection…", wrong: "Something went wrong.",
       sending: "Sending…", undelivered: "Not delivered.", connecting: "Connecting…",
       reconnecting: "Reconnecting…", online: "Online", offline: "Offline — reconnecting…",
-      characters: "characters",
+      characters: "characters", disconnected: "Disconnected", reconnect: "Reconnect",
+      tooManyTabs: "This chat is open in too many tabs or windows. Close some of them, " +
+        "then reconnect here.",
+      networkBusy: "Too many chats are open from your network right now. We will try " +
+        "again shortly.",
+      serverBusy: "The chat is very busy right now. We will connect you in a moment.",
+      tooFast: "You sent too many messages too quickly. Reconnecting…",
     },
     "zh-CN": {
       subtitle: "客户服务", typing: "正在输入…", label: "您的消息",
@@ -30,7 +36,11 @@
       retry: "重试", waiting: "等待连接…", wrong: "出了点问题。",
       sending: "发送中…", undelivered: "未送达。", connecting: "正在连接…",
       reconnecting: "正在重新连接…", online: "在线", offline: "已断开，正在重新连接…",
-      characters: "字",
+      characters: "字", disconnected: "已断开", reconnect: "重新连接",
+      tooManyTabs: "此对话已在太多标签页或窗口中打开。请关闭其中一些，然后在这里重新连接。",
+      networkBusy: "您所在网络当前打开的对话太多，我们稍后会自动重试。",
+      serverBusy: "当前咨询人数较多，请稍候，我们马上为您接通。",
+      tooFast: "您发送消息太快了，正在重新连接…",
     },
     "zh-TW": {
       subtitle: "客戶服務", typing: "正在輸入…", label: "您的訊息",
@@ -39,7 +49,11 @@
       retry: "重試", waiting: "等待連線…", wrong: "出了點問題。",
       sending: "傳送中…", undelivered: "未送達。", connecting: "正在連線…",
       reconnecting: "正在重新連線…", online: "線上", offline: "已中斷，正在重新連線…",
-      characters: "字",
+      characters: "字", disconnected: "已中斷", reconnect: "重新連線",
+      tooManyTabs: "此對話已在太多分頁或視窗中開啟。請關閉其中一些，然後在這裡重新連線。",
+      networkBusy: "您所在網路目前開啟的對話太多，我們稍後會自動重試。",
+      serverBusy: "目前諮詢人數較多，請稍候，我們馬上為您接通。",
+      tooFast: "您傳送訊息太快了，正在重新連線…",
     },
   };
   const language = (() => {
@@ -48,6 +62,18 @@
     return /^zh-(tw|hk|mo|hant)/.test(tag) ? "zh-TW" : "zh-CN";
   })();
   const t = (key) => UI[language][key] || UI.en[key];
+  // The server's close reasons (handlers/webchat/caps.py, connection.py), word for word, and
+  // what the page does about each. "manual": only the customer can fix it (other tabs), so
+  // the page waits for them instead of knocking again; "later": back off and retry.
+  const CLOSE_REASONS = {
+    "This chat is open in too many tabs; close some and reconnect.":
+      { text: "tooManyTabs", retry: "manual" },
+    "Too many chats from your network; try again shortly.":
+      { text: "networkBusy", retry: "later" },
+    "The chat is very busy; try again shortly.": { text: "serverBusy", retry: "later" },
+    "too many messages": { text: "tooFast", retry: "soon" },
+  };
+  const LATER_MS = 5000;
   document.documentElement.lang = language;
   document.querySelector(".subtitle").textContent = t("subtitle");
   document.querySelector("#typing > span:last-child").textContent = t("typing");
@@ -66,6 +92,9 @@
   let reconnectTimer = null;
   let typingTimer = null;
   let noticeTimer = null;
+  // Set while the page waits for the customer (too many tabs) rather than reconnecting.
+  let paused = false;
+  let connectionNotice = false;
   // Messages sent but not yet acknowledged, resent with the same id after a reconnect so
   // the server can drop the copies it already handled.
   const outbox = new Map();
@@ -86,11 +115,26 @@
     statusEl.textContent = text;
   }
 
-  function showNotice(text) {
-    noticeEl.textContent = text;
+  // A sticky notice stays until the connection is back; `action` adds a button to it.
+  function showNotice(text, { sticky = false, action = null } = {}) {
+    noticeEl.replaceChildren(document.createTextNode(text));
+    if (action) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = action.label;
+      button.addEventListener("click", action.run);
+      noticeEl.append(" ", button);
+    }
     noticeEl.hidden = false;
+    connectionNotice = sticky;
     clearTimeout(noticeTimer);
-    noticeTimer = setTimeout(() => { noticeEl.hidden = true; }, 8000);
+    if (!sticky) noticeTimer = setTimeout(() => { noticeEl.hidden = true; }, 8000);
+  }
+
+  function hideConnectionNotice() {
+    if (!connectionNotice) return;
+    connectionNotice = false;
+    noticeEl.hidden = true;
   }
 
   function setTyping(active) {
@@ -270,6 +314,9 @@
     }
     switch (frame.type) {
       case "history":
+        // Only now is the socket really ours: a refused one opens and is closed at once.
+        failedAttempts = 0;
+        hideConnectionNotice();
         renderHistory(frame.items || []);
         break;
       case "reply":
@@ -293,6 +340,7 @@
 
   function connect() {
     clearTimeout(reconnectTimer);
+    paused = false;
     if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) return;
     setStatus("connecting", failedAttempts ? t("reconnecting") : t("connecting"));
     let opened = false;
@@ -300,23 +348,35 @@
     ws = socket;
     socket.addEventListener("open", () => {
       opened = true;
-      failedAttempts = 0;
       setStatus("online", t("online"));
       transmit({ type: "hello", language: navigator.language || "" });
     });
     socket.addEventListener("message", onFrame);
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       if (ws !== socket) return;
       ws = null;
       setTyping(false);
-      setStatus("offline", t("offline"));
       failedAttempts += 1;
+      const known = CLOSE_REASONS[event.reason];
+      if (known && known.retry === "manual") {
+        paused = true;
+        setStatus("offline", t("disconnected"));
+        showNotice(t(known.text), { sticky: true, action: { label: t("reconnect"), run: connect } });
+        return;
+      }
+      setStatus("offline", t("offline"));
+      if (known) {
+        showNotice(t(known.text), { sticky: known.retry === "later" });
+      } else if (event.code === 1008 || event.code === 1011 || event.code === 1013) {
+        if (event.reason) showNotice(event.reason);
+      }
       if (!opened && failedAttempts >= 2) {
         // A refused handshake usually means the visitor cookie expired: the page re-issues it.
         fetch(location.pathname, { method: "HEAD", credentials: "same-origin", cache: "no-store" })
           .catch(() => {});
       }
-      const delay = Math.min(30000, 500 * 2 ** Math.min(failedAttempts, 6));
+      let delay = Math.min(30000, 500 * 2 ** Math.min(failedAttempts, 6));
+      if (event.code === 1013) delay = Math.max(delay, LATER_MS);
       reconnectTimer = setTimeout(connect, delay / 2 + Math.random() * (delay / 2));
     });
   }
@@ -355,6 +415,11 @@
   window.addEventListener("online", () => {
     failedAttempts = 0;
     connect();
+  });
+
+  // Coming back to a tab that stood aside for the others: the customer may have closed some.
+  document.addEventListener("visibilitychange", () => {
+    if (paused && document.visibilityState === "visible") connect();
   });
 
   connect();

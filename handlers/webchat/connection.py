@@ -27,6 +27,7 @@ from handlers.webchat.protocol import (
     typing_frame,
 )
 from handlers.webchat.ratelimit import VisitorLimiter
+from handlers.wsclose import abort, close_promptly
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class SocketLimits:
     history_limit: int = 100
     # Accepted turns waiting behind a slow one; the visitor's token bucket keeps this small.
     queue_size: int = 32
+    # A tab that stops reading is dropped rather than holding its handler.
+    send_timeout: float = 10.0
 
 
 class ChatConnection:
@@ -60,6 +63,8 @@ class ChatConnection:
         self._request = request
         self._ws = ws
         self._visitor_id = visitor_id
+        # Taken now: the caps count by it, and the peer's address is gone once it disconnects.
+        self._address = request.remote or "unknown"
         self._key = ConversationKey("web", visitor_id)
         self._output = output
         self._limiter = limiter
@@ -69,6 +74,30 @@ class ChatConnection:
         self._turns: asyncio.Queue[Turn | None] = asyncio.Queue()
         self._background = background
         self._language: str | None = None
+        # Set once the socket is being closed from our side: queued turns are then skipped.
+        self._ending = False
+
+    @property
+    def visitor_id(self) -> str:
+        return self._visitor_id
+
+    @property
+    def address(self) -> str:
+        return self._address
+
+    @property
+    def ws(self) -> web.WebSocketResponse:
+        return self._ws
+
+    async def close(self, code: int, reason: str) -> None:
+        """Closes the socket without waiting long on the browser. The turn already running
+        finishes; queued ones are dropped: they were not acknowledged, so the page sends them
+        again, with the same ids, once it reconnects."""
+        self._ending = True
+        await close_promptly(self._ws, self._request, code=code, message=reason)
+
+    def abort(self) -> None:
+        abort(self._request)
 
     async def run(self) -> None:
         await self._send_history()
@@ -120,7 +149,7 @@ class ChatConnection:
     async def _refuse_flood(self, client_id: str | None) -> None:
         if not self._abuse.take():
             log.warning("closing web chat socket of %s: sustained flooding", self._visitor_id)
-            await self._ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many messages")
+            await self.close(WSCloseCode.POLICY_VIOLATION, "too many messages")
             return
         await self._send(
             error_frame("slow_down", "You are sending messages too fast; please wait.", client_id)
@@ -128,7 +157,8 @@ class ChatConnection:
 
     async def _work(self) -> None:
         while (turn := await self._turns.get()) is not None:
-            await self._run_turn(turn)
+            if not self._ending:
+                await self._run_turn(turn)
 
     async def _run_turn(self, turn: Turn) -> None:
         turns = self._request.config_dict[TURNS]
@@ -182,6 +212,7 @@ class ChatConnection:
         if self._ws.closed:
             return
         try:
-            await self._ws.send_json(frame)
-        except (ConnectionError, RuntimeError) as e:
+            await asyncio.wait_for(self._ws.send_json(frame), self._limits.send_timeout)
+        except (ConnectionError, RuntimeError, TimeoutError) as e:
             log.info("web chat socket dropped while sending: %r", e)
+            self.abort()

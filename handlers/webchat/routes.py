@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from handlers.appkeys import WEBCHAT_OUTPUT
+from handlers.webchat.caps import SocketCaps
 from handlers.webchat.connection import ChatConnection, SocketLimits
 from handlers.webchat.origin import origin_allowed
 from handlers.webchat.output import WebChatOutput
@@ -46,23 +47,31 @@ SECURITY_HEADERS = {
 def setup_webchat(
     app: web.Application,
     *,
-    secret: str,
+    secret: str | Callable[[], Awaitable[str]],
     allowed_origins: list[str],
+    caps: SocketCaps | None = None,
+    secure_cookies: bool = False,
     max_message_chars: int = 20_000,
     max_frame_bytes: int | None = None,
     messages_per_second: float = 5.0,
     burst: int = 10,
     heartbeat: float = 30.0,
-    drain_timeout: float = 10.0,
+    drain_timeout: float = 3.0,
     brand: str = "heard",
 ) -> None:
     """Adds GET / (redirect), /chat, /chat/static/*, /chat/ws and sets app[WEBCHAT_OUTPUT].
 
+    `secret` signs the visitor cookie: a string, or a coroutine function that fetches it
+    (from the database, say) when the app starts. It is awaited in this call's cleanup_ctx
+    entry, so whatever it needs must be started by an entry appended before this call.
+
     `app[TURNS]` and `app[TRANSCRIPTS]` are read per connection, so the composition root may
     set them after this call, as long as it is before startup.
     """
-    cookie = VisitorCookie(secret)
-    output = WebChatOutput()
+    cookie = VisitorCookie(secure=secure_cookies)
+    if isinstance(secret, str):
+        cookie.use_key(secret)
+    output = WebChatOutput(caps)
     limiter = VisitorLimiter(messages_per_second, burst)
     # A JSON-escaped character takes at most 6 bytes; beyond that aiohttp drops the frame.
     limits = SocketLimits(
@@ -95,13 +104,21 @@ def setup_webchat(
         if not ws.can_prepare(request).ok:
             raise web.HTTPBadRequest(text="Expected a WebSocket upgrade.")
         await ws.prepare(request)
-        output.attach(visitor_id, ws)
+        connection = ChatConnection(request, ws, visitor_id, output, limiter, limits, background)
+        # Refused after the handshake rather than with an HTTP status: a browser shows the
+        # page only a close frame's code and reason, never a refused handshake's.
+        refusal = output.admit(connection)
+        if refusal is not None:
+            log.info("refusing a web chat socket of %s from %s: %s", visitor_id,
+                     connection.address, refusal.reason)
+            await connection.close(refusal.code, refusal.reason)
+            return ws
         try:
-            await ChatConnection(request, ws, visitor_id, output, limiter, limits, background).run()
+            await connection.run()
         finally:
-            output.detach(visitor_id, ws)
+            output.release(connection)
             limiter.prune()
-            await ws.close()
+            await connection.close(WSCloseCode.OK, "")
         return ws
 
     def asset(name: str) -> web.RouteDef:
@@ -121,10 +138,13 @@ def setup_webchat(
     async def close_sockets(app: web.Application) -> None:
         await output.close_all()
 
-    async def drain_turns(app: web.Application) -> AsyncIterator[None]:
+    async def webchat_ctx(app: web.Application) -> AsyncIterator[None]:
+        if not isinstance(secret, str):
+            cookie.use_key(await secret())
         yield
         if not background:
             return
+        # Short: a turn takes milliseconds; one still running after this is stuck.
         _, pending = await asyncio.wait(set(background), timeout=drain_timeout)
         if pending:
             log.warning("cancelling %d web chat turns still running at shutdown", len(pending))
@@ -144,4 +164,4 @@ def setup_webchat(
     app.on_response_prepare.append(security_headers)
     # Open sockets would otherwise hold graceful shutdown until its timeout.
     app.on_shutdown.append(close_sockets)
-    app.cleanup_ctx.append(drain_turns)
+    app.cleanup_ctx.append(webchat_ctx)
