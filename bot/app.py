@@ -15,6 +15,7 @@ from bot.settings import Settings
 from handlers.agent_desk import AgentDesk
 from handlers.appkeys import (
     CONSOLE,
+    FAILED_RETRY,
     INBOX,
     SCHEDULER,
     SLA_WATCH,
@@ -25,6 +26,8 @@ from handlers.appkeys import (
 )
 from handlers.channel import OutputChannel, TurnHandler, UpdateInbox
 from handlers.console import ConsoleDeps, console_app
+from handlers.failed_retry import FailedTurnRetrier
+from handlers.opslog import OpsLog
 from handlers.periodic import Periodic
 from handlers.pipeline import Clock, utcnow
 from handlers.scheduler import DraftScheduler
@@ -105,7 +108,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
 
     app[SLA_WATCH] = Periodic("promises", watch_promises, scheduler_interval)
     console = ConsoleDeps(desk, CaseFiles(core.store.read_engine), sessions,
-                          LoginFailures(core.store.engine), agents, clock, teams=teams,
+                          LoginFailures(core.store.engine), agents, core.store.failed, clock,
+                          teams=teams,
                           secure_cookies=settings.secure_cookies)
     core.pipeline.after_commit.append(console.hub.on_commit)
     sla.notify.append(console.hub.on_sla)
@@ -123,6 +127,13 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
         remind_after=timedelta(minutes=settings.idle_reminder_minutes),
         expire_after=timedelta(hours=settings.draft_expiry_hours),
         interval=scheduler_interval)
+
+    app[FAILED_RETRY] = FailedTurnRetrier(core.store.failed, core.pipeline, outputs, clock,
+                                          interval=min(scheduler_interval, 5.0))
+    ops_log = OpsLog()
+    core.pipeline.after_commit.append(ops_log.on_commit)
+    desk.listeners.append(ops_log.on_desk)
+    sla.notify.append(ops_log.on_sla)
 
     app.router.add_get("/healthz", _health)
     if telegram is not None:
@@ -153,7 +164,9 @@ async def _core_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[SCHEDULER].start()
     await app[SLA_WATCH].start()
+    await app[FAILED_RETRY].start()
     yield
+    await app[FAILED_RETRY].stop()
     await app[SLA_WATCH].stop()
     await app[SCHEDULER].stop()
 

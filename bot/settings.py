@@ -90,6 +90,16 @@ class Settings(BaseSettings):
     # Let the libraries that print whole requests and SQL parameters (python-telegram-bot,
     # httpx, SQLAlchemy) log at LOG_LEVEL, customers' words and phone numbers included.
     log_customer_text: bool = Field(default=False, alias="LOG_CUSTOMER_TEXT")
+    # A customer turn that fails is kept and tried again after this many seconds, then four
+    # times as long each time; after this many tries in all it is quarantined for a person
+    # (`heard failed`, the console's failed messages).
+    failed_turn_tries: int = Field(default=3, ge=1, le=10, alias="FAILED_TURN_TRIES")
+    failed_turn_retry_seconds: int = Field(default=10, ge=1, le=3600,
+                                           alias="FAILED_TURN_RETRY_SECONDS")
+    # Characters of customer text one conversation may have stored per day; past it the
+    # customer is answered politely and the text is not kept.
+    daily_text_quota: int = Field(default=100_000, ge=1_000, le=10_000_000,
+                                  alias="DAILY_TEXT_QUOTA")
 
     @field_validator("database_url")
     @classmethod

@@ -14,11 +14,12 @@ from aiohttp import web
 
 from handlers.agent_desk import AgentDesk
 from handlers.appkeys import CONSOLE
-from handlers.console import login, pages
+from handlers.console import failed, login, pages
 from handlers.console.live import LiveHub
 from handlers.console.security import SESSION, TOKEN, guard, same_origin
 from storage.agents import AgentStore
 from storage.casefile import CaseFiles
+from storage.failed_turns import FailedTurns
 from storage.sessions import LoginFailures, SessionStore
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -33,6 +34,7 @@ class ConsoleDeps:
     sessions: SessionStore
     failures: LoginFailures
     agents: AgentStore
+    failed: FailedTurns
     clock: Callable[[], datetime]
     teams: Collection[str] = ()
     secure_cookies: bool = False  # always mark cookies Secure (behind a TLS proxy)
@@ -75,6 +77,8 @@ def console_app(deps: ConsoleDeps) -> web.Application:
         web.get("/tickets/{number}/live", pages.ticket_live),
         web.post("/tickets/{number}/{action}", pages.act),
         web.get("/agents", pages.agents_page),
+        web.get("/failed", failed.failed_page),
+        web.post("/failed/{action:retry|drop}", failed.failed_action),
         web.post("/agents/{name}/disable", pages.disable_agent),
         web.get("/ws", _socket),
         web.static("/static", STATIC),
