@@ -8,7 +8,10 @@ contact, so the lines are safe to ship to any log store at the default level.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
+
+from handlers.tokenbucket import TokenBucket
 
 log = logging.getLogger("heard.ops")
 
@@ -38,3 +41,22 @@ def filed(tickets: Iterable[Mapping[str, object]]) -> None:
         ops(event, number=t.get("number"), priority=t.get("priority"),
             category=t.get("category"), team=t.get("team"), reasons=names or None,
             incomplete=bool(t.get("incomplete")))
+
+
+class ThrottledOps:
+    """An ops line anyone outside can trigger at will (a message needing cleaning): at most
+    `rate` a second, so a flood cannot flood the log too; the lines held back are counted and
+    reported on the next one that goes out."""
+
+    def __init__(self, event: str, rate: float = 1.0, burst: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.event = event
+        self._bucket = TokenBucket(rate, burst, clock)
+        self.held_back = 0
+
+    def __call__(self, **fields: object) -> None:
+        if not self._bucket.take():
+            self.held_back += 1
+            return
+        ops(self.event, **fields, held_back=self.held_back or None)
+        self.held_back = 0

@@ -23,7 +23,7 @@ from dialogs.language import detect_locale, locale_from_language_code
 from dialogs.messages import ConversationKey, Inbound, Reply
 from handlers.channel import OutputChannel
 from handlers.keylocks import KeyLocks
-from handlers.opsline import filed, ops
+from handlers.opsline import ThrottledOps, filed, ops
 from storage.batch import BatchTx, Loaded, TurnRecord
 from storage.failed_turns import RetryPolicy
 from storage.store import Store
@@ -117,6 +117,7 @@ class TurnPipeline:
         # Characters of customer text one conversation may have stored per day (in the
         # service's zone): a flood of long messages must not grow the database without end.
         self.daily_text_quota = daily_text_quota
+        self._cleaned_line = ThrottledOps("message.cleaned")
         self.locks = KeyLocks()
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
@@ -323,8 +324,8 @@ class TurnPipeline:
         conv = ld.conv
         if inbound.cleaned:
             # What storage could not hold was taken out at the edge; the row records it too.
-            ops("message.cleaned", channel=inbound.key.channel, update=inbound.update_id,
-                **dict(inbound.cleaned))
+            self._cleaned_line(channel=inbound.key.channel, update=inbound.update_id,
+                               **dict(inbound.cleaned))
         day = now.astimezone(self.store.tz).date().isoformat()
         if ld.text_used(day) + len(inbound.text) > self.daily_text_quota:
             return self._over_quota(ld, inbound, now), []

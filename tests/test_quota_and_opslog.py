@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.core import Core, open_core
+from handlers.opsline import ThrottledOps
 from handlers.opslog import OpsLog
 from tests.conftest import Clock, Customer, make_settings
 
@@ -56,3 +57,15 @@ async def test_ticket_lines_for_the_operator(any_core: Core,
     await ops.on_desk("C-20261124-0001", "taken")
     await ops.on_desk("C-20261124-0001", "reply")  # not an operator's matter
     assert [r.getMessage() for r in caplog.records] == ["ticket.taken number=C-20261124-0001"]
+
+
+def test_lines_an_outsider_can_trigger_are_throttled(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="heard.ops")
+    now = [0.0]
+    line = ThrottledOps("message.cleaned", rate=1.0, burst=10.0, clock=lambda: now[0])
+    for n in range(30):
+        line(channel="web", nul=n)
+    assert len(caplog.records) == 10
+    now[0] += 1.0
+    line(channel="web", nul=1)
+    assert caplog.records[-1].getMessage() == "message.cleaned channel=web nul=1 held_back=20"
