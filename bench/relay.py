@@ -26,7 +26,7 @@ default, as `heard run` does, PostgreSQL two):
 Measured (within the process that does both ends):
 - relay_c2a: from the customer's message entering the pipeline (TurnPipeline.handle) to the
   agents' group output receiving it (the after-commit Relayed event through
-  AgentGroup.on_commit, which looks the ticket up and posts the text).
+  AgentGroup.on_events, which looks the ticket up and posts the text).
 - relay_a2c: from AgentDesk.reply being called to the customer's output channel receiving the
   agent's text.
 - take_conflicts: takes refused because another agent had the case first (normal).
@@ -71,6 +71,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.intake import SCRIPTS  # the same complaint as the intake run
 from bot.core import Core, open_core
 from bot.settings import load_settings
+from dialogs.commands import AgentJoined
 from dialogs.messages import ConversationKey, Inbound, Reply
 from handlers.agent_desk import AgentDesk
 from handlers.channel import CollectingOutputChannel
@@ -180,12 +181,13 @@ class Worker:
         self.to_customers = TimedOutput("web")
         self.to_agents = TimedOutput("telegram")
         self.queue = TicketQueue(core.store.engine, core.store.read_engine)
-        self.desk = AgentDesk(self.queue, core.pipeline, {"web": self.to_customers}, core.clock,
+        core.pipeline.outbox.register("web", self.to_customers)
+        self.desk = AgentDesk(self.queue, core.pipeline, core.clock,
                               teams=set(core.engine.rules.teams.values()))
         # The production agents' group, posting to a timed sink instead of Telegram.
         group = AgentGroup(AGENTS_CHAT_ID, cast(TelegramOutput, self.to_agents), self.desk,
                            AgentStore(core.store.engine, core.store.read_engine))
-        core.pipeline.after_commit.append(group.on_commit)
+        core.pipeline.outbox.subscribe(group.on_events)
         self.c2a_sent: dict[str, float] = {}
         self.a2c_sent: dict[str, float] = {}
         self.customers_done = asyncio.Event()  # in every process
@@ -342,8 +344,7 @@ class Worker:
         await self.queue.mark_first_response(claim.number, now)
         view = await self.queue.view(claim.number)
         assert view is not None
-        await self.core.pipeline.system_turn(view.key, "agent_joined", self.to_customers,
-                                             {"agent": agent.name})
+        await self.core.pipeline.act(view.key, AgentJoined(agent.name))
         return claim.number
 
     async def reply(self, agent: Agent, number: str, k: int) -> None:

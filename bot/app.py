@@ -24,7 +24,7 @@ from handlers.appkeys import (
     TURNS,
     WEBCHAT_OUTPUT,
 )
-from handlers.channel import OutputChannel, TurnHandler, UpdateInbox
+from handlers.channel import TurnHandler, UpdateInbox
 from handlers.console import ConsoleDeps, console_app
 from handlers.failed_retry import FailedTurnRetrier
 from handlers.opslog import OpsLog
@@ -88,14 +88,15 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
         if telegram.webhook_url:
             app.add_routes(telegram.webhook_routes())
 
-    outputs: dict[str, OutputChannel] = {"web": app[WEBCHAT_OUTPUT]}
+    outbox = core.pipeline.outbox
+    outbox.register("web", app[WEBCHAT_OUTPUT])
     queue = TicketQueue(core.store.engine, core.store.read_engine)
     agents = AgentStore(core.store.engine, core.store.read_engine)
     teams = set(core.engine.rules.teams.values())
-    desk = AgentDesk(queue, core.pipeline, outputs, clock, teams=teams, agents=agents,
+    desk = AgentDesk(queue, core.pipeline, clock, teams=teams, agents=agents,
                      timezone=settings.timezone)
-    sla = SlaWatch(queue, core.pipeline, outputs, clock)
-    follow_ups = FollowUps(queue, core.pipeline, outputs, clock)
+    sla = SlaWatch(queue, core.pipeline, clock)
+    follow_ups = FollowUps(queue, core.pipeline, clock)
     sessions = SessionStore(core.store.engine,
                             lifetime=timedelta(hours=settings.console_session_hours),
                             idle=timedelta(minutes=settings.console_idle_minutes),
@@ -111,29 +112,24 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
                           LoginFailures(core.store.engine), agents, core.store.failed, clock,
                           teams=teams,
                           secure_cookies=settings.secure_cookies)
-    core.pipeline.after_commit.append(console.hub.on_commit)
-    sla.notify.append(console.hub.on_sla)
     app[CONSOLE] = console
     app.add_subapp("/console", console_app(console))
+    # Everyone who hears of what was committed: turns, agents' actions, promise alerts.
+    outbox.subscribe(console.hub.on_events)
+    outbox.subscribe(OpsLog().on_events)
     if telegram is not None:
-        outputs["telegram"] = telegram.output
+        outbox.register("telegram", telegram.output)
         if settings.telegram_agent_chat_id is not None:
             group = AgentGroup(settings.telegram_agent_chat_id, telegram.output, desk, agents)
-            core.pipeline.after_commit.append(group.on_commit)
-            sla.notify.append(group.on_sla)
+            outbox.subscribe(group.on_events)
             telegram.dispatcher.side_channel = group.handle
     app[SCHEDULER] = DraftScheduler(
-        core.store, core.pipeline, outputs, clock=clock,
+        core.store, core.pipeline, clock=clock,
         remind_after=timedelta(minutes=settings.idle_reminder_minutes),
         expire_after=timedelta(hours=settings.draft_expiry_hours),
         interval=scheduler_interval)
-
-    app[FAILED_RETRY] = FailedTurnRetrier(core.store.failed, core.pipeline, outputs, clock,
+    app[FAILED_RETRY] = FailedTurnRetrier(core.store.failed, core.pipeline, clock,
                                           interval=min(scheduler_interval, 5.0))
-    ops_log = OpsLog()
-    core.pipeline.after_commit.append(ops_log.on_commit)
-    desk.listeners.append(ops_log.on_desk)
-    sla.notify.append(ops_log.on_sla)
 
     app.router.add_get("/healthz", _health)
     if telegram is not None:

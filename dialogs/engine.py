@@ -15,6 +15,18 @@ from typing import Any
 from dialogs import intents
 from dialogs.categories import infer_category
 from dialogs.choices import DETAIL_SLOTS, choices_for, parse_payload, payload, typed_choice
+from dialogs.commands import (
+    AgentClosed,
+    AgentJoined,
+    AgentLeft,
+    AgentSays,
+    CallbackPromised,
+    Command,
+    Expire,
+    FollowUp,
+    Progress,
+    Remind,
+)
 from dialogs.conversation import Conversation
 from dialogs.emotion import Emotion, EmotionScorer
 from dialogs.escalation import (
@@ -25,6 +37,7 @@ from dialogs.escalation import (
     default_rules,
     top_priority,
 )
+from dialogs.events import Escalated, Relayed, Reopened, ReopenWhy, TurnEvent
 from dialogs.formatting import Formatter
 from dialogs.hours import ALWAYS, parse_hours
 from dialogs.language import detect_locale, locale_from_language_code, to_simplified
@@ -68,14 +81,9 @@ class TurnOutcome:
     replies: list[Reply] = field(default_factory=list)
     emotion: Emotion | None = None
     kept_attachments: tuple[Attachment, ...] = ()
-    # What the customer said while an agent holds the ticket: for the agent, not the bot.
-    relay: tuple[str, str] | None = None  # (ticket number, text)
-    # What the customer said while their case waits for a person: shown to the agents too,
-    # so they see it develop before taking it; the bot still answers.
-    waiting: tuple[str, str] | None = None  # (ticket number, text)
-    # A closed ticket back with a person: (number, why) — "not_solved", "came_back" or
-    # "asked" (the customer reopened it days later).
-    reopened: tuple[str, str] | None = None
+    # What the turn did that others must hear of once it is committed: a ticket escalated,
+    # reopened, or words for the agents (dialogs.events).
+    events: list[TurnEvent] = field(default_factory=list)
 
 
 class DialogEngine:
@@ -117,23 +125,40 @@ class DialogEngine:
                                expect="when")
         self.extractor.extract("order JD20261118001 last Tuesday $45", now=datetime.now(UTC))
 
-    def agent_joined(self, conv: Conversation, agent: str) -> Reply:
+    def apply(self, conv: Conversation, command: Command) -> list[Reply]:
+        """What happens to the conversation when an agent, a timer or a watch acts on it
+        (dialogs.commands): the one way such a change enters the dialog."""
+        match command:
+            case AgentJoined(agent):
+                return [self._agent_joined(conv, agent)]
+            case AgentSays(agent, text):
+                # The agent's own words, verbatim; the transcript names who wrote them.
+                return [Reply(text, (), f"agent:{agent}", conv.locale, "neutral", 0)]
+            case AgentLeft(agent):
+                return [self._agent_left(conv, agent)]
+            case AgentClosed(agent, resolution):
+                return self._agent_closed(conv, agent, resolution)
+            case CallbackPromised(agent, due):
+                return [_render(self, conv, "agent.callback", "neutral", (), agent=agent,
+                                when=self.fmt.when(due, conv.locale))]
+            case Progress(number):
+                return [_render(self, conv, "progress.note", "neutral", (), number=number)]
+            case FollowUp(number):
+                return self._follow_up(conv, number)
+            case Remind():
+                return [_render(self, conv, "reminder", conv.context.get("tone", "neutral"))]
+            case Expire():
+                conv.expire()
+                return []
+
+    def _agent_joined(self, conv: Conversation, agent: str) -> Reply:
         """An agent took the ticket: from now on the customer talks to them."""
         conv.context["agent"] = agent
         if conv.state == "filed":
             conv.hand_off()
         return _render(self, conv, "agent.joined", "neutral", (), agent=agent)
 
-    def agent_says(self, conv: Conversation, agent: str, text: str) -> Reply:
-        """The agent's own words, verbatim; the transcript names who wrote them."""
-        return Reply(text, (), f"agent:{agent}", conv.locale, "neutral", 0)
-
-    def callback_promised(self, conv: Conversation, agent: str, due: datetime) -> Reply:
-        """An agent promised to get back by a time: the customer hears when, in their zone."""
-        return _render(self, conv, "agent.callback", "neutral", (), agent=agent,
-                       when=self.fmt.when(due, conv.locale))
-
-    def follow_up(self, conv: Conversation, number: str) -> list[Reply]:
+    def _follow_up(self, conv: Conversation, number: str) -> list[Reply]:
         """The call-back after a fix; skipped when the customer is busy with something new."""
         if conv.state != "filed" or conv.context.get("last_ticket") != number:
             return []
@@ -142,16 +167,12 @@ class DialogEngine:
         return [_render(self, conv, "follow_up.ask", "neutral", self_buttons(self, conv),
                         number=number)]
 
-    def progress(self, conv: Conversation, number: str) -> Reply:
-        """A promise is late: the customer hears where things stand, not silence."""
-        return _render(self, conv, "progress.note", "neutral", (), number=number)
-
-    def agent_left(self, conv: Conversation, agent: str) -> Reply:
+    def _agent_left(self, conv: Conversation, agent: str) -> Reply:
         """The case went back to the queue: the next person to take it will say so."""
         conv.context.pop("agent", None)
         return _render(self, conv, "agent.left", "neutral", (), agent=agent)
 
-    def agent_closed(self, conv: Conversation, agent: str, resolution: str) -> list[Reply]:
+    def _agent_closed(self, conv: Conversation, agent: str, resolution: str) -> list[Reply]:
         """The agent closed the case: say so, then ask whether it is really solved."""
         conv.context["last_agent"] = conv.context.pop("agent", agent)
         closed = _render(self, conv, "agent.closed", "neutral", (), agent=agent,
@@ -162,14 +183,6 @@ class DialogEngine:
         conv.context["feedback_step"] = "solved"
         return [closed, _render(self, conv, "feedback.solved", "neutral",
                                 self_buttons(self, conv))]
-
-    def reminder(self, conv: Conversation) -> Reply:
-        """The nudge sent once to a customer who left a draft unfinished."""
-        return _render(self, conv, "reminder", conv.context.get("tone", "neutral"))
-
-    def expire(self, conv: Conversation) -> None:
-        """Close a draft left too long; the customer is told on their next message."""
-        conv.expire()
 
 
 def self_buttons(engine: DialogEngine, conv: Conversation) -> tuple[Button, ...]:
@@ -671,10 +684,11 @@ class _Turn:
             await self.desk.add_event(number, "customer_message", {"text": self.words}, self.now)
         if c.state == "handed_off" and c.context.get("agent") and number:
             # A person has the case: the bot stays quiet and passes the words on.
-            self.out.relay = (str(number), self.words)
+            self.out.events.append(Relayed(c.key, str(number), self.words))
             return
         if c.state == "handed_off" and number:
-            self.out.waiting = (str(number), self.words)
+            # Waiting for a person: the bot answers, and the agents see it develop too.
+            self.out.events.append(Relayed(c.key, str(number), self.words, waiting=True))
         self.acknowledge()
         if c.state == "handed_off" and number:
             position = await self.desk.queue_position(str(number))
@@ -755,6 +769,7 @@ class _Turn:
         c.context["priority"] = draft.priority
         if status == "escalated":
             c.hand_off()
+            self.out.events.append(Escalated(ticket.number))
         else:
             c.confirm()
         self.say("handoff" if status == "escalated" else "filed", self.buttons(),
@@ -816,7 +831,7 @@ class _Turn:
             c.context.pop("agent", None)
         c.context.pop("feedback_step", None)
         c.reopen()
-        self.out.reopened = (number, why)
+        self.out.events.append(Reopened(number, ReopenWhy(why)))
         return back
 
     def _may_reopen(self) -> bool:

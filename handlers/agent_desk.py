@@ -1,27 +1,23 @@
-"""What an agent can do to a ticket, whatever surface they use (the Telegram agents' group
-today, the web console later). Customer-facing effects go through the turn pipeline, so they
-take the conversation's lock, land in the transcript and reach the customer's own channel."""
+"""What an agent can do to a ticket, whatever surface they use (the Telegram agents' group,
+the web console). Customer-facing effects are commands to the turn pipeline, so they take the
+conversation's lock, land in the transcript and reach the customer's own channel; each change
+is published as a `TicketChanged` event."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from dialogs.agent_time import HELP as TIME_HELP
 from dialogs.agent_time import parse_agent_time
-from handlers.channel import OutputChannel
+from dialogs.commands import AgentClosed, AgentJoined, AgentLeft, AgentSays, CallbackPromised
+from dialogs.events import Change, TicketChanged
 from handlers.pipeline import Clock, TurnPipeline
 from storage.agents import Agent, AgentStore
-from storage.queue import Claim, TicketQueue, TicketView
+from storage.queue import Claim, TicketQueue
 
-log = logging.getLogger(__name__)
-
-# Told (ticket number, what happened) after each change an agent makes, e.g. to refresh
-# the web console's open pages.
-ChangeListener = Callable[[str, str], Awaitable[None]]
 SUPERVISING = ("supervisor", "admin")
 MAX_CALLBACK_AHEAD = timedelta(days=30)
 
@@ -34,18 +30,15 @@ class Outcome:
 
 
 class AgentDesk:
-    def __init__(self, queue: TicketQueue, pipeline: TurnPipeline,
-                 outputs: Mapping[str, OutputChannel], clock: Clock,
+    def __init__(self, queue: TicketQueue, pipeline: TurnPipeline, clock: Clock,
                  teams: Collection[str] = (), agents: AgentStore | None = None,
                  timezone: str = "UTC") -> None:
         self.queue = queue
         self.teams = frozenset(teams)
         self.pipeline = pipeline
-        self.outputs = outputs
         self.clock = clock
         self.agents = agents
         self.timezone = timezone
-        self.listeners: list[ChangeListener] = []
 
     async def take(self, agent: Agent, number: str) -> Outcome:
         number = number.upper()
@@ -61,14 +54,12 @@ class AgentDesk:
                                                  actor=_actor(agent)))
             return claims[-1].taken
 
-        await self.pipeline.system_turn(view.key, "agent_joined",
-                                        self.outputs.get(view.key.channel),
-                                        {"agent": agent.name}, guard=claim)
+        await self.pipeline.act(view.key, AgentJoined(agent.name), guard=claim)
         if not claims or not claims[-1].found:
             return Outcome(False, f"There is no ticket {number}.")
         if not claims[-1].taken:
             return Outcome(False, f"{number} is already taken by {claims[-1].holder}.")
-        await self._changed(number, "taken")
+        await self._changed(number, Change.TAKEN)
         return Outcome(True, f"{agent.name} took {number}.", number)
 
     async def take_next(self, agent: Agent, team: str | None) -> Outcome:
@@ -98,10 +89,10 @@ class AgentDesk:
             return Outcome(False, f"{view.number} is held by {holder}; take it first.")
         if not text.strip():
             return Outcome(False, "Nothing to send: write the reply after the ticket number.")
-        await self._to_customer(view, "agent_says", {"agent": agent.name, "text": text})
+        await self.pipeline.act(view.key, AgentSays(agent.name, text))
         if not view.responded:
             await self.queue.mark_first_response(view.number, self.clock())
-        await self._changed(view.number, "reply")
+        await self._changed(view.number, Change.REPLY)
         return Outcome(True, f"Sent to the customer of {view.number}.")
 
     async def close(self, agent: Agent, number: str, resolution: str) -> Outcome:
@@ -113,9 +104,8 @@ class AgentDesk:
             return Outcome(False, f"You do not hold {number}, or it is closed already.")
         view = await self.queue.view(number, recent=0)
         assert view is not None
-        await self._to_customer(view, "agent_closed",
-                                {"agent": agent.name, "resolution": resolution})
-        await self._changed(number, "closed")
+        await self.pipeline.act(view.key, AgentClosed(agent.name, resolution))
+        await self._changed(number, Change.CLOSED)
         return Outcome(True, f"{number} closed.")
 
     async def note(self, agent: Agent, number: str, text: str) -> Outcome:
@@ -127,7 +117,7 @@ class AgentDesk:
             return Outcome(False, "Write the note after the ticket number.")
         await self.queue.add_event(number, "note", _actor(agent), {"text": text},
                                    self.clock())
-        await self._changed(number, "note")
+        await self._changed(number, Change.NOTE)
         return Outcome(True, f"Noted on {number}.")
 
     async def release(self, agent: Agent, number: str, team: str | None = None) -> Outcome:
@@ -141,8 +131,8 @@ class AgentDesk:
             return Outcome(False, f"You do not hold {number}, or it is closed.")
         view = await self.queue.view(number, recent=0)
         assert view is not None
-        await self._to_customer(view, "agent_left", {"agent": agent.name})
-        await self._changed(number, "transferred" if team else "released")
+        await self.pipeline.act(view.key, AgentLeft(agent.name))
+        await self._changed(number, Change.TRANSFERRED if team else Change.RELEASED)
         return Outcome(True, f"{number} is back in the {team + ' ' if team else ''}queue.")
 
     async def transfer_to(self, agent: Agent, number: str, name: str) -> Outcome:
@@ -159,8 +149,8 @@ class AgentDesk:
             return Outcome(False, f"You do not hold {number}, or it is closed.")
         view = await self.queue.view(number, recent=0)
         assert view is not None
-        await self._to_customer(view, "agent_joined", {"agent": target.name})
-        await self._changed(number, "transferred")
+        await self.pipeline.act(view.key, AgentJoined(target.name))
+        await self._changed(number, Change.TRANSFERRED)
         return Outcome(True, f"{number} is now with {target.name}.")
 
     async def promise_callback(self, agent: Agent, number: str, when: str) -> Outcome:
@@ -178,9 +168,8 @@ class AgentDesk:
             return Outcome(False, f"You do not hold {number}, or it is closed.")
         view = await self.queue.view(number, recent=0)
         assert view is not None
-        await self._to_customer(view, "callback_promised",
-                                {"agent": agent.name, "due": due.isoformat()})
-        await self._changed(number, "callback_promised")
+        await self.pipeline.act(view.key, CallbackPromised(agent.name, due))
+        await self._changed(number, Change.CALLBACK_PROMISED)
         local = due.astimezone(ZoneInfo(self.timezone))
         return Outcome(True, f"Call-back for {number} promised by {local:%d %b %H:%M} "
                              f"({self.timezone}); the customer is told.")
@@ -190,7 +179,7 @@ class AgentDesk:
         holder = _holding(agent)
         if not await self.queue.callback_done(number, holder, self.clock(), _actor(agent)):
             return Outcome(False, f"No call-back of yours is pending on {number}.")
-        await self._changed(number, "called_back")
+        await self._changed(number, Change.CALLED_BACK)
         return Outcome(True, f"Call-back on {number} marked done.")
 
     async def waiting_text(self, team: str | None = None) -> str:
@@ -201,17 +190,8 @@ class AgentDesk:
         return "\n".join(f"{t.number}  {t.priority}  {t.team or '-'}  {t.category or '-'}"
                          + ("  (incomplete)" if t.incomplete else "") for t in waiting)
 
-    async def _changed(self, number: str, kind: str) -> None:
-        for listener in self.listeners:
-            try:
-                await listener(number, kind)
-            except Exception:  # a live view failing must not undo or fail the action
-                log.exception("change listener failed for %s", number)
-
-    async def _to_customer(self, view: TicketView, action: str,
-                           payload: dict[str, str]) -> None:
-        await self.pipeline.system_turn(view.key, action, self.outputs.get(view.key.channel),
-                                        payload)
+    async def _changed(self, number: str, change: Change) -> None:
+        await self.pipeline.outbox.publish([TicketChanged(number, change)])
 
 
 def _actor(agent: Agent) -> str:

@@ -9,11 +9,9 @@ turn is quarantined for a supervisor (`heard failed`, the console's failed messa
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from dialogs.messages import ConversationKey, Inbound, Reply
-from handlers.channel import OutputChannel
 from handlers.periodic import Periodic
 from handlers.pipeline import Clock, TurnPipeline
 from storage.failed_turns import FailedTurns
@@ -32,12 +30,10 @@ class _Unsent:
 
 
 class FailedTurnRetrier:
-    def __init__(self, failed: FailedTurns, pipeline: TurnPipeline,
-                 outputs: Mapping[str, OutputChannel], clock: Clock,
+    def __init__(self, failed: FailedTurns, pipeline: TurnPipeline, clock: Clock,
                  lease: timedelta = timedelta(minutes=5), interval: float = 5.0) -> None:
         self.failed = failed
         self.pipeline = pipeline
-        self.outputs = outputs
         self.clock = clock
         # A process that dies mid-retry holds it this long; then another process may.
         self.lease = lease
@@ -64,7 +60,7 @@ class FailedTurnRetrier:
                                          f"cannot be read back: {type(e).__name__}", now,
                                          _give_up)
                 continue
-            out = self.outputs.get(turn.channel) or _Unsent()
+            out = self.pipeline.outbox.sender(turn.channel) or _Unsent()
             try:
                 # A failure again is counted by the pipeline itself (retry later or quarantine).
                 await self.pipeline.handle(inbound, out)

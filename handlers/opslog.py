@@ -1,26 +1,24 @@
-"""The operator's log as a subscriber: what the pipeline, the agent desk and the SLA watch
-report, one structured line each (handlers.opsline)."""
+"""The operator's log as a subscriber of the outbox: one structured line (handlers.opsline)
+per thing that happens to a ticket."""
 
 from __future__ import annotations
 
+from dialogs.events import Change, Event, Reopened, SlaAlert, TicketChanged
 from handlers.opsline import ops
-from handlers.pipeline import CommitEvent, Reopened
-from storage.queue import SlaAlert
 
-# What the agent desk reports (handlers.agent_desk) that an operator wants a line for.
-_DESK_EVENTS = frozenset({"taken", "released", "transferred", "closed", "callback_promised"})
+# What agents do that an operator wants a line for (a reply or a note is not).
+_CHANGES = frozenset({Change.TAKEN, Change.RELEASED, Change.TRANSFERRED, Change.CLOSED,
+                      Change.CALLBACK_PROMISED})
 
 
 class OpsLog:
-    async def on_commit(self, events: list[CommitEvent]) -> None:
+    async def on_events(self, events: list[Event]) -> None:
         for event in events:
-            if isinstance(event, Reopened):
-                ops("ticket.reopened", number=event.number, why=event.why)
-
-    async def on_desk(self, number: str, kind: str) -> None:
-        if kind in _DESK_EVENTS:
-            ops(f"ticket.{kind}", number=number)
-
-    async def on_sla(self, alerts: list[SlaAlert]) -> None:
-        for a in alerts:
-            ops(f"sla.{a.kind}", number=a.number, priority=a.priority, promise=a.target)
+            match event:
+                case Reopened(number, why):
+                    ops("ticket.reopened", number=number, why=why)
+                case TicketChanged(number, change) if change in _CHANGES:
+                    ops(f"ticket.{change}", number=number)
+                case SlaAlert():
+                    ops(f"sla.{event.kind}", number=event.number, priority=event.priority,
+                        promise=event.target)

@@ -18,12 +18,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from dialogs.commands import DRAFT_COMMANDS, Command, Remind
 from dialogs.engine import DialogEngine
+from dialogs.events import Event, TurnEvent
 from dialogs.language import detect_locale, locale_from_language_code
 from dialogs.messages import ConversationKey, Inbound, Reply
 from handlers.channel import OutputChannel
 from handlers.keylocks import KeyLocks
 from handlers.opsline import ThrottledOps, filed, ops
+from handlers.outbox import Outbox
 from storage.batch import BatchTx, Loaded, TurnRecord
 from storage.failed_turns import RetryPolicy
 from storage.store import Store
@@ -60,47 +63,12 @@ def _clone(d: dict[str, Any]) -> dict[str, Any]:
             for k, v in d.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class Relayed:
-    """A customer wrote about a ticket (committed; for the agent's side): while an agent
-    holds it (the bot stayed quiet), or, `waiting`, while it waits in the queue (the bot
-    answered and the agents see it too)."""
-
-    key: ConversationKey
-    number: str
-    text: str
-    waiting: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Escalated:
-    """A ticket was filed for a person to take (committed)."""
-
-    number: str
-
-
-@dataclass(frozen=True, slots=True)
-class Reopened:
-    """A closed ticket is back with its agent (or the queue, when that agent is disabled)."""
-
-    number: str
-    # "not_solved" (answering "is it solved?"), "came_back" (the follow-up), "asked" (the
-    # customer reopened it within REOPEN_DAYS).
-    why: str = "not_solved"
-
-
-CommitEvent = Relayed | Escalated | Reopened
-AfterCommit = Callable[[list[CommitEvent]], Awaitable[None]]
-
-
 @dataclass
 class _Job:
     key: ConversationKey
     inbound: Inbound | None = None
-    # A turn the service takes on its own: "remind", "expire", or an agent's "agent_joined",
-    # "agent_says", "agent_closed" (with `payload`).
-    system: str | None = None
-    payload: dict[str, str] = field(default_factory=dict)
+    # Or what an agent, a timer or a watch does to the conversation.
+    command: Command | None = None
     done: asyncio.Future[list[Reply] | None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future())
 
@@ -121,9 +89,8 @@ class TurnPipeline:
         self.locks = KeyLocks()
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
-        # Told what each committed batch means for the agents' side (relays, new cases).
-        self.after_commit: list[AfterCommit] = []
-        self._notifying: set[asyncio.Task[None]] = set()
+        # Where replies to commands go, and who hears of what was committed.
+        self.outbox = Outbox()
 
     async def start(self) -> None:
         if self._writer is None:
@@ -191,22 +158,18 @@ class TurnPipeline:
         """Run the turn and return its committed replies (None for a redelivered update)."""
         return await self._submit(_Job(inbound.key, inbound=inbound))
 
-    async def system_turn(self, key: ConversationKey, action: str,
-                          out: OutputChannel | None,
-                          payload: dict[str, str] | None = None, *,
-                          guard: Callable[[], Awaitable[bool]] | None = None) -> list[Reply]:
-        """A turn the service takes on its own (a reminder, an agent's message), under the
-        same lock and in the same transaction discipline as a customer's. `guard` runs first,
-        inside the lock, and False skips the turn: a change that must not interleave with
-        the customer's own turns (taking their case) is made there."""
+    async def act(self, key: ConversationKey, command: Command, *,
+                  guard: Callable[[], Awaitable[bool]] | None = None) -> list[Reply]:
+        """Apply `command` to the conversation (an agent's words, a reminder…) under the same
+        lock and in the same transaction discipline as a customer's turn, then send its
+        replies on the customer's channel. `guard` runs first, inside the lock, and False
+        skips the command: a change that must not interleave with the customer's own turns
+        (taking their case) is made there."""
         async with self.locks.hold(key):
             if guard is not None and not await guard():
                 return []
-            replies = await self._submit(_Job(key, system=action,
-                                              payload=payload or {})) or []
-            if out is not None:
-                for reply in replies:
-                    await out.send(key, reply)
+            replies = await self._submit(_Job(key, command=command)) or []
+            await self.outbox.send(key, replies)
             return replies
 
     async def _submit(self, job: _Job) -> list[Reply] | None:
@@ -250,35 +213,21 @@ class TurnPipeline:
         results, events, tickets = await self._write_batch(jobs)
         filed(tickets)
         if events:
-            self._notify(events)
+            self.outbox.publish_soon(events)
         for job, result in results:
             if isinstance(result, BaseException):
                 job.done.set_exception(result)
             else:
                 job.done.set_result(result)
 
-    def _notify(self, events: list[CommitEvent]) -> None:
-        # In the background: the writer never waits for Telegram or a console.
-        for hook in self.after_commit:
-            task = asyncio.create_task(self._run_hook(hook, events))
-            self._notifying.add(task)
-            task.add_done_callback(self._notifying.discard)
-
-    @staticmethod
-    async def _run_hook(hook: AfterCommit, events: list[CommitEvent]) -> None:
-        try:
-            await hook(events)
-        except Exception:
-            log.exception("after-commit hook failed for %d events", len(events))
-
     async def _write_batch(self, jobs: list[_Job]) -> tuple[
-            list[tuple[_Job, list[Reply] | BaseException | None]], list[CommitEvent],
+            list[tuple[_Job, list[Reply] | BaseException | None]], list[Event],
             list[dict[str, Any]]]:
         now = self.clock()
         results: list[tuple[_Job, list[Reply] | BaseException | None]] = []
         records: list[TurnRecord] = []
         system_out: list[TurnRecord] = []
-        events: list[CommitEvent] = []
+        events: list[Event] = []
         async with self.store.batch() as tx:
             await tx.lock([j.key for j in jobs])
             turns = [j for j in jobs if j.inbound is not None]
@@ -313,14 +262,12 @@ class TurnPipeline:
                     if job.inbound is not None and job.inbound.update_id is not None:
                         await tx.unclaim(job.key.channel, job.inbound.update_id)
                     results.append((job, e))
-            events += [Escalated(t["number"]) for t in tx.ledger.tickets
-                       if t["status"] == "escalated"]
             tickets = list(tx.ledger.tickets)
             await tx.write(records, system_out, list(loaded.values()), now)
         return results, events, tickets
 
     async def _turn(self, tx: BatchTx, ld: Loaded, inbound: Inbound,
-                    now: datetime) -> tuple[TurnRecord, list[CommitEvent]]:
+                    now: datetime) -> tuple[TurnRecord, list[TurnEvent]]:
         conv = ld.conv
         if inbound.cleaned:
             # What storage could not hold was taken out at the edge; the row records it too.
@@ -346,16 +293,10 @@ class TurnPipeline:
         ld.add_text(day, len(inbound.text))
         ld.idle_since = now  # the customer spoke: a new idle spell, a new reminder
         ld.reminded = False
-        said: list[CommitEvent] = []
-        if outcome.relay is not None:
-            said.append(Relayed(inbound.key, *outcome.relay))
-        if outcome.waiting is not None:
-            said.append(Relayed(inbound.key, *outcome.waiting, waiting=True))
-        if outcome.reopened is not None:
-            said.append(Reopened(*outcome.reopened))
         return TurnRecord(ld, inbound, snapshot[0],
                           outcome.emotion.as_record() if outcome.emotion else None,
-                          outcome.replies, conv.state, outcome.kept_attachments, now), said
+                          outcome.replies, conv.state, outcome.kept_attachments,
+                          now), outcome.events
 
     def _over_quota(self, ld: Loaded, inbound: Inbound, now: datetime) -> TurnRecord:
         """The conversation stored its day's worth of text: the message is answered politely
@@ -375,48 +316,23 @@ class TurnPipeline:
 
     async def _system(self, tx: BatchTx, ld: Loaded | None, job: _Job,
                       now: datetime) -> TurnRecord | None:
-        if job.system in _AGENT_ACTIONS:
-            return self._agent_action(ld, job, now)
-        if ld is None or ld.idle_since is None:
-            return None  # the draft closed meanwhile
-        if job.system == "expire":
-            self.engine.expire(ld.conv)
-            ld.conv.version += 1
-            ld.dirty = True
+        command = job.command
+        assert command is not None
+        if ld is None:
             return None
-        if job.system == "remind":
+        if isinstance(command, DRAFT_COMMANDS) and ld.idle_since is None:
+            return None  # the draft closed meanwhile
+        if isinstance(command, Remind):
             if ld.reminded or not await tx.claim_reminder(ld, now):
                 return None
             ld.reminded = True
-            reply = self.engine.reminder(ld.conv)
-            return TurnRecord(ld, Inbound(key=job.key), ld.conv.state, None, [reply],
+            replies = self.engine.apply(ld.conv, command)
+            return TurnRecord(ld, Inbound(key=job.key), ld.conv.state, None, replies,
                               ld.conv.state, (), now)
-        raise ValueError(f"unknown system turn {job.system!r}")
-
-    def _agent_action(self, ld: Loaded | None, job: _Job, now: datetime) -> TurnRecord | None:
-        if ld is None:
-            return None
-        conv, p = ld.conv, job.payload
-        if job.system == "agent_joined":
-            replies = [self.engine.agent_joined(conv, p["agent"])]
-        elif job.system == "agent_says":
-            replies = [self.engine.agent_says(conv, p["agent"], p["text"])]
-        elif job.system == "agent_left":
-            replies = [self.engine.agent_left(conv, p["agent"])]
-        elif job.system == "progress":
-            replies = [self.engine.progress(conv, p["number"])]
-        elif job.system == "follow_up":
-            replies = self.engine.follow_up(conv, p["number"])
-        elif job.system == "callback_promised":
-            replies = [self.engine.callback_promised(conv, p["agent"],
-                                                     datetime.fromisoformat(p["due"]))]
-        else:
-            replies = self.engine.agent_closed(conv, p["agent"], p["resolution"])
-        conv.version += 1
+        replies = self.engine.apply(ld.conv, command)
+        ld.conv.version += 1
         ld.dirty = True
-        return TurnRecord(ld, Inbound(key=job.key), conv.state, None, replies, conv.state,
-                          (), now)
-
-
-_AGENT_ACTIONS = ("agent_joined", "agent_says", "agent_left", "agent_closed", "progress",
-                  "follow_up", "callback_promised")
+        if not replies:
+            return None
+        return TurnRecord(ld, Inbound(key=job.key), ld.conv.state, None, replies,
+                          ld.conv.state, (), now)

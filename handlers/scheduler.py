@@ -8,10 +8,9 @@ out once even with several processes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import timedelta
 
-from handlers.channel import OutputChannel
+from dialogs.commands import Expire, Remind
 from handlers.periodic import Periodic
 from handlers.pipeline import Clock, TurnPipeline
 from storage.store import Store
@@ -20,12 +19,11 @@ log = logging.getLogger(__name__)
 
 
 class DraftScheduler:
-    def __init__(self, store: Store, pipeline: TurnPipeline, outputs: Mapping[str, OutputChannel],
-                 *, clock: Clock, remind_after: timedelta, expire_after: timedelta,
+    def __init__(self, store: Store, pipeline: TurnPipeline, *, clock: Clock,
+                 remind_after: timedelta, expire_after: timedelta,
                  interval: float = 30.0) -> None:
         self.store = store
         self.pipeline = pipeline
-        self.outputs = outputs
         self.clock = clock
         self.remind_after = remind_after
         self.expire_after = expire_after
@@ -37,12 +35,10 @@ class DraftScheduler:
         acted = 0
         for draft in await self.store.idle_drafts(now - self.remind_after):
             if draft.idle_since <= now - self.expire_after:
-                await self.pipeline.system_turn(draft.key, "expire", None)
+                await self.pipeline.act(draft.key, Expire())
                 acted += 1
-            elif not draft.reminded:
-                out = self.outputs.get(draft.key.channel)
-                if await self.pipeline.system_turn(draft.key, "remind", out):
-                    acted += 1
+            elif not draft.reminded and await self.pipeline.act(draft.key, Remind()):
+                acted += 1
         return acted
 
     async def start(self) -> None:

@@ -8,37 +8,28 @@ supervisors hear of it and the customer gets a progress note instead of silence.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
-from handlers.channel import OutputChannel
+from dialogs.commands import FollowUp, Progress
+from dialogs.events import AlertKind, SlaAlert
 from handlers.pipeline import Clock, TurnPipeline
-from storage.queue import SlaAlert, TicketQueue
-
-Notify = Callable[[list[SlaAlert]], Awaitable[None]]
+from storage.queue import TicketQueue
 
 
 class SlaWatch:
-    def __init__(self, queue: TicketQueue, pipeline: TurnPipeline,
-                 outputs: Mapping[str, OutputChannel], clock: Clock,
+    def __init__(self, queue: TicketQueue, pipeline: TurnPipeline, clock: Clock,
                  warn_before: timedelta = timedelta(minutes=5)) -> None:
         self.queue = queue
         self.pipeline = pipeline
-        self.outputs = outputs
         self.clock = clock
         self.warn_before = warn_before
-        self.notify: list[Notify] = []
 
     async def tick(self) -> list[SlaAlert]:
         alerts = await self.queue.sla_alerts(self.clock(), self.warn_before)
-        if alerts:
-            for notify in self.notify:
-                await notify(alerts)
+        await self.pipeline.outbox.publish(list(alerts))
         for alert in alerts:
-            if alert.kind == "breach":
-                await self.pipeline.system_turn(
-                    alert.key, "progress", self.outputs.get(alert.key.channel),
-                    {"number": alert.number})
+            if alert.kind is AlertKind.BREACH:
+                await self.pipeline.act(alert.key, Progress(alert.number))
         return alerts
 
 
@@ -46,16 +37,13 @@ class FollowUps:
     """The playbook's call-back after a fix: days later, did it hold? The answer goes onto
     the ticket, and "it came back" reopens it to its agent."""
 
-    def __init__(self, queue: TicketQueue, pipeline: TurnPipeline,
-                 outputs: Mapping[str, OutputChannel], clock: Clock) -> None:
+    def __init__(self, queue: TicketQueue, pipeline: TurnPipeline, clock: Clock) -> None:
         self.queue = queue
         self.pipeline = pipeline
-        self.outputs = outputs
         self.clock = clock
 
     async def tick(self) -> int:
         due = await self.queue.due_follow_ups(self.clock())
         for number, key in due:
-            await self.pipeline.system_turn(key, "follow_up", self.outputs.get(key.channel),
-                                            {"number": number})
+            await self.pipeline.act(key, FollowUp(number))
         return len(due)

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from dialogs.events import AlertKind, Promise, SlaAlert
 from dialogs.messages import ConversationKey
 from storage.clock import utc_required
 from storage.desk import WAITING
@@ -261,17 +262,17 @@ class TicketQueue:
         each claimed here, once, also across processes (the claiming UPDATE is conditional)."""
         t = tickets.c
         targets = (
-            ("first_response", t.first_response_due, t.sla_warned_at, t.sla_breached_at,
+            (Promise.FIRST_RESPONSE, t.first_response_due, t.sla_warned_at, t.sla_breached_at,
              t.first_responded_at.is_(None), warn_before, "sla"),
-            ("resolution", t.resolution_due, t.resolution_warned_at, t.resolution_breached_at,
-             sa.true(), resolution_warn_before, "resolution"),
-            ("callback", t.callback_due, t.callback_warned_at, t.callback_breached_at,
+            (Promise.RESOLUTION, t.resolution_due, t.resolution_warned_at,
+             t.resolution_breached_at, sa.true(), resolution_warn_before, "resolution"),
+            (Promise.CALLBACK, t.callback_due, t.callback_warned_at, t.callback_breached_at,
              sa.true(), callback_warn_before, "callback"),
         )
         alerts: list[SlaAlert] = []
         for target, due, warned, breached, pending, early, prefix in targets:
-            for kind, column, horizon in (("breach", breached, now),
-                                          ("warning", warned, now + early)):
+            for kind, column, horizon in ((AlertKind.BREACH, breached, now),
+                                          (AlertKind.WARNING, warned, now + early)):
                 async with self.engine.begin() as conn:
                     rows = (await conn.execute(
                         sa.select(t.id, t.number, due.label("due"), t.priority,
@@ -318,17 +319,6 @@ class TicketQueue:
                         now: datetime) -> None:
         async with self.engine.begin() as conn:
             await _event(conn, number, kind, actor, data, now)
-
-
-@dataclass(frozen=True, slots=True)
-class SlaAlert:
-    number: str
-    kind: str  # "warning" (due soon) or "breach" (overdue)
-    due: datetime
-    priority: str
-    agent: str | None
-    key: ConversationKey
-    target: str = "first_response"  # or "resolution", "callback"
 
 
 async def _event(conn: AsyncConnection, number: str, kind: str, actor: str,

@@ -10,15 +10,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import aiohttp
 
+from dialogs.events import Escalated, Event
 from handlers.appkeys import CONSOLE
-from handlers.channel import OutputChannel
 from handlers.console import ConsoleDeps
 from handlers.passwords import hash_password
-from handlers.pipeline import CommitEvent, Escalated
 from storage.agents import Agent, AgentStore
 from tests.conftest import Clock, Customer
 from tests.e2e_support import RunningApp, running_app, wait_for
@@ -83,13 +82,13 @@ class ConsoleClient:
         return None
 
 
-def committed(running: RunningApp) -> list[CommitEvent]:
-    events: list[CommitEvent] = []
+def committed(running: RunningApp) -> list[Event]:
+    events: list[Event] = []
 
-    async def record(batch: list[CommitEvent]) -> None:
+    async def record(batch: list[Event]) -> None:
         events.extend(batch)
 
-    running.core.pipeline.after_commit.append(record)
+    running.core.pipeline.outbox.subscribe(record)
     return events
 
 
@@ -99,8 +98,7 @@ async def escalate(running: RunningApp, chat_id: str = "1001",
     (the app has no Telegram token, so the desk is given the customer's sink)."""
     events = committed(running)
     c = Customer(running.core, chat_id=chat_id)
-    outputs = cast(dict[str, OutputChannel], deps(running).desk.outputs)
-    outputs["telegram"] = c.out
+    running.core.pipeline.outbox.register("telegram", c.out)
     await c.says(text)
     await c.says("I want to talk to a human")
     await wait_for(lambda: any(isinstance(e, Escalated) for e in events), what="the handoff")

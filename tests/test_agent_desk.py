@@ -6,9 +6,9 @@ import asyncio
 from datetime import UTC, datetime
 
 from bot.core import Core
+from dialogs.events import Escalated, Event, Relayed, Reopened
 from dialogs.messages import Reply
 from handlers.agent_desk import AgentDesk
-from handlers.pipeline import CommitEvent, Escalated, Relayed, Reopened
 from handlers.sla import FollowUps
 from storage.agents import AgentStore
 from storage.queue import TicketQueue
@@ -16,21 +16,22 @@ from tests.conftest import Clock, Customer
 from tests.e2e_support import wait_for
 
 
-def committed(core: Core) -> list[CommitEvent]:
+def committed(core: Core) -> list[Event]:
     """What the pipeline announces after each commit, collected for the test."""
-    events: list[CommitEvent] = []
+    events: list[Event] = []
 
-    async def record(batch: list[CommitEvent]) -> None:
+    async def record(batch: list[Event]) -> None:
         events.extend(batch)
 
-    core.pipeline.after_commit.append(record)
+    core.pipeline.outbox.subscribe(record)
     return events
 
 
 async def test_a_web_customer_and_an_agent_talk_through_the_desk(core: Core) -> None:
     events = committed(core)
     c = Customer(core, channel="web", chat_id="visitor-9")
-    desk = AgentDesk(TicketQueue(core.store.engine), core.pipeline, {"web": c.out}, core.clock)
+    core.pipeline.outbox.register("web", c.out)
+    desk = AgentDesk(TicketQueue(core.store.engine), core.pipeline, core.clock)
     alice = await AgentStore(core.store.engine).add("alice", "agent", datetime.now(UTC))
 
     await c.says("The parcel never came")
@@ -82,7 +83,8 @@ async def test_what_a_waiting_customer_writes_reaches_the_agents_and_the_bot_ans
         core: Core) -> None:
     events = committed(core)
     c = Customer(core, channel="web", chat_id="visitor-10")
-    desk = AgentDesk(TicketQueue(core.store.engine), core.pipeline, {"web": c.out}, core.clock)
+    core.pipeline.outbox.register("web", c.out)
+    desk = AgentDesk(TicketQueue(core.store.engine), core.pipeline, core.clock)
     alice = await AgentStore(core.store.engine).add("alice", "agent", datetime.now(UTC))
     await c.says("The parcel never came")
     await c.says("human")
@@ -118,7 +120,8 @@ async def test_notes_release_and_transfer(core: Core) -> None:
     events = committed(core)
     c = Customer(core, channel="web", chat_id="visitor-10")
     queue = TicketQueue(core.store.engine)
-    desk = AgentDesk(queue, core.pipeline, {"web": c.out}, core.clock,
+    core.pipeline.outbox.register("web", c.out)
+    desk = AgentDesk(queue, core.pipeline, core.clock,
                      teams={"logistics", "finance"})
     agents = AgentStore(core.store.engine)
     now = datetime.now(UTC)
@@ -167,8 +170,9 @@ async def test_days_after_a_fix_the_customer_is_asked_whether_it_held(
     events = committed(core)
     c = Customer(core, channel="web", chat_id="visitor-11")
     queue = TicketQueue(core.store.engine)
-    desk = AgentDesk(queue, core.pipeline, {"web": c.out}, core.clock)
-    follow_ups = FollowUps(queue, core.pipeline, {"web": c.out}, core.clock)
+    core.pipeline.outbox.register("web", c.out)
+    desk = AgentDesk(queue, core.pipeline, core.clock)
+    follow_ups = FollowUps(queue, core.pipeline, core.clock)
     alice = await AgentStore(core.store.engine).add("alice", "agent", datetime.now(UTC))
     await c.says("My parcel never arrived")
     await c.says("human")
@@ -207,8 +211,8 @@ async def test_a_customer_writing_while_their_case_is_taken_is_never_lost(core: 
     alice = await AgentStore(core.store.engine).add("alice", "agent", datetime.now(UTC))
     for n in range(12):
         c = Customer(core, channel="web", chat_id=f"racer-{n}")
-        desk = AgentDesk(TicketQueue(core.store.engine), core.pipeline, {"web": c.out},
-                         core.clock)
+        core.pipeline.outbox.register("web", c.out)
+        desk = AgentDesk(TicketQueue(core.store.engine), core.pipeline, core.clock)
         await c.says("The parcel never came")
         await c.says("human")
         await wait_for(lambda: any(isinstance(e, Escalated) and e.number not in

@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core import Core, open_core
+from dialogs.events import Event, SlaAlert
 from handlers.agent_desk import AgentDesk
 from handlers.sla import SlaWatch
 from storage.agents import Agent, AgentStore
-from storage.queue import SlaAlert, TicketQueue
+from storage.queue import TicketQueue
 from tests.conftest import Clock, Customer, make_settings
 
 
@@ -33,7 +34,8 @@ async def held_case(core: Core) -> tuple[Customer, AgentDesk, Agent, Agent, str]
     agents = AgentStore(core.store.engine)
     alice = await agents.add("alice", "agent", datetime.now(UTC))
     bob = await agents.add("bob", "agent", datetime.now(UTC))
-    desk = AgentDesk(queue, core.pipeline, {"telegram": c.out}, core.clock,
+    core.pipeline.outbox.register("telegram", c.out)
+    desk = AgentDesk(queue, core.pipeline, core.clock,
                      agents=agents, timezone="Asia/Shanghai")
     assert (await desk.take(alice, number)).ok
     return c, desk, alice, bob, number
@@ -58,13 +60,14 @@ async def test_a_promised_call_back_is_told_watched_and_kept(core: Core, clock: 
     assert told.template == "agent.callback"
     assert told.text.startswith("alice will get back to you by Tue 24 Nov, 19:30")
 
-    watch = SlaWatch(desk.queue, core.pipeline, {"telegram": c.out}, clock)
+    core.pipeline.outbox.register("telegram", c.out)
+    watch = SlaWatch(desk.queue, core.pipeline, clock)
     seen: list[SlaAlert] = []
 
-    async def record(alerts: list[SlaAlert]) -> None:
-        seen.extend(alerts)
+    async def record(events: list[Event]) -> None:
+        seen.extend(e for e in events if isinstance(e, SlaAlert))
 
-    watch.notify.append(record)
+    core.pipeline.outbox.subscribe(record)
     await watch.tick()
     assert callback_alerts(seen) == []
     clock.advance(minutes=106)  # 14 minutes before

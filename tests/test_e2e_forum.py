@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from dialogs.events import Relayed
 from handlers.agent_desk import AgentDesk
-from handlers.pipeline import Relayed
 from handlers.telegram.agents import REFUSAL, AgentGroup
 from storage.agents import AgentStore
 from storage.queue import TicketQueue
@@ -210,8 +210,8 @@ async def test_a_deleted_topic_is_made_again(api: FakeBotApi, app: RunningApp) -
 def agent_group(app: RunningApp) -> AgentGroup:
     """Another AgentGroup over the same database and bot: what a second process would run."""
     queue = TicketQueue(app.core.store.engine)
-    desk = AgentDesk(queue, app.core.pipeline, {"telegram": app.telegram.output},
-                     app.core.clock)
+    app.core.pipeline.outbox.register("telegram", app.telegram.output)
+    desk = AgentDesk(queue, app.core.pipeline, app.core.clock)
     return AgentGroup(GROUP, app.telegram.output, desk, AgentStore(app.core.store.engine))
 
 
@@ -224,7 +224,7 @@ async def test_events_at_once_for_a_deleted_topic_make_one_topic(api: FakeBotApi
 
     # Within one process: the per-ticket lock lets one event make the topic.
     group = agent_group(app)
-    await asyncio.gather(*(group.on_commit([Relayed(customer.key, ticket, f"m{i}")])
+    await asyncio.gather(*(group.on_events([Relayed(customer.key, ticket, f"m{i}")])
                            for i in range(4)))
     assert len(api.calls_to("createForumTopic")) == made_before + 1
     [second] = api.live_topics(GROUP)
@@ -237,7 +237,7 @@ async def test_events_at_once_for_a_deleted_topic_make_one_topic(api: FakeBotApi
     # and every message lands in it; a topic made in vain is deleted again.
     api.delete_topic(GROUP, second.message_thread_id)
     groups = [agent_group(app), agent_group(app)]
-    await asyncio.gather(*(groups[i % 2].on_commit([Relayed(customer.key, ticket, f"n{i}")])
+    await asyncio.gather(*(groups[i % 2].on_events([Relayed(customer.key, ticket, f"n{i}")])
                            for i in range(4)))
     [third] = api.live_topics(GROUP)
     assert await stored_thread(app, ticket) == third.message_thread_id

@@ -72,8 +72,8 @@ async def test_a_turn_that_keeps_failing_is_retried_then_quarantined_and_never_l
 
     monkeypatch.setattr(DialogEngine, "turn", broken)
     out = CollectingOutputChannel("telegram")
-    retrier = FailedTurnRetrier(any_core.store.failed, any_core.pipeline, {"telegram": out},
-                                clock)
+    any_core.pipeline.outbox.register("telegram", out)
+    retrier = FailedTurnRetrier(any_core.store.failed, any_core.pipeline, clock)
     msg = c.inbound("this one is broken somehow")
     await c.send(msg)
     assert [r.template for r in c.last] == ["error.kept"]
@@ -126,7 +126,7 @@ async def test_a_dropped_turn_is_kept_but_never_run(any_core: Core, clock: Clock
     await c.send(msg)
     assert await any_core.store.failed.drop("telegram", msg.update_id or "", clock())
     assert await any_core.store.failed.listing() == []
-    retrier = FailedTurnRetrier(any_core.store.failed, any_core.pipeline, {}, clock)
+    retrier = FailedTurnRetrier(any_core.store.failed, any_core.pipeline, clock)
     clock.advance(hours=1)
     assert await retrier.tick() == 0
     # Dropping twice, or something unknown, says no.
@@ -155,8 +155,10 @@ async def test_two_processes_retry_a_failed_turn_once(
         assert runs == ["My parcel never arrived"]
         clock.advance(seconds=10)
         outs = [CollectingOutputChannel("telegram") for _ in range(2)]
-        retriers = [FailedTurnRetrier(core.store.failed, core.pipeline, {"telegram": out},
-                                      clock) for core, out in zip((a, b), outs, strict=True)]
+        for core, out in zip((a, b), outs, strict=True):
+            core.pipeline.outbox.register("telegram", out)
+        retriers = [FailedTurnRetrier(core.store.failed, core.pipeline, clock)
+                    for core in (a, b)]
         ran = await asyncio.gather(*(r.tick() for r in retriers))
         assert sorted(ran) == [0, 1]
         assert runs == ["My parcel never arrived"] * 2

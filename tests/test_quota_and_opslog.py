@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.core import Core, open_core
+from dialogs.events import Change, TicketChanged
 from handlers.opsline import ThrottledOps
 from handlers.opslog import OpsLog
 from tests.conftest import Clock, Customer, make_settings
@@ -54,8 +55,8 @@ async def test_ticket_lines_for_the_operator(any_core: Core,
 
     ops = OpsLog()
     caplog.clear()
-    await ops.on_desk("C-20261124-0001", "taken")
-    await ops.on_desk("C-20261124-0001", "reply")  # not an operator's matter
+    await ops.on_events([TicketChanged("C-20261124-0001", Change.TAKEN),
+                         TicketChanged("C-20261124-0001", Change.REPLY)])  # not an ops matter
     assert [r.getMessage() for r in caplog.records] == ["ticket.taken number=C-20261124-0001"]
 
 

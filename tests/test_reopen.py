@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from bot.core import Core, open_core
+from dialogs.events import Escalated, Event, Reopened
 from handlers.agent_desk import AgentDesk
-from handlers.pipeline import CommitEvent, Escalated, Reopened
 from storage.agents import Agent, AgentStore
 from storage.queue import TicketQueue
 from storage.schema import tickets
@@ -34,13 +34,14 @@ class Desk:
         self.core = core
         self.c = Customer(core, channel="web", chat_id=chat_id)
         self.queue = TicketQueue(core.store.engine)
-        self.desk = AgentDesk(self.queue, core.pipeline, {"web": self.c.out}, core.clock)
+        core.pipeline.outbox.register("web", self.c.out)
+        self.desk = AgentDesk(self.queue, core.pipeline, core.clock)
         self.agents = AgentStore(core.store.engine)
-        self.events: list[CommitEvent] = []
-        core.pipeline.after_commit.append(self._record)
+        self.events: list[Event] = []
+        core.pipeline.outbox.subscribe(self._record)
         self.number = ""
 
-    async def _record(self, batch: list[CommitEvent]) -> None:
+    async def _record(self, batch: list[Event]) -> None:
         self.events.extend(batch)
 
     async def closed_case(self) -> Agent:
@@ -202,7 +203,7 @@ async def test_the_agents_group_hears_why_and_can_take_a_queued_reopen(
     clock.advance(days=1)
     await d.c.says("reopen")
     await wait_for(lambda: any(isinstance(e, Reopened) for e in d.events), what="reopen")
-    await group.on_commit([e for e in d.events if isinstance(e, Reopened)])
+    await group.on_events([e for e in d.events if isinstance(e, Reopened)])
     posted = group_out.sent[-1][1]
     assert posted.text.startswith(f"{d.number} reopened: the customer asked to reopen it "
                                   "(back with the queue)")

@@ -10,7 +10,8 @@ from tests.conftest import Clock, Customer
 
 
 def scheduler(core: Core, c: Customer, clock: Clock) -> DraftScheduler:
-    return DraftScheduler(core.store, core.pipeline, {c.key.channel: c.out}, clock=clock,
+    core.pipeline.outbox.register(c.key.channel, c.out)
+    return DraftScheduler(core.store, core.pipeline, clock=clock,
                           remind_after=timedelta(minutes=30), expire_after=timedelta(hours=72))
 
 

@@ -7,10 +7,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.core import Core, open_core
+from dialogs.events import Event, SlaAlert
 from handlers.agent_desk import AgentDesk
 from handlers.sla import SlaWatch
 from storage.agents import AgentStore
-from storage.queue import SlaAlert, TicketQueue
+from storage.queue import TicketQueue
 from tests.conftest import Clock, Customer, make_settings
 
 
@@ -23,12 +24,13 @@ async def escalate(core: Core, chat: str, text: str) -> Customer:
 def watch(core: Core, c: Customer) -> tuple[SlaWatch, list[SlaAlert]]:
     seen: list[SlaAlert] = []
 
-    async def record(alerts: list[SlaAlert]) -> None:
-        seen.extend(alerts)
+    async def record(events: list[Event]) -> None:
+        seen.extend(e for e in events if isinstance(e, SlaAlert))
 
-    w = SlaWatch(TicketQueue(core.store.engine), core.pipeline, {"telegram": c.out},
-                 core.clock, warn_before=timedelta(minutes=5))
-    w.notify.append(record)
+    core.pipeline.outbox.register("telegram", c.out)
+    w = SlaWatch(TicketQueue(core.store.engine), core.pipeline, core.clock,
+                 warn_before=timedelta(minutes=5))
+    core.pipeline.outbox.subscribe(record)
     return w, seen
 
 
@@ -54,8 +56,8 @@ async def test_a_first_answer_stops_the_timer(core: Core, clock: Clock) -> None:
     w, _ = watch(core, c)
     number = (await TicketQueue(core.store.engine).waiting())[0].number
     alice = await AgentStore(core.store.engine).add("alice", "agent", datetime.now(UTC))
-    desk = AgentDesk(TicketQueue(core.store.engine), core.pipeline, {"telegram": c.out},
-                     core.clock)
+    core.pipeline.outbox.register("telegram", c.out)
+    desk = AgentDesk(TicketQueue(core.store.engine), core.pipeline, core.clock)
     assert (await desk.take(alice, number)).ok
     clock.advance(hours=5)
     assert await w.tick() == []
@@ -79,8 +81,8 @@ async def test_the_resolution_promise_is_watched_too(core: Core, clock: Clock) -
     w, _ = watch(core, c)
     number = (await TicketQueue(core.store.engine).waiting())[0].number
     alice = await AgentStore(core.store.engine).add("alice", "agent", datetime.now(UTC))
-    desk = AgentDesk(TicketQueue(core.store.engine), core.pipeline, {"telegram": c.out},
-                     core.clock)
+    core.pipeline.outbox.register("telegram", c.out)
+    desk = AgentDesk(TicketQueue(core.store.engine), core.pipeline, core.clock)
     assert (await desk.take(alice, number)).ok  # first response given in time
     clock.advance(hours=23, minutes=30)
     assert [(a.target, a.kind) for a in await w.tick()] == [("resolution", "warning")]

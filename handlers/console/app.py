@@ -46,7 +46,6 @@ class ConsoleDeps:
     def __post_init__(self) -> None:
         self.hub = LiveHub(self.clock)
         self.verifying = asyncio.Semaphore(2)
-        self.desk.listeners.append(self.hub.changed)
 
 
 async def _socket(request: web.Request) -> web.StreamResponse:

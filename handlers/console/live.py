@@ -18,9 +18,8 @@ from datetime import datetime
 
 from aiohttp import WSMsgType, web
 
-from handlers.pipeline import CommitEvent
+from dialogs.events import Event, SlaAlert, TicketChanged
 from handlers.wsclose import close_promptly
-from storage.queue import SlaAlert
 from storage.sessions import SessionStore
 
 log = logging.getLogger(__name__)
@@ -114,15 +113,17 @@ class LiveHub:
             if await sessions.find(token, now, touch=False) is None:
                 await self.end_session(token)
 
-    async def on_commit(self, events: list[CommitEvent]) -> None:
-        # Every commit event names its ticket; the page decides what to refetch.
+    async def on_events(self, events: list[Event]) -> None:
+        """Every event names its ticket; the page decides what to refetch. A promise about
+        to be, or already, missed shows at once."""
         for event in events:
-            await self.changed(event.number, type(event).__name__.lower())
-
-    async def on_sla(self, alerts: list[SlaAlert]) -> None:
-        """A promise is about to be, or was, missed: open pages show it at once."""
-        for alert in alerts:
-            await self.changed(alert.number, f"{alert.target}_{alert.kind}")
+            match event:
+                case TicketChanged(number, change):
+                    await self.changed(number, change)
+                case SlaAlert():
+                    await self.changed(event.number, f"{event.target}_{event.kind}")
+                case _:
+                    await self.changed(event.number, type(event).__name__.lower())
 
     async def close_all(self) -> None:
         """At shutdown: 1001 ("going away") tells the pages to reconnect."""

@@ -18,15 +18,15 @@ from zoneinfo import ZoneInfo
 from telegram import Message, Update
 from telegram.error import TelegramError
 
+from dialogs.events import AlertKind, Escalated, Event, Relayed, Reopened, SlaAlert, TurnEvent
 from dialogs.intents import TICKET_RE
 from dialogs.messages import Button, ConversationKey, Reply
 from dialogs.text_clean import clean
 from handlers.agent_desk import AgentDesk, Outcome
-from handlers.pipeline import CommitEvent, Escalated, Relayed, Reopened
 from handlers.telegram.output import TelegramOutput, thread_gone
 from handlers.telegram.topics import TicketTopics
 from storage.agents import Agent, AgentStore
-from storage.queue import SlaAlert, TicketView
+from storage.queue import TicketView
 
 log = logging.getLogger(__name__)
 
@@ -56,36 +56,45 @@ class AgentGroup:
         self.agents = agents
         self.topics = TicketTopics(chat_id, output, desk.queue)
 
-    # --- from the turn pipeline ---------------------------------------------------------------
-    async def on_commit(self, events: list[CommitEvent]) -> None:
+    # --- from the outbox ---------------------------------------------------------------------
+    async def on_events(self, events: list[Event]) -> None:
+        """What the agents hear of: new cases, what customers write, reopenings, promises
+        about to be missed. What agents themselves did (TicketChanged) they already know."""
+        alerts = [e for e in events if isinstance(e, SlaAlert)]
+        if alerts:
+            await self._on_alerts(alerts)
         for event in events:
-            if isinstance(event, Relayed) and not await self.topics.enabled():
-                # The event carries all a plain group needs: no lookup on the hot path.
-                await self._post(_relayed(event.number, event))
-                continue
-            view = await self.desk.queue.view(event.number)
-            if view is None:
-                continue
-            if isinstance(event, Escalated):
-                await self._about(view, self._card(view), self._take(view), card=True)
-            elif isinstance(event, Relayed):
-                await self._about(view, _relayed(view.number, event))
-            elif isinstance(event, Reopened):
-                text = (f"{view.number} reopened: {_WHY.get(event.why, event.why)} "
-                        f"(back with {view.agent or 'the queue'}).")
-                if view.agent is None:  # nobody has it: the card, so someone can take it
-                    await self._about(view, f"{text}\n{self._card(view)}", self._take(view))
-                else:
-                    await self._about(view, text)
+            if isinstance(event, Relayed | Escalated | Reopened):
+                await self._on_turn(event)
 
-    async def on_sla(self, alerts: list[SlaAlert]) -> None:
+    async def _on_turn(self, event: TurnEvent) -> None:
+        if isinstance(event, Relayed) and not await self.topics.enabled():
+            # The event carries all a plain group needs: no lookup on the hot path.
+            await self._post(_relayed(event.number, event))
+            return
+        view = await self.desk.queue.view(event.number)
+        if view is None:
+            return
+        if isinstance(event, Escalated):
+            await self._about(view, self._card(view), self._take(view), card=True)
+        elif isinstance(event, Relayed):
+            await self._about(view, _relayed(view.number, event))
+        elif isinstance(event, Reopened):
+            text = (f"{view.number} reopened: {_WHY.get(event.why, event.why)} "
+                    f"(back with {view.agent or 'the queue'}).")
+            if view.agent is None:  # nobody has it: the card, so someone can take it
+                await self._about(view, f"{text}\n{self._card(view)}", self._take(view))
+            else:
+                await self._about(view, text)
+
+    async def _on_alerts(self, alerts: list[SlaAlert]) -> None:
         for a in alerts:
             who = a.agent or "the team"
             what = _PROMISE.get(a.target, a.target)
             # In the service's time zone, as agents read every other time.
             zone = self.desk.timezone
             when = f"{a.due.astimezone(ZoneInfo(zone)):%d %b %H:%M} {zone}"
-            if a.kind == "warning":
+            if a.kind is AlertKind.WARNING:
                 text = f"⏰ {a.number} ({a.priority}): {what} due at {when} — {who}."
             else:
                 text = (f"❗ {a.number} ({a.priority}): {what} overdue since "
