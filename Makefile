@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench install browser clean
+.PHONY: run test lint bench install browser clean wheel-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: $(STAMP) browser
 	$(BIN)/ruff check bot dialogs handlers storage tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+# `pip install .` (not editable) into a fresh venv, dependencies from the package index, then
+# `heard --help` and `heard run` serving the chat and the console from the installed files.
+wheel-check:
+	.ci/wheel_check.sh $(PYTHON)
 
 # The PostgreSQL server bench/relay.py makes a scratch database on; unreachable: it says so
 # and measures SQLite only.
