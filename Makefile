@@ -38,11 +38,13 @@ wheel-check:
 BENCH_POSTGRES_URL ?= $(or $(TEST_POSTGRES_URL),postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/postgres)
 
 # Cost per turn with 1,000 and with 100,000 conversations already stored; then the relay
-# between customers and agents (SQLite, then PostgreSQL with two bot processes).
+# between customers and agents (SQLite, then PostgreSQL with two bot processes); then honest
+# customers beside poisoners (exits 1 if any honest turn failed).
 bench: $(STAMP)
 	$(BIN)/python bench/intake.py --stored 1000
 	$(BIN)/python bench/intake.py --stored 100000
 	$(BIN)/python bench/relay.py --postgres-url '$(BENCH_POSTGRES_URL)'
+	$(BIN)/python bench/poison.py --seconds 20
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache heard.db*
