@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench install browser clean
+.PHONY: run test lint bench install browser clean wheel-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,16 +28,23 @@ test: $(STAMP) browser
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
+# `pip install .` (not editable) into a fresh venv, dependencies from the package index, then
+# `heard --help` and `heard run` serving the chat and the console from the installed files.
+wheel-check:
+	.ci/wheel_check.sh $(PYTHON)
+
 # The PostgreSQL server bench/relay.py makes a scratch database on; unreachable: it says so
 # and measures SQLite only.
 BENCH_POSTGRES_URL ?= $(or $(TEST_POSTGRES_URL),postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/postgres)
 
 # Cost per turn with 1,000 and with 100,000 conversations already stored; then the relay
-# between customers and agents (SQLite, then PostgreSQL with two bot processes).
+# between customers and agents (SQLite, then PostgreSQL with two bot processes); then honest
+# customers beside poisoners (exits 1 if any honest turn failed).
 bench: $(STAMP)
 	$(BIN)/python bench/intake.py --stored 1000
 	$(BIN)/python bench/intake.py --stored 100000
 	$(BIN)/python bench/relay.py --postgres-url '$(BENCH_POSTGRES_URL)'
+	$(BIN)/python bench/poison.py --seconds 20
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache heard.db*

@@ -1,9 +1,11 @@
 """Every sentence the bot says comes from here: templates keyed by name × locale × tone.
 
-Templates are Jinja2 compiled in an immutable sandbox. Customer text only ever arrives as data
-(plain strings, numbers, lists and dicts of them), never as template source, so `{{ 7*7 }}`
-typed by a customer is echoed literally. Rendering has an output-size and time budget; a stored
-template that breaks it falls back to the shipped default so the customer still gets an answer.
+Templates are Jinja2 compiled in an immutable sandbox (dialogs/sandbox.py) that bounds them from
+the inside: the size of every string, list and number they make, loop iterations and calls,
+what they may call at all, and the output and time of a render. Customer text only ever
+arrives as data (plain strings, numbers, lists and dicts of them), never as template source, so
+`{{ 7*7 }}` typed by a customer is echoed literally. A stored template that breaks a bound, or
+fails in any other way, falls back to the shipped default so the customer still gets an answer.
 """
 
 from __future__ import annotations
@@ -16,8 +18,14 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from jinja2 import TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from dialogs.sandbox import (
+    MAX_RANGE,
+    BoundedSandbox,
+    TemplateBudgetExceeded,
+    end_budget,
+    start_budget,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +34,9 @@ TONES = ("neutral", "upset", "angry")
 MAX_OUTPUT_CHARS = 12_000
 # Generous: it stops a runaway template, not a slow machine or a garbage-collector pause.
 MAX_RENDER_SECONDS = 0.5
-MAX_RANGE = 1_000
+
+__all__ = ["LOCALES", "MAX_RANGE", "TONES", "Rendered", "TemplateBudgetExceeded",
+           "TemplateRecord", "TemplateRepository", "load_defaults", "plain"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +54,6 @@ class Rendered:
     record: TemplateRecord
 
 
-class TemplateBudgetExceeded(Exception):
-    pass
-
-
 def load_defaults() -> list[TemplateRecord]:
     """The shipped defaults (dialogs/data/templates.yaml) as records at version 1."""
     raw = yaml.safe_load(
@@ -60,13 +66,6 @@ def load_defaults() -> list[TemplateRecord]:
             for tone, source in tones.items():
                 records.append(TemplateRecord(name, locale, tone, str(source).rstrip("\n")))
     return records
-
-
-def _small_range(*args: int) -> range:
-    r = range(*args)
-    if len(r) > MAX_RANGE:
-        raise TemplateBudgetExceeded(f"range() longer than {MAX_RANGE}")
-    return r
 
 
 def plain(value: Any) -> Any:
@@ -85,8 +84,7 @@ class TemplateRepository:
     the database) and the shipped defaults as the fallback."""
 
     def __init__(self, records: Iterable[TemplateRecord], defaults: Iterable[TemplateRecord] = ()):
-        self._env = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
-        self._env.globals = {"range": _small_range}
+        self._env = BoundedSandbox()
         self._records: dict[tuple[str, str, str], TemplateRecord] = {}
         self._defaults = {(r.name, r.locale, r.tone): r for r in defaults}
         self._compiled: dict[tuple[str, str, str, int], Any] = {}
@@ -103,9 +101,12 @@ class TemplateRepository:
     def compile_all(self) -> None:
         """Compile every template now, so no customer waits for a first compilation."""
         for rec in [*self._records.values(), *self._defaults.values()]:
-            key = (rec.name, rec.locale, rec.tone, hash(rec.source))
-            if key not in self._compiled:
-                self._compiled[key] = self._env.from_string(rec.source)
+            try:
+                self._compiled_template(rec)
+            except Exception as e:
+                # Not fatal at start: rendering it fails the same way and falls back.
+                log.error("template %s/%s/%s v%d does not compile (%s)",
+                          rec.name, rec.locale, rec.tone, rec.version, e)
 
     def has(self, name: str) -> bool:
         return (name, "en", "neutral") in self._records or (name, "en", "neutral") in self._defaults
@@ -130,7 +131,9 @@ class TemplateRepository:
     def _render_safely(self, rec: TemplateRecord, safe: dict[str, Any]) -> Rendered:
         try:
             return Rendered(self._render(rec, safe), rec)
-        except (TemplateError, TemplateBudgetExceeded, TypeError, ValueError) as e:
+        # Any exception: a stored template can fail in more ways than Jinja's own errors
+        # (ZeroDivisionError, OverflowError, RecursionError from a macro calling itself…).
+        except Exception as e:
             default = self._defaults.get((rec.name, rec.locale, rec.tone))
             if default is None or default.source == rec.source:
                 raise
@@ -138,17 +141,25 @@ class TemplateRepository:
                       rec.name, rec.locale, rec.tone, rec.version, e)
             return Rendered(self._render(default, safe), default)
 
-    def _render(self, rec: TemplateRecord, data: dict[str, Any]) -> str:
+    def _compiled_template(self, rec: TemplateRecord) -> Any:
         key = (rec.name, rec.locale, rec.tone, hash(rec.source))
         tpl = self._compiled.get(key)
         if tpl is None:
-            tpl = self._compiled[key] = self._env.from_string(rec.source)
+            tpl = self._compiled[key] = self._env.compile_source(rec.source)
+        return tpl
+
+    def _render(self, rec: TemplateRecord, data: dict[str, Any]) -> str:
+        tpl = self._compiled_template(rec)
         deadline = time.monotonic() + MAX_RENDER_SECONDS
         out: list[str] = []
         size = 0
-        for chunk in tpl.generate(**data):
-            size += len(chunk)
-            if size > MAX_OUTPUT_CHARS or time.monotonic() > deadline:
-                raise TemplateBudgetExceeded(f"{rec.name}: output or time budget exceeded")
-            out.append(chunk)
+        token = start_budget(deadline)
+        try:
+            for chunk in tpl.generate(**data):
+                size += len(chunk)
+                if size > MAX_OUTPUT_CHARS or time.monotonic() > deadline:
+                    raise TemplateBudgetExceeded(f"{rec.name}: output or time budget exceeded")
+                out.append(chunk)
+        finally:
+            end_budget(token)
         return "".join(out).strip()
