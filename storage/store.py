@@ -16,6 +16,8 @@ from dialogs.conversation import Conversation
 from dialogs.messages import Button, ConversationKey, HistoryItem
 from dialogs.templates import TemplateRecord
 from storage.batch import BatchTx
+from storage.batch_postgres import PostgresBatchTx
+from storage.batch_sqlite import SqliteBatchTx
 from storage.checkpoint import checkpoint
 from storage.clock import utc_required
 from storage.database import create_engine, is_sqlite
@@ -52,6 +54,8 @@ class Store:
         self.tz = ZoneInfo(timezone)
         self.default_locale = default_locale
         self.failed = FailedTurns(self.engine, self.read_engine)
+        # The backend is chosen here, once: no method of storage asks which it is.
+        self._batch_tx: type[BatchTx] = SqliteBatchTx if self.is_sqlite else PostgresBatchTx
 
     async def checkpoint(self) -> tuple[int, int, int] | None:
         """Fold SQLite's write-ahead log into the database; None on PostgreSQL."""
@@ -66,8 +70,8 @@ class Store:
     async def batch(self) -> AsyncIterator[BatchTx]:
         """One write transaction for a batch of turns; committed when the block ends."""
         async with self.engine.begin() as conn:
-            yield BatchTx(conn, prefix=self.ticket_prefix, tz=self.tz,
-                          default_locale=self.default_locale)
+            yield self._batch_tx(conn, prefix=self.ticket_prefix, tz=self.tz,
+                                 default_locale=self.default_locale)
 
     # --- the update inbox (handlers.channel.UpdateInbox) ---------------------------------
     async def store(self, channel: str, update_id: str, payload: dict[str, Any]) -> bool:

@@ -13,6 +13,8 @@ from dialogs.messages import Attachment, Button, ConversationKey, Inbound, Reply
 from dialogs.ports import TicketDraft
 from dialogs.templates import TemplateRecord
 from storage.batch import BatchTx, Loaded, TurnRecord
+from storage.batch_postgres import PostgresBatchTx
+from storage.batch_sqlite import SqliteBatchTx
 from storage.migrate import upgrade
 from storage.store import Store
 
@@ -234,6 +236,11 @@ class TestStorageContract:
             async with store.batch() as tx:
                 ld = await load_one(tx, key)
                 assert await tx.claim_reminder(ld, NOW) is expected
+
+    async def test_batches_run_on_the_store_s_own_backend(self, store: Store) -> None:
+        expected = SqliteBatchTx if store.engine.dialect.name == "sqlite" else PostgresBatchTx
+        async with store.batch() as tx:
+            assert type(tx) is expected
 
     async def test_many_conversations_load_and_save_in_one_batch(self, store: Store) -> None:
         keys = [ConversationKey("web", f"bulk-{i}") for i in range(50)]
