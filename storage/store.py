@@ -3,10 +3,11 @@ templates and the drafts the scheduler looks after."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,10 +57,12 @@ class Store:
         self.failed = FailedTurns(self.engine, self.read_engine)
         # The backend is chosen here, once: no method of storage asks which it is.
         self._batch_tx: type[BatchTx] = SqliteBatchTx if self.is_sqlite else PostgresBatchTx
+        self._fold_log: Callable[[], Awaitable[tuple[int, int, int] | None]] = (
+            partial(checkpoint, self.read_engine) if self.is_sqlite else _no_log_to_fold)
 
     async def checkpoint(self) -> tuple[int, int, int] | None:
         """Fold SQLite's write-ahead log into the database; None on PostgreSQL."""
-        return await checkpoint(self.read_engine) if self.is_sqlite else None
+        return await self._fold_log()
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -193,6 +196,10 @@ class Store:
                 .order_by(conversations.c.idle_since).limit(limit))).all()
         return [IdleDraft(ConversationKey(r.channel, r.chat_id), utc_required(r.idle_since),
                           r.reminded_at is not None) for r in rows]
+
+
+async def _no_log_to_fold() -> None:
+    return None
 
 
 def _conversation_id(key: ConversationKey) -> Any:
