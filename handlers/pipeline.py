@@ -24,9 +24,9 @@ from dialogs.messages import ConversationKey, Inbound, Reply
 from handlers.channel import OutputChannel
 from handlers.keylocks import KeyLocks
 from handlers.opsline import ThrottledOps, filed, ops
-from storage.batch import BatchTx, Loaded, TurnRecord
 from storage.failed_turns import RetryPolicy
 from storage.store import Store
+from storage.turns import BatchTx, Loaded, TurnRecord
 
 log = logging.getLogger(__name__)
 
@@ -341,11 +341,8 @@ class TurnPipeline:
             conv.state, conv.slots, conv.context, conv.locale, conv.version = snapshot
             raise
         tx.commit_turn(desk)
-        conv.version += 1
-        ld.dirty = True
+        tx.changed(ld, now, customer_spoke=True)
         ld.add_text(day, len(inbound.text))
-        ld.idle_since = now  # the customer spoke: a new idle spell, a new reminder
-        ld.reminded = False
         said: list[CommitEvent] = []
         if outcome.relay is not None:
             said.append(Relayed(inbound.key, *outcome.relay))
@@ -376,24 +373,23 @@ class TurnPipeline:
     async def _system(self, tx: BatchTx, ld: Loaded | None, job: _Job,
                       now: datetime) -> TurnRecord | None:
         if job.system in _AGENT_ACTIONS:
-            return self._agent_action(ld, job, now)
+            return self._agent_action(tx, ld, job, now)
         if ld is None or ld.idle_since is None:
             return None  # the draft closed meanwhile
         if job.system == "expire":
             self.engine.expire(ld.conv)
-            ld.conv.version += 1
-            ld.dirty = True
+            tx.changed(ld, now)
             return None
         if job.system == "remind":
             if ld.reminded or not await tx.claim_reminder(ld, now):
                 return None
-            ld.reminded = True
             reply = self.engine.reminder(ld.conv)
             return TurnRecord(ld, Inbound(key=job.key), ld.conv.state, None, [reply],
                               ld.conv.state, (), now)
         raise ValueError(f"unknown system turn {job.system!r}")
 
-    def _agent_action(self, ld: Loaded | None, job: _Job, now: datetime) -> TurnRecord | None:
+    def _agent_action(self, tx: BatchTx, ld: Loaded | None, job: _Job,
+                      now: datetime) -> TurnRecord | None:
         if ld is None:
             return None
         conv, p = ld.conv, job.payload
@@ -412,8 +408,7 @@ class TurnPipeline:
                                                      datetime.fromisoformat(p["due"]))]
         else:
             replies = self.engine.agent_closed(conv, p["agent"], p["resolution"])
-        conv.version += 1
-        ld.dirty = True
+        tx.changed(ld, now)
         return TurnRecord(ld, Inbound(key=job.key), conv.state, None, replies, conv.state,
                           (), now)
 

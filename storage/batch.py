@@ -113,18 +113,35 @@ class BatchTx(ABC):
     def abandon_turn(self, desk: SqlDesk) -> None:
         self.ledger.abandon_turn(desk.turn)
 
+    def changed(self, loaded: Loaded, now: datetime, *, customer_spoke: bool = False) -> None:
+        """This turn changed the conversation: `write` saves it under its next version (and
+        refuses if someone else moved it meanwhile). When the customer spoke, a new idle
+        spell starts `now`, which reminders and expiry count from, and earns a new reminder."""
+        loaded.conv.version += 1
+        loaded.dirty = True
+        if customer_spoke:
+            loaded.idle_since = now
+            loaded.reminded = False
+
     async def claim_reminder(self, loaded: Loaded, now: datetime) -> bool:
+        """Whether this process may send the conversation's reminder for its idle spell: one
+        per spell, whichever process asks first. Recorded at once, not with `write`, since
+        sending one is not a change of the conversation."""
         result = await self.conn.execute(
             sa.update(conversations)
             .where(conversations.c.id == loaded.conversation_id,
                    conversations.c.reminded_at.is_(None))
             .values(reminded_at=now))
-        return bool(result.rowcount == 1)
+        claimed = bool(result.rowcount == 1)
+        if claimed:
+            loaded.reminded = True
+        return claimed
 
     # --- after the turns --------------------------------------------------------------------
     async def write(self, records: list[TurnRecord], extra_out: list[TurnRecord],
                     touched: list[Loaded], now: datetime) -> None:
-        """The transcript of every turn (in order) and the new state of every conversation."""
+        """The transcript of every turn (in order) and the new state of every conversation
+        that `changed`."""
         rows: list[dict[str, Any]] = []
         inbound_at: dict[int, TurnRecord] = {}
         for rec in records:
