@@ -27,9 +27,9 @@ from handlers.channel import OutputChannel
 from handlers.keylocks import KeyLocks
 from handlers.opsline import ThrottledOps, filed, ops
 from handlers.outbox import Outbox
-from storage.batch import BatchTx, Loaded, TurnRecord
 from storage.failed_turns import RetryPolicy
 from storage.store import Store
+from storage.turns import BatchTx, Loaded, TurnRecord
 
 log = logging.getLogger(__name__)
 
@@ -288,11 +288,8 @@ class TurnPipeline:
             conv.state, conv.slots, conv.context, conv.locale, conv.version = snapshot
             raise
         tx.commit_turn(desk)
-        conv.version += 1
-        ld.dirty = True
+        tx.changed(ld, now, customer_spoke=True)
         ld.add_text(day, len(inbound.text))
-        ld.idle_since = now  # the customer spoke: a new idle spell, a new reminder
-        ld.reminded = False
         return TurnRecord(ld, inbound, snapshot[0],
                           outcome.emotion.as_record() if outcome.emotion else None,
                           outcome.replies, conv.state, outcome.kept_attachments,
@@ -323,15 +320,14 @@ class TurnPipeline:
         if isinstance(command, DRAFT_COMMANDS) and ld.idle_since is None:
             return None  # the draft closed meanwhile
         if isinstance(command, Remind):
+            # A reminder is claimed, not a change of the conversation: no new version.
             if ld.reminded or not await tx.claim_reminder(ld, now):
                 return None
-            ld.reminded = True
             replies = self.engine.apply(ld.conv, command)
             return TurnRecord(ld, Inbound(key=job.key), ld.conv.state, None, replies,
                               ld.conv.state, (), now)
         replies = self.engine.apply(ld.conv, command)
-        ld.conv.version += 1
-        ld.dirty = True
+        tx.changed(ld, now)
         if not replies:
             return None
         return TurnRecord(ld, Inbound(key=job.key), ld.conv.state, None, replies,

@@ -1,18 +1,23 @@
 """The batch's statements on SQLite, each one round trip to the aiosqlite driver's thread.
 
-See storage.driver for why; the PostgreSQL path in storage.batch says the same through
-SQLAlchemy. Both are held to one contract by tests/test_storage_contract.py.
+See storage.driver for why; storage.batch_postgres says the same through SQLAlchemy. Both are
+held to one contract by tests/test_storage_contract.py.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialogs.conversation import Conversation
 from dialogs.messages import ConversationKey, Inbound
+from storage.batch import BatchTx, People
 from storage.batch_records import ConcurrentUpdate, Loaded
 from storage.driver import DriverSql, RowBinder, read_row
+from storage.ledger_sqlite import SqliteLedger
 from storage.schema import conversations, inbound_updates, messages
 
 _CLAIM_SQL = (
@@ -33,22 +38,30 @@ _MESSAGES_SQL = (f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) "
                  f"VALUES ({', '.join('?' * len(MESSAGE_COLUMNS))})")
 
 
-class SqliteBatch:
-    def __init__(self, driver: DriverSql, default_locale: str) -> None:
-        self.driver = driver
-        self.default_locale = default_locale
+class SqliteBatchTx(BatchTx):
+    def __init__(self, conn: AsyncConnection, *, prefix: str, tz: ZoneInfo,
+                 default_locale: str) -> None:
+        self.driver = DriverSql(conn)
+        super().__init__(conn, prefix=prefix, tz=tz, default_locale=default_locale)
+
+    def _ledger(self, prefix: str, tz: ZoneInfo) -> SqliteLedger:
+        return SqliteLedger(self.conn, prefix, tz, self.driver)
+
+    async def lock(self, keys: list[ConversationKey]) -> None:
+        """Nothing to do: BEGIN IMMEDIATE already holds SQLite's only write lock."""
 
     def _stamp(self, now: datetime) -> Any:
         stamp = self.driver.binders([inbound_updates.c.received_at])[0]
         return stamp(now) if stamp else now
 
-    async def claim(self, unique: list[tuple[str, str]], now: datetime) -> set[tuple[str, str]]:
+    async def _claim(self, unique: list[tuple[str, str]],
+                     now: datetime) -> set[tuple[str, str]]:
         at = self._stamp(now)
         sql = _CLAIM_SQL.format(values=", ".join(["(?, ?, ?, ?)"] * len(unique)))
         params = [v for c, u in unique for v in (c, u, at, at)]
         return {(r[0], r[1]) for r in await self.driver.fetch(sql, params)}
 
-    async def load(self, keys: list[ConversationKey]) -> dict[ConversationKey, Loaded]:
+    async def _find(self, keys: list[ConversationKey]) -> dict[ConversationKey, Loaded]:
         # Grouped by channel: SQLite scans the table for a row-value IN, not for this form.
         by_channel: dict[str, list[str]] = {}
         for k in keys:
@@ -64,8 +77,8 @@ class SqliteBatch:
                  for raw in rows]
         return {ld.conv.key: ld for ld in found}
 
-    async def create(self, inbounds: list[Inbound], people: dict[tuple[str, str], Inbound],
-                     now: datetime) -> dict[ConversationKey, Loaded]:
+    async def _create(self, inbounds: list[Inbound], people: People,
+                      now: datetime) -> dict[ConversationKey, Loaded]:
         at = self._stamp(now)
         rows = await self.driver.fetch(
             "INSERT INTO customers (channel, external_id, display_name, created_at) VALUES "
@@ -86,20 +99,20 @@ class SqliteBatch:
                     Conversation(key=ConversationKey(r[1], r[2]), locale=self.default_locale),
                     r[0], r[3]) for r in rows}
 
-    async def insert_messages(self, rows: list[dict[str, Any]]) -> None:
+    async def _insert_messages(self, rows: list[dict[str, Any]]) -> None:
         bind = RowBinder(self.driver.binders([messages.c[name] for name in MESSAGE_COLUMNS]))
         await self.driver.many(_MESSAGES_SQL,
                                [bind([row[name] for name in MESSAGE_COLUMNS]) for row in rows])
 
-    async def save(self, touched: list[Loaded], now: datetime) -> None:
+    async def _save(self, dirty: list[Loaded], now: datetime) -> None:
         bind = RowBinder(self.driver.binders([conversations.c[name] for name in _SAVE_SET]))
         rows = []
-        for ld in touched:
+        for ld in dirty:
             values = ld.saved_state(now)
             rows.append((*bind([values[name] for name in _SAVE_SET]), ld.conversation_id,
                          ld.stored_version))
-        changed = await self.driver.many(_SAVE_SQL, rows)
-        if changed != len(rows):
-            raise ConcurrentUpdate(f"{len(rows) - changed} conversations moved")
-        for ld in touched:
+        updated = await self.driver.many(_SAVE_SQL, rows)
+        if updated != len(rows):
+            raise ConcurrentUpdate(f"{len(rows) - updated} conversations moved")
+        for ld in dirty:
             ld.saved()

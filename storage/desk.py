@@ -9,6 +9,8 @@ back before anyone else could take one, so no number is ever skipped.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,16 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from dialogs.messages import ConversationKey
 from dialogs.ports import ReopenedTicket, TicketDraft, TicketInfo
 from storage.clock import utc, utc_required
-from storage.driver import DriverSql, RowBinder
-from storage.schema import (
-    agents,
-    attachments,
-    conversations,
-    ticket_counters,
-    ticket_events,
-    tickets,
-)
-from storage.upsert import insert_for
+from storage.schema import agents, conversations, tickets
 
 
 @dataclass
@@ -47,13 +40,13 @@ class TurnWrites:
 WAITING = ("open", "escalated")
 
 
-class TicketLedger:
-    """The batch's view of tickets: counters it holds, tickets and events it will write."""
+class TicketLedger(ABC):
+    """The batch's view of tickets: counters it holds, tickets and events it will write.
+    What differs between the databases is in one subclass each (storage.ledger_sqlite,
+    storage.ledger_postgres), chosen with the batch."""
 
-    def __init__(self, conn: AsyncConnection, prefix: str, tz: ZoneInfo,
-                 driver: DriverSql | None = None) -> None:
+    def __init__(self, conn: AsyncConnection, prefix: str, tz: ZoneInfo) -> None:
         self.conn = conn
-        self.driver = driver
         self.prefix = prefix
         self.tz = tz
         self._last: dict[str, int] = {}
@@ -64,33 +57,42 @@ class TicketLedger:
         # Latest ticket per order number, looked up for the whole batch before its turns.
         self.orders: dict[str, str | None] = {}
 
+    # --- what each backend says its own way -----------------------------------------------
+    @abstractmethod
+    async def _numbers_for_orders(self, order_nos: list[str]) -> Sequence[Sequence[Any]]:
+        """(order number, ticket number) of every ticket for `order_nos`, oldest first."""
+
+    @abstractmethod
+    async def _lock_counter(self, day: str) -> int:
+        """Lock the counter row of `day` for the rest of the transaction; its last number."""
+
+    @abstractmethod
+    async def _insert(self, counters: list[tuple[str, int]],
+                      files: list[dict[str, Any]]) -> None:
+        """Write the counters moved (day, last), the tickets and events of the batch, and link
+        the attachments of the conversations in `files` to their ticket."""
+
+    @abstractmethod
+    async def count_since(self, customer_id: int, since: datetime) -> int:
+        """Tickets of the customer stored since `since` (not those of this batch)."""
+
+    @abstractmethod
+    async def latest_for_order(self, order_no: str) -> str | None:
+        """The newest stored ticket for the order (not those of this batch)."""
+
+    # --- shared ----------------------------------------------------------------------------
     async def prefetch_orders(self, order_nos: set[str]) -> None:
         wanted = sorted(order_nos - self.orders.keys())
         if not wanted:
             return
-        if self.driver is not None:
-            rows = await self.driver.fetch(
-                f"SELECT order_no, number FROM tickets WHERE order_no IN "
-                f"({', '.join('?' * len(wanted))}) ORDER BY id", wanted)
-        else:
-            rows = list(await self.conn.execute(
-                sa.select(tickets.c.order_no, tickets.c.number)
-                .where(tickets.c.order_no.in_(wanted)).order_by(tickets.c.id)))
+        rows = await self._numbers_for_orders(wanted)
         self.orders.update(dict.fromkeys(wanted))
         self.orders.update({str(r[0]): str(r[1]) for r in rows})
 
     async def take_number(self, now: datetime, turn: TurnWrites) -> str:
         day = now.astimezone(self.tz).strftime("%Y%m%d")
-        if day not in self._last and self.driver is not None:
-            rows = await self.driver.fetch(_LOCK_COUNTER_SQL, (self.prefix, day))
-            self._last[day] = self._start[day] = int(rows[0][0])
         if day not in self._last:
-            ins = insert_for(self.conn, ticket_counters).values(prefix=self.prefix, day=day,
-                                                                 last=0)
-            stmt = ins.on_conflict_do_update(
-                index_elements=["prefix", "day"], set_={"last": ticket_counters.c.last}
-            ).returning(ticket_counters.c.last)
-            self._last[day] = self._start[day] = (await self.conn.execute(stmt)).scalar_one()
+            self._last[day] = self._start[day] = await self._lock_counter(day)
         self._last[day] += 1
         turn.numbers.append((day, self._last[day]))
         return f"{self.prefix}-{day}-{self._last[day]:04d}"
@@ -110,7 +112,6 @@ class TicketLedger:
         return next((t for t in self.tickets if t["number"] == number), None)
 
     async def write(self) -> None:
-        c = ticket_counters.c
         changed = [(d, n) for d, n in self._last.items() if n != self._start[d]]
         for number, values in self.updates:  # rare: one statement each is fine
             values = dict(values)
@@ -119,75 +120,11 @@ class TicketLedger:
                 where.append(tickets.c.status == values.pop("_if_status"))
             await self.conn.execute(sa.update(tickets).where(*where).values(values))
         self.updates.clear()
-        if self.driver is not None:
-            await self._write_sqlite(changed)
-            return
-        if changed:
-            await self.conn.execute(
-                sa.update(ticket_counters)
-                .where(c.prefix == self.prefix, c.day == sa.bindparam("b_day"))
-                .values(last=sa.bindparam("b_last")),
-                [{"b_day": d, "b_last": n} for d, n in changed])
-        if self.tickets:
-            files = [t for t in self.tickets if t.pop("_has_files", False)]
-            await self.conn.execute(sa.insert(tickets), self.tickets)
-            if files:
-                await self.conn.execute(
-                    sa.update(attachments)
-                    .where(attachments.c.conversation_id == sa.bindparam("b_conv"),
-                           attachments.c.ticket_id.is_(None))
-                    .values(ticket_id=_ticket_id(sa.bindparam("b_number"))),
-                    [{"b_conv": t["conversation_id"], "b_number": t["number"]} for t in files])
-        if self.events:
-            await self.conn.execute(
-                sa.insert(ticket_events).values(
-                    ticket_id=_ticket_id(sa.bindparam("number")), at=sa.bindparam("at"),
-                    actor=sa.bindparam("actor"), kind=sa.bindparam("kind"),
-                    data=sa.bindparam("data", type_=sa.JSON)),
-                self.events)
+        files = [t for t in self.tickets if t.pop("_has_files", False)]
+        await self._insert(changed, files)
         self.tickets.clear()
         self.events.clear()
         self._start = dict(self._last)
-
-
-    async def _write_sqlite(self, changed: list[tuple[str, int]]) -> None:
-        assert self.driver is not None
-        if changed:
-            await self.driver.many(_COUNTER_SQL, [(n, self.prefix, d) for d, n in changed])
-        if self.tickets:
-            files = [t for t in self.tickets if t.pop("_has_files", False)]
-            bind = RowBinder(self.driver.binders([tickets.c[name] for name in _TICKET_COLUMNS]))
-            await self.driver.many(_TICKET_SQL, [
-                bind([t[name] for name in _TICKET_COLUMNS]) for t in self.tickets])
-            if files:
-                await self.driver.many(_LINK_FILES_SQL, [(t["number"], t["conversation_id"])
-                                                        for t in files])
-        if self.events:
-            bind = RowBinder(self.driver.binders([ticket_events.c[n] for n in _EVENT_COLUMNS]))
-            await self.driver.many(_EVENT_SQL, [
-                (e["number"], *bind([e[n] for n in _EVENT_COLUMNS])) for e in self.events])
-        self.tickets.clear()
-        self.events.clear()
-        self._start = dict(self._last)
-
-
-_LOCK_COUNTER_SQL = (
-    "INSERT INTO ticket_counters (prefix, day, last) VALUES (?, ?, 0) "
-    "ON CONFLICT (prefix, day) DO UPDATE SET last = ticket_counters.last RETURNING last")
-_COUNTER_SQL = "UPDATE ticket_counters SET last = ? WHERE prefix = ? AND day = ?"
-_TICKET_COLUMNS = ("number", "conversation_id", "customer_id", "status", "category",
-                   "priority", "incomplete", "description", "outcome", "phone", "slots",
-                   "locale", "created_at", "first_response_due", "order_no", "reasons",
-                   "team", "resolution_due")
-_TICKET_SQL = (f"INSERT INTO tickets ({', '.join(_TICKET_COLUMNS)}) "
-               f"VALUES ({', '.join('?' * len(_TICKET_COLUMNS))})")
-_LINK_FILES_SQL = (
-    "UPDATE attachments SET ticket_id = (SELECT id FROM tickets WHERE number = ?) "
-    "WHERE conversation_id = ? AND ticket_id IS NULL")
-_EVENT_COLUMNS = ("at", "actor", "kind", "data")
-_EVENT_SQL = (
-    f"INSERT INTO ticket_events (ticket_id, {', '.join(_EVENT_COLUMNS)}) "
-    f"VALUES ((SELECT id FROM tickets WHERE number = ?), {', '.join('?' * len(_EVENT_COLUMNS))})")
 
 
 class SqlDesk:
@@ -306,18 +243,7 @@ class SqlDesk:
 
     async def tickets_since(self, key: ConversationKey, since: datetime) -> int:
         pending = sum(1 for t in self.ledger.tickets if t["customer_id"] == self.customer_id)
-        driver = self.ledger.driver
-        if driver is not None:
-            stamp = driver.binders([tickets.c.created_at])[0]
-            rows = await driver.fetch(
-                "SELECT count(*) FROM tickets WHERE customer_id = ? AND created_at >= ?",
-                (self.customer_id, stamp(since) if stamp else since))
-            return pending + int(rows[0][0])
-        count = (await self.conn.execute(
-            sa.select(sa.func.count()).select_from(tickets)
-            .where(tickets.c.customer_id == self.customer_id, tickets.c.created_at >= since)
-        )).scalar_one()
-        return pending + int(count)
+        return pending + await self.ledger.count_since(self.customer_id, since)
 
     async def ticket_for_order(self, order_no: str) -> str | None:
         for t in reversed(self.ledger.tickets):
@@ -325,20 +251,7 @@ class SqlDesk:
                 return str(t["number"])
         if order_no in self.ledger.orders:
             return self.ledger.orders[order_no]
-        driver = self.ledger.driver
-        if driver is not None:
-            rows = await driver.fetch(
-                "SELECT number FROM tickets WHERE order_no = ? ORDER BY id DESC LIMIT 1",
-                (order_no,))
-            return str(rows[0][0]) if rows else None
-        found = (await self.conn.execute(
-            sa.select(tickets.c.number).where(tickets.c.order_no == order_no)
-            .order_by(tickets.c.id.desc()).limit(1))).scalar_one_or_none()
-        return str(found) if found is not None else None
-
-
-def _ticket_id(number: Any) -> Any:
-    return sa.select(tickets.c.id).where(tickets.c.number == number).scalar_subquery()
+        return await self.ledger.latest_for_order(order_no)
 
 
 _INFO_COLUMNS = (tickets.c.number, tickets.c.status, tickets.c.category, tickets.c.created_at,

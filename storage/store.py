@@ -3,10 +3,11 @@ templates and the drafts the scheduler looks after."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,8 @@ from dialogs.conversation import Conversation
 from dialogs.messages import Button, ConversationKey, HistoryItem
 from dialogs.templates import TemplateRecord
 from storage.batch import BatchTx
+from storage.batch_postgres import PostgresBatchTx
+from storage.batch_sqlite import SqliteBatchTx
 from storage.checkpoint import checkpoint
 from storage.clock import utc_required
 from storage.database import create_engine, is_sqlite
@@ -52,10 +55,14 @@ class Store:
         self.tz = ZoneInfo(timezone)
         self.default_locale = default_locale
         self.failed = FailedTurns(self.engine, self.read_engine)
+        # The backend is chosen here, once: no method of storage asks which it is.
+        self._batch_tx: type[BatchTx] = SqliteBatchTx if self.is_sqlite else PostgresBatchTx
+        self._fold_log: Callable[[], Awaitable[tuple[int, int, int] | None]] = (
+            partial(checkpoint, self.read_engine) if self.is_sqlite else _no_log_to_fold)
 
     async def checkpoint(self) -> tuple[int, int, int] | None:
         """Fold SQLite's write-ahead log into the database; None on PostgreSQL."""
-        return await checkpoint(self.read_engine) if self.is_sqlite else None
+        return await self._fold_log()
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -66,8 +73,8 @@ class Store:
     async def batch(self) -> AsyncIterator[BatchTx]:
         """One write transaction for a batch of turns; committed when the block ends."""
         async with self.engine.begin() as conn:
-            yield BatchTx(conn, prefix=self.ticket_prefix, tz=self.tz,
-                          default_locale=self.default_locale)
+            yield self._batch_tx(conn, prefix=self.ticket_prefix, tz=self.tz,
+                                 default_locale=self.default_locale)
 
     # --- the update inbox (handlers.channel.UpdateInbox) ---------------------------------
     async def store(self, channel: str, update_id: str, payload: dict[str, Any]) -> bool:
@@ -189,6 +196,10 @@ class Store:
                 .order_by(conversations.c.idle_since).limit(limit))).all()
         return [IdleDraft(ConversationKey(r.channel, r.chat_id), utc_required(r.idle_since),
                           r.reminded_at is not None) for r in rows]
+
+
+async def _no_log_to_fold() -> None:
+    return None
 
 
 def _conversation_id(key: ConversationKey) -> Any:

@@ -1,8 +1,10 @@
 """The import rules of the package layout, checked on the AST of every module.
 
     dialogs/   the dialog, pure: no platform, web or database library, none of our other packages
-    storage/   the only package that talks SQL (sqlalchemy, asyncpg, aiosqlite, alembic)
-    handlers/  channels and the pipeline: may use dialogs/ and storage/, never bot/
+    storage/   the only package that talks SQL (sqlalchemy, asyncpg, aiosqlite, alembic); it
+               picks its backend once, when built, and no method of it asks which it is
+    handlers/  channels and the pipeline: may use dialogs/ and storage/ (never the batch's
+               implementations: storage.turns is its interface), never bot/
     bot/       the composition root: may use everything
 
 Every import counts: top level, inside functions, under `if TYPE_CHECKING:`, relative ones and
@@ -22,6 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("dialogs", "handlers", "bot", "storage")
 DATABASE_LIBS = frozenset({"sqlalchemy", "asyncpg", "aiosqlite", "alembic"})
 PLATFORM_LIBS = frozenset({"telegram", "aiohttp"})
+# How a batch of turns is carried out on each database; handlers see it through storage.turns.
+STORAGE_INTERNALS = frozenset({
+    "storage.batch", "storage.batch_records", "storage.batch_sqlite", "storage.batch_postgres",
+    "storage.driver", "storage.ledger_sqlite", "storage.ledger_postgres",
+    "storage.desk.TicketLedger", "storage.desk.TurnWrites"})
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,7 @@ RULES = {
     "only storage imports database libraries": (
         ["dialogs", "handlers", "bot"], DATABASE_LIBS),
     "handlers never imports bot": (["handlers"], frozenset({"bot"})),
+    "handlers reach the batch only through storage.turns": (["handlers"], STORAGE_INTERNALS),
 }
 
 
@@ -162,11 +170,129 @@ def test_the_scanner_catches_breaches() -> None:
         "def f():\n"
         "    import importlib\n"
         "    return importlib.import_module('asyncpg')\n"
+        "from storage.desk import TicketLedger\n"
     )
     found = list(_imports_in(source, "handlers/probe.py"))
     modules = {(i.module, i.type_only) for i in found}
+    assert ("storage.desk.TicketLedger", False) in modules  # a name, not only its module
     assert ("sqlalchemy.ext.asyncio", False) in modules
     assert ("bot.app", False) in modules  # the relative import, resolved
     assert ("bot.settings", True) in modules
     assert ("asyncpg", False) in modules
 
+
+# --- the backend is chosen once -------------------------------------------------------------
+# Storage asks which database it runs on only where it is built; everything else is either
+# the same on both or lives in one class per backend (storage.batch_sqlite, batch_postgres,
+# ledger_sqlite, ledger_postgres). Migrations (storage/migrations/) are alembic's, not scanned.
+BACKEND_CHOOSERS = frozenset({
+    ("storage/database.py", "create_engine"),  # the engine: pool, pragmas, how to BEGIN
+    ("storage/store.py", "Store.__init__"),  # the batch's implementation, the read engine
+})
+# Known branches elsewhere, reported to the maintainers; remove an entry once it is fixed.
+KNOWN_BACKEND_BRANCHES: frozenset[tuple[str, str]] = frozenset({
+    ("storage/upsert.py", "insert_for"),
+    ("storage/sessions.py", "LoginFailures.reserve"),
+    ("storage/queue.py", "TicketQueue.take_next"),
+})
+
+
+@dataclass(frozen=True)
+class BackendCheck:
+    file: str
+    function: str  # qualified within its module, e.g. "Store.__init__"
+    line: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line} {self.function} asks for the backend: {self.what}"
+
+
+def _asks_for_backend(node: ast.AST) -> str | None:
+    """What in `node` tells the backends apart: the dialect's name, `is_sqlite`, or a
+    backend-only helper tested for None (`self.sqlite is not None`, `self.driver is None`)."""
+    if isinstance(node, ast.Attribute) and node.attr == "name" \
+            and isinstance(node.value, ast.Attribute) and node.value.attr == "dialect":
+        return "dialect.name"
+    if _named(node) == "is_sqlite":
+        return "is_sqlite"
+    if isinstance(node, ast.Compare) and _named(node.left) in ("sqlite", "driver") \
+            and all(isinstance(op, ast.Is | ast.IsNot) for op in node.ops) \
+            and all(isinstance(c, ast.Constant) and c.value is None for c in node.comparators):
+        return f"{_named(node.left)} tested for None"
+    return None
+
+
+def _named(node: ast.AST) -> str | None:
+    """`x` of the name `x` or the attribute `….x`."""
+    if isinstance(node, ast.Name):
+        return node.id
+    return node.attr if isinstance(node, ast.Attribute) else None
+
+
+def backend_checks_in(source: str, rel_path: str) -> Iterator[BackendCheck]:
+    def visit(node: ast.AST, scope: list[str]) -> Iterator[BackendCheck]:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                yield from visit(child, [*scope, child.name])
+                continue
+            if isinstance(child, ast.Assert):
+                continue  # `assert driver is not None` checks, it does not choose
+            what = _asks_for_backend(child)
+            if what is not None:
+                yield BackendCheck(rel_path, ".".join(scope) or "<module>",
+                                   getattr(child, "lineno", 0), what)
+            yield from visit(child, scope)
+
+    yield from visit(ast.parse(source, filename=rel_path), [])
+
+
+def all_backend_checks() -> list[BackendCheck]:
+    found: list[BackendCheck] = []
+    for path in sorted((ROOT / "storage").glob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        found.extend(backend_checks_in(path.read_text(encoding="utf-8"), rel))
+    return found
+
+
+BACKEND_CHECKS = all_backend_checks()
+
+
+def test_storage_chooses_its_backend_in_one_place() -> None:
+    allowed = BACKEND_CHOOSERS | KNOWN_BACKEND_BRANCHES
+    broken = [c for c in BACKEND_CHECKS if (c.file, c.function) not in allowed]
+    assert not broken, "choose the backend when storage is built:\n" + "\n".join(
+        str(c) for c in sorted(broken, key=lambda c: (c.file, c.line)))
+
+
+def test_known_backend_branches_are_still_real() -> None:
+    listed = BACKEND_CHOOSERS | KNOWN_BACKEND_BRANCHES
+    stale = {entry for entry in listed
+             if not any((c.file, c.function) == entry for c in BACKEND_CHECKS)}
+    assert not stale, f"no longer there, remove from the lists: {sorted(stale)}"
+
+
+def test_the_backend_scanner_catches_branches() -> None:
+    source = (
+        "class Batch:\n"
+        "    async def claim(self):\n"
+        "        if self.sqlite is not None:\n"
+        "            return 1\n"
+        "        return self.conn.dialect.name == 'postgresql'\n"
+        "    def checkpoint(self):\n"
+        "        return run() if self.is_sqlite else None\n"
+        "def prefetch(ledger):\n"
+        "    if ledger.driver is None:\n"
+        "        return is_sqlite(url)\n"
+        "    driver = ledger.driver\n"
+        "    assert driver is not None\n"
+        "    return driver is not None\n"
+    )
+    found = sorted((c.line, c.function, c.what)
+                   for c in backend_checks_in(source, "storage/probe.py"))
+    assert found == [(3, "Batch.claim", "sqlite tested for None"),
+                     (5, "Batch.claim", "dialect.name"),
+                     (7, "Batch.checkpoint", "is_sqlite"),
+                     (9, "prefetch", "driver tested for None"),
+                     (10, "prefetch", "is_sqlite"),
+                     (13, "prefetch", "driver tested for None")]  # not the assert on line 12

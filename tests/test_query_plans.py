@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from dialogs.messages import ConversationKey
-from storage.batch import _select_by_keys
+from storage.batch_postgres import _select_by_keys
 from storage.migrate import upgrade
 from storage.store import Store
 

@@ -12,9 +12,11 @@ from dialogs.conversation import Conversation
 from dialogs.messages import Attachment, Button, ConversationKey, Inbound, Reply
 from dialogs.ports import TicketDraft
 from dialogs.templates import TemplateRecord
-from storage.batch import BatchTx, Loaded, TurnRecord
+from storage.batch_postgres import PostgresBatchTx
+from storage.batch_sqlite import SqliteBatchTx
 from storage.migrate import upgrade
 from storage.store import Store
+from storage.turns import BatchTx, ConcurrentUpdate, Loaded, TurnRecord
 
 NOW = datetime(2026, 11, 24, 23, 59, tzinfo=UTC)
 
@@ -39,19 +41,17 @@ async def load_one(tx: BatchTx, key: ConversationKey, now: datetime = NOW) -> Lo
                           now))[key]
 
 
-def changed(ld: Loaded, now: datetime = NOW) -> Loaded:
-    ld.conv.version += 1
-    ld.dirty = True
-    ld.idle_since = now
-    return ld
-
-
 async def save(store: Store, key: ConversationKey,
                mutate: Callable[[Conversation], None] = lambda c: None) -> None:
     async with store.batch() as tx:
         ld = await load_one(tx, key)
         mutate(ld.conv)
-        await tx.write([], [], [changed(ld)], NOW)
+        tx.changed(ld, NOW, customer_spoke=True)
+        await tx.write([], [], [ld], NOW)
+
+
+def listening(c: Conversation) -> None:
+    c.state = "listening"
 
 
 async def file_one(store: Store, chat_id: str, now: datetime = NOW) -> str:
@@ -87,8 +87,6 @@ class TestStorageContract:
         assert conv.slots["description"] == ["我的订单 {{ 7*7 }} 🙂"]
 
     async def test_a_stale_version_is_refused(self, store: Store) -> None:
-        from storage.batch import ConcurrentUpdate
-
         key = ConversationKey("web", "stale")
         await save(store, key)
         async with store.batch() as tx:
@@ -96,7 +94,8 @@ class TestStorageContract:
         await save(store, key)  # someone else moved it on
         with pytest.raises(ConcurrentUpdate):
             async with store.batch() as tx:
-                await tx.write([], [], [changed(ld)], NOW)
+                tx.changed(ld, NOW, customer_spoke=True)
+                await tx.write([], [], [ld], NOW)
 
     async def test_a_failed_turn_takes_its_ticket_back(self, store: Store) -> None:
         key = ConversationKey("web", "rollback")
@@ -211,7 +210,8 @@ class TestStorageContract:
             second = TurnRecord(ld, Inbound(key=key, attachments=(photo,)), "listening", None,
                                 [Reply("Kept", (), "attachment.kept")], "listening",
                                 (photo,), NOW)
-            await tx.write([first, second], [], [changed(ld)], NOW)
+            tx.changed(ld, NOW, customer_spoke=True)
+            await tx.write([first, second], [], [ld], NOW)
         items = await store.history(key)
         assert [(i.direction, i.text) for i in items] == [
             ("in", "<b>hi</b>"), ("out", "Hello"), ("in", "[photo]"), ("out", "Kept")]
@@ -235,13 +235,54 @@ class TestStorageContract:
                 ld = await load_one(tx, key)
                 assert await tx.claim_reminder(ld, NOW) is expected
 
+    async def test_a_change_is_saved_under_the_next_version(self, store: Store) -> None:
+        key, later = ConversationKey("web", "moved"), NOW + timedelta(hours=1)
+        await save(store, key, listening)
+        async with store.batch() as tx:
+            ld, untouched = await load_one(tx, key), await load_one(tx, ConversationKey("web", "u"))
+            untouched.conv.state = "listening"  # not reported as changed: not saved
+            tx.changed(ld, later)  # not the customer: the idle spell goes on
+            await tx.write([], [], [ld, untouched], later)
+        conv = await store.conversation(key)
+        assert conv is not None and conv.version == 2
+        [idle] = await store.idle_drafts(later)
+        assert idle.key == key and idle.idle_since == NOW
+        gone = await store.conversation(ConversationKey("web", "u"))
+        assert gone is not None and gone.state == "new" and gone.version == 0
+
+    async def test_a_customer_who_speaks_earns_a_new_reminder(self, store: Store) -> None:
+        key, later = ConversationKey("web", "nudged"), NOW + timedelta(hours=1)
+        await save(store, key, listening)
+        async with store.batch() as tx:
+            ld = await load_one(tx, key)
+            assert await tx.claim_reminder(ld, NOW)
+            tx.changed(ld, NOW)  # another change in the same batch keeps the reminder
+            await tx.write([], [], [ld], NOW)
+        [idle] = await store.idle_drafts(later)
+        assert idle.reminded
+        async with store.batch() as tx:
+            ld = await load_one(tx, key)
+            assert ld.reminded and not await tx.claim_reminder(ld, later)
+            tx.changed(ld, later, customer_spoke=True)
+            await tx.write([], [], [ld], later)
+        assert await store.idle_drafts(later) == []  # a new idle spell, from `later`
+        [idle] = await store.idle_drafts(later + timedelta(minutes=1))
+        assert idle.idle_since == later and not idle.reminded
+        async with store.batch() as tx:
+            assert await tx.claim_reminder(await load_one(tx, key), later)
+
+    async def test_batches_run_on_the_store_s_own_backend(self, store: Store) -> None:
+        expected = SqliteBatchTx if store.engine.dialect.name == "sqlite" else PostgresBatchTx
+        async with store.batch() as tx:
+            assert type(tx) is expected
+
     async def test_many_conversations_load_and_save_in_one_batch(self, store: Store) -> None:
         keys = [ConversationKey("web", f"bulk-{i}") for i in range(50)]
         async with store.batch() as tx:
             loaded = await tx.load(keys, {k: Inbound(key=k) for k in keys}, NOW)
             for ld in loaded.values():
                 ld.conv.state = "listening"
-                changed(ld)
+                tx.changed(ld, NOW, customer_spoke=True)
             await tx.write([], [], list(loaded.values()), NOW)
         async with store.batch() as tx:
             again = await tx.load(keys)
