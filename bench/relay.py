@@ -72,6 +72,7 @@ from bench.intake import SCRIPTS  # the same complaint as the intake run
 from bot.core import Core, open_core
 from bot.settings import load_settings
 from dialogs.messages import ConversationKey, Inbound, Reply
+from dialogs.ticket_number import TicketNumber
 from handlers.agent_desk import AgentDesk
 from handlers.channel import CollectingOutputChannel
 from handlers.telegram.agents import AgentGroup
@@ -257,7 +258,7 @@ class Worker:
         for line in ESCALATE[lang]:
             replies = await self.turn(n, step, line, out)
             step += 1
-        if not any(re.search(r"C-\d{8}-\d{4}", r.text) for r in replies):
+        if not any(TicketNumber.first_in(r.text) for r in replies):
             raise RuntimeError(f"customer {n} was not handed over: {replies!r}")
         self.result.escalated += 1
         relayed = 0

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialogs.messages import ConversationKey
 from dialogs.ports import ReopenedTicket, TicketDraft, TicketInfo
+from dialogs.ticket_number import TicketNumber
 from storage.clock import utc, utc_required
 from storage.driver import DriverSql, RowBinder
 from storage.schema import (
@@ -93,7 +94,7 @@ class TicketLedger:
             self._last[day] = self._start[day] = (await self.conn.execute(stmt)).scalar_one()
         self._last[day] += 1
         turn.numbers.append((day, self._last[day]))
-        return f"{self.prefix}-{day}-{self._last[day]:04d}"
+        return TicketNumber.make(self.prefix, day, self._last[day])
 
     def commit_turn(self, turn: TurnWrites) -> None:
         self.tickets.extend(turn.tickets)

@@ -13,8 +13,8 @@ from typing import Any, NoReturn
 from aiohttp import web
 
 from dialogs.escalation import PRIORITIES
-from dialogs.intents import TICKET_RE
 from dialogs.text_clean import clean
+from dialogs.ticket_number import TicketNumber
 from handlers.agent_desk import SUPERVISING, Outcome
 from handlers.appkeys import CONSOLE
 from handlers.console.render import render
@@ -70,10 +70,11 @@ async def queue_table(request: web.Request) -> web.StreamResponse:
     return page(request, "queue_table.html", fragment=True, **await _queue_context(request))
 
 
-def _number(request: web.Request) -> str:
-    number = request.match_info["number"].upper()
-    if not re.fullmatch(TICKET_RE.pattern, number, re.IGNORECASE):
-        raise web.HTTPNotFound(text=f"{number[:40]} is not a ticket number.")
+def _number(request: web.Request) -> TicketNumber:
+    typed = request.match_info["number"].upper()
+    number = TicketNumber.parse(typed)
+    if number is None:
+        raise web.HTTPNotFound(text=f"{typed[:40]} is not a ticket number.")
     return number
 
 

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 from telegram import Message, Update
 from telegram.error import TelegramError
 
-from dialogs.intents import TICKET_RE
 from dialogs.messages import Button, ConversationKey, Reply
 from dialogs.text_clean import clean
+from dialogs.ticket_number import TicketNumber
 from handlers.agent_desk import AgentDesk, Outcome
 from handlers.pipeline import CommitEvent, Escalated, Relayed, Reopened
 from handlers.telegram.output import TelegramOutput, thread_gone
@@ -193,11 +193,11 @@ class AgentGroup:
                     # Success stays quiet: the topic is the conversation itself.
                     await self._say(outcome, thread)
         elif message and message.reply_to_message and message.reply_to_message.text:
-            found = TICKET_RE.search(message.reply_to_message.text)
+            found = TicketNumber.first_in(message.reply_to_message.text)
             if found:
                 agent = await self._agent(user_id, thread)
                 if agent is not None:
-                    await self._say(await self.desk.reply(agent, found.group(0), text), thread)
+                    await self._say(await self.desk.reply(agent, found, text), thread)
         return True
 
     async def _command(self, text: str, user_id: int | None, thread: int | None = None,
@@ -222,7 +222,7 @@ class AgentGroup:
                              thread=thread)
         else:
             number, _, tail = rest.strip().partition(" ")
-            if not re.fullmatch(TICKET_RE.pattern, number, re.IGNORECASE):
+            if TicketNumber.parse(number) is None:
                 if ticket is None:
                     await self._post(f"Which ticket? {HELP}", thread=thread)
                     return
