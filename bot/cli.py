@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot import cli_failed
 from bot.settings import Settings, SettingsError, load_settings, unknown_names
+from storage.agents import Role
 
 log = logging.getLogger("heard")
 
@@ -54,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     agents_sub = agents.add_subparsers(dest="agents_command", required=True, metavar="ACTION")
     add = agents_sub.add_parser("add", help="register an agent")
     add.add_argument("name", help="login and display name (letters, digits, . _ -)")
-    add.add_argument("--role", required=True, choices=["agent", "supervisor", "admin"])
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
     add.add_argument("--team", help="the team whose queue the agent works, e.g. logistics")
     add.add_argument("--telegram-id", type=int,
                      help="the agent's Telegram user id, to act from the agents' group")
@@ -227,7 +228,7 @@ async def _agents(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"heard: {e}", file=sys.stderr)
                 return 2
         try:
-            agent = await agents.add(args.name, args.role, datetime.now(UTC), team=args.team,
+            agent = await agents.add(args.name, Role(args.role), datetime.now(UTC), team=args.team,
                                      telegram_id=args.telegram_id, password_hash=hashed)
         except AgentExists as e:
             print(f"heard: {e}", file=sys.stderr)

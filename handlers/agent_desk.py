@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 # Told (ticket number, what happened) after each change an agent makes, e.g. to refresh
 # the web console's open pages.
 ChangeListener = Callable[[str, str], Awaitable[None]]
-SUPERVISING = ("supervisor", "admin")
 MAX_CALLBACK_AHEAD = timedelta(days=30)
 
 
@@ -220,4 +219,4 @@ def _actor(agent: Agent) -> str:
 
 def _holding(agent: Agent) -> int | None:
     """Whose tickets the agent may change: their own; supervisors and admins any (None)."""
-    return None if agent.role in SUPERVISING else agent.id
+    return None if agent.role.supervising else agent.id

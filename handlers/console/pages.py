@@ -15,10 +15,11 @@ from aiohttp import web
 from dialogs.escalation import PRIORITIES
 from dialogs.text_clean import clean
 from dialogs.ticket_number import TicketNumber
-from handlers.agent_desk import SUPERVISING, Outcome
+from handlers.agent_desk import Outcome
 from handlers.appkeys import CONSOLE
 from handlers.console.render import render
 from handlers.console.security import SESSION, set_cookie
+from storage.agents import Role
 from storage.casefile import VIEWS, TicketFilter
 
 FLASH = "heard_console_flash"
@@ -29,7 +30,7 @@ _NAME = re.compile(r"[A-Za-z0-9_.\- ]{1,64}")
 def _base(request: web.Request, **extra: Any) -> dict[str, Any]:
     session = request[SESSION]
     return {"me": session.agent, "csrf": session.csrf,
-            "supervising": session.agent.role in SUPERVISING,
+            "supervising": session.agent.role.supervising,
             "flash": request.cookies.get(FLASH), **extra}
 
 
@@ -154,7 +155,7 @@ async def take_next(request: web.Request) -> web.StreamResponse:
 
 
 async def agents_page(request: web.Request) -> web.StreamResponse:
-    if request[SESSION].agent.role not in SUPERVISING:
+    if not request[SESSION].agent.role.supervising:
         raise web.HTTPForbidden(text="Supervisors and admins only.")
     deps = request.app[CONSOLE]
     return page(request, "agents.html", agents=await deps.agents.all())
@@ -162,7 +163,7 @@ async def agents_page(request: web.Request) -> web.StreamResponse:
 
 async def disable_agent(request: web.Request) -> web.StreamResponse:
     me = request[SESSION].agent
-    if me.role != "admin":
+    if me.role is not Role.ADMIN:
         raise web.HTTPForbidden(text="Only admins can disable accounts.")
     deps = request.app[CONSOLE]
     name = request.match_info["name"]

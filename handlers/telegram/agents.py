@@ -217,7 +217,7 @@ class AgentGroup:
                             thread)
         elif command == "/queue":
             # An agent sees their team's queue; "/queue all" (and supervisors) every team.
-            everyone = rest.strip().lower() == "all" or agent.role != "agent"
+            everyone = rest.strip().lower() == "all" or agent.role.supervising
             await self._post(await self.desk.waiting_text(None if everyone else agent.team),
                              thread=thread)
         else:
