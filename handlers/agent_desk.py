@@ -92,7 +92,8 @@ class AgentDesk:
             return Outcome(False, f"There is no ticket {number.upper()}.")
         if view.status == "closed":
             return Outcome(False, f"{view.number} is closed; the customer can reopen it.")
-        if view.agent != agent.name and agent.role == "agent":
+        # The view names its holder, and agent names are unique.
+        if _holding(agent) is not None and view.agent != agent.name:
             holder = view.agent or "nobody"
             return Outcome(False, f"{view.number} is held by {holder}; take it first.")
         if not text.strip():
