@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -195,6 +194,7 @@ async def _until_signalled() -> None:
 async def _agents(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
+    from handlers.agent_commands import AGENT_NAME, AGENT_NAME_RULE
     from handlers.passwords import hash_password
     from storage.agents import AgentExists, AgentStore
     from storage.migrate import upgrade
@@ -217,8 +217,8 @@ async def _agents(settings: Settings, args: argparse.Namespace) -> int:
                 return 0
             print(f"heard: no agent named {args.name!r}", file=sys.stderr)
             return 1
-        if not re.fullmatch(r"[A-Za-z0-9._-]{2,64}", args.name):
-            print("heard: an agent name is 2-64 of letters, digits, . _ -", file=sys.stderr)
+        if not AGENT_NAME.fullmatch(args.name):
+            print(f"heard: an agent name is {AGENT_NAME_RULE}", file=sys.stderr)
             return 2
         hashed = None
         if args.password_stdin:
