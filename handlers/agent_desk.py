@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from dialogs.agent_time import HELP as TIME_HELP
 from dialogs.agent_time import parse_agent_time
+from handlers.agent_commands import Verb, usage
 from handlers.channel import OutputChannel
 from handlers.pipeline import Clock, TurnPipeline
 from storage.agents import Agent, AgentStore
@@ -107,7 +108,7 @@ class AgentDesk:
     async def close(self, agent: Agent, number: str, resolution: str) -> Outcome:
         number = number.upper()
         if not resolution.strip():
-            return Outcome(False, "Say how it was resolved: /close <ticket> <resolution>")
+            return Outcome(False, f"Say how it was resolved: {usage(Verb.CLOSE)}")
         if not await self.queue.close(number, agent.id, resolution, self.clock(),
                                       actor=_actor(agent)):
             return Outcome(False, f"You do not hold {number}, or it is closed already.")
