@@ -22,7 +22,6 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 log = logging.getLogger(__name__)
 
 LOCALES = ("en", "zh-CN", "zh-TW")
-TONES = ("neutral", "upset", "angry")
 MAX_OUTPUT_CHARS = 12_000
 # Generous: it stops a runaway template, not a slow machine or a garbage-collector pause.
 MAX_RENDER_SECONDS = 0.5
