@@ -73,6 +73,7 @@ from bot.core import Core, open_core
 from bot.settings import load_settings
 from dialogs.commands import AgentJoined
 from dialogs.messages import ConversationKey, Inbound, Reply
+from dialogs.ticket_number import TicketNumber
 from handlers.agent_desk import AgentDesk
 from handlers.channel import CollectingOutputChannel
 from handlers.telegram.agents import AgentGroup
@@ -259,7 +260,7 @@ class Worker:
         for line in ESCALATE[lang]:
             replies = await self.turn(n, step, line, out)
             step += 1
-        if not any(re.search(r"C-\d{8}-\d{4}", r.text) for r in replies):
+        if not any(TicketNumber.first_in(r.text) for r in replies):
             raise RuntimeError(f"customer {n} was not handed over: {replies!r}")
         self.result.escalated += 1
         relayed = 0

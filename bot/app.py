@@ -16,7 +16,6 @@ from handlers.agent_desk import AgentDesk
 from handlers.appkeys import (
     CONSOLE,
     FAILED_RETRY,
-    INBOX,
     SCHEDULER,
     SLA_WATCH,
     TELEGRAM,
@@ -69,7 +68,6 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     app[CORE] = core
     app[TURNS] = core.pipeline
     app[TRANSCRIPTS] = core.store
-    app[INBOX] = core.store
 
     # Entered in order, left in reverse: the core outlives the web chat (whose cookie key may
     # be kept in the database, and whose last turns drain at shutdown), Telegram and the

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from aiohttp import web
 
 from bot import cli_failed
 from bot.settings import Settings, SettingsError, load_settings, unknown_names
+from storage.agents import Role
 
 log = logging.getLogger("heard")
 
@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     agents_sub = agents.add_subparsers(dest="agents_command", required=True, metavar="ACTION")
     add = agents_sub.add_parser("add", help="register an agent")
     add.add_argument("name", help="login and display name (letters, digits, . _ -)")
-    add.add_argument("--role", required=True, choices=["agent", "supervisor", "admin"])
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
     add.add_argument("--team", help="the team whose queue the agent works, e.g. logistics")
     add.add_argument("--telegram-id", type=int,
                      help="the agent's Telegram user id, to act from the agents' group")
@@ -194,6 +194,7 @@ async def _until_signalled() -> None:
 async def _agents(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
+    from handlers.agent_commands import AGENT_NAME, AGENT_NAME_RULE
     from handlers.passwords import hash_password
     from storage.agents import AgentExists, AgentStore
     from storage.migrate import upgrade
@@ -216,8 +217,8 @@ async def _agents(settings: Settings, args: argparse.Namespace) -> int:
                 return 0
             print(f"heard: no agent named {args.name!r}", file=sys.stderr)
             return 1
-        if not re.fullmatch(r"[A-Za-z0-9._-]{2,64}", args.name):
-            print("heard: an agent name is 2-64 of letters, digits, . _ -", file=sys.stderr)
+        if not AGENT_NAME.fullmatch(args.name):
+            print(f"heard: an agent name is {AGENT_NAME_RULE}", file=sys.stderr)
             return 2
         hashed = None
         if args.password_stdin:
@@ -227,7 +228,7 @@ async def _agents(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"heard: {e}", file=sys.stderr)
                 return 2
         try:
-            agent = await agents.add(args.name, args.role, datetime.now(UTC), team=args.team,
+            agent = await agents.add(args.name, Role(args.role), datetime.now(UTC), team=args.team,
                                      telegram_id=args.telegram_id, password_hash=hashed)
         except AgentExists as e:
             print(f"heard: {e}", file=sys.stderr)

@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
 from dialogs.hours import ALWAYS, parse_hours
+from dialogs.ticket_number import PREFIX_PATTERN
 from storage.urls import url_problem
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -64,7 +65,7 @@ class Settings(BaseSettings):
 
     # The company name the bot introduces itself with.
     brand: str = Field(default="heard", min_length=1, max_length=60, alias="BRAND_NAME")
-    ticket_prefix: str = Field(default="C", pattern=r"^[A-Z]{1,5}$", alias="TICKET_PREFIX")
+    ticket_prefix: str = Field(default="C", pattern=rf"^{PREFIX_PATTERN}$", alias="TICKET_PREFIX")
     timezone: str = Field(default="UTC", alias="HEARD_TIMEZONE")
     default_locale: str = Field(default="en", alias="DEFAULT_LOCALE")
     phone_region: str = Field(default="CN", alias="PHONE_REGION")

@@ -33,9 +33,6 @@ class Conversation:
     def greet(self) -> bool:
         return fire(self, "greet")
 
-    def hear(self) -> bool:
-        return fire(self, "hear")
-
     def advance(self) -> bool:
         return fire(self, "advance")
 

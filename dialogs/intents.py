@@ -13,8 +13,8 @@ import yaml
 
 from dialogs.language import to_simplified
 from dialogs.text_cache import text_cache
+from dialogs.ticket_number import TicketNumber
 
-TICKET_RE = re.compile(r"\b([A-Z]{1,5})-(\d{8})-(\d{4,})\b", re.IGNORECASE)
 _PUNCT = set(string.punctuation) - {"/", "?", "'"} | set("，。！？、；：“”‘’（）《》【】…～·「」")
 
 
@@ -80,17 +80,16 @@ class StatusQuery:
     number: str | None
 
 
-def ticket_number(text: str) -> str | None:
+def ticket_number(text: str) -> TicketNumber | None:
     """The first ticket number in `text`, as the desk writes it (upper-case prefix)."""
-    m = TICKET_RE.search(text)
-    return f"{m.group(1).upper()}-{m.group(2)}-{m.group(3)}" if m else None
+    return TicketNumber.first_in(text)
 
 
 def status_query(text: str) -> StatusQuery | None:
     """"status C-20261124-0042", "查询 C-…", a bare ticket number, or "/status"."""
     number = ticket_number(text)
     if number:
-        rest = canon(TICKET_RE.sub(" ", text))
+        rest = canon(TicketNumber.blank_out(text))
         if not rest or is_("status", rest) or len(rest) <= 12:
             return StatusQuery(number)
         return None

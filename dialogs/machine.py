@@ -49,7 +49,6 @@ _ADVANCE: list[dict[str, Any]] = [
 
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "greet", "source": "new", "dest": "listening"},
-    {"trigger": "hear", "source": "listening", "dest": "listening"},
     *_ADVANCE,
     {"trigger": "confirm", "source": "confirming", "dest": "filed"},
     {"trigger": "edit", "source": "confirming", "dest": "choosing_edit"},
@@ -85,9 +84,6 @@ MACHINE_OPTIONS: dict[str, Any] = {
 }
 
 _machine = Machine(model=None, **MACHINE_OPTIONS)
-
-
-TRIGGERS = tuple(dict.fromkeys(t["trigger"] for t in TRANSITIONS))
 
 
 def fire(model: Any, trigger: str) -> bool:

@@ -30,12 +30,11 @@ from dialogs.sandbox import (
 log = logging.getLogger(__name__)
 
 LOCALES = ("en", "zh-CN", "zh-TW")
-TONES = ("neutral", "upset", "angry")
 MAX_OUTPUT_CHARS = 12_000
 # Generous: it stops a runaway template, not a slow machine or a garbage-collector pause.
 MAX_RENDER_SECONDS = 0.5
 
-__all__ = ["LOCALES", "MAX_RANGE", "TONES", "Rendered", "TemplateBudgetExceeded",
+__all__ = ["LOCALES", "MAX_RANGE", "Rendered", "TemplateBudgetExceeded",
            "TemplateRecord", "TemplateRepository", "load_defaults", "plain"]
 
 

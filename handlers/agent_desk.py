@@ -14,11 +14,11 @@ from dialogs.agent_time import HELP as TIME_HELP
 from dialogs.agent_time import parse_agent_time
 from dialogs.commands import AgentClosed, AgentJoined, AgentLeft, AgentSays, CallbackPromised
 from dialogs.events import Change, TicketChanged
+from handlers.agent_commands import Verb, usage
 from handlers.pipeline import Clock, TurnPipeline
 from storage.agents import Agent, AgentStore
 from storage.queue import Claim, TicketQueue
 
-SUPERVISING = ("supervisor", "admin")
 MAX_CALLBACK_AHEAD = timedelta(days=30)
 
 
@@ -84,7 +84,8 @@ class AgentDesk:
             return Outcome(False, f"There is no ticket {number.upper()}.")
         if view.status == "closed":
             return Outcome(False, f"{view.number} is closed; the customer can reopen it.")
-        if view.agent != agent.name and agent.role == "agent":
+        # The view names its holder, and agent names are unique.
+        if _holding(agent) is not None and view.agent != agent.name:
             holder = view.agent or "nobody"
             return Outcome(False, f"{view.number} is held by {holder}; take it first.")
         if not text.strip():
@@ -98,7 +99,7 @@ class AgentDesk:
     async def close(self, agent: Agent, number: str, resolution: str) -> Outcome:
         number = number.upper()
         if not resolution.strip():
-            return Outcome(False, "Say how it was resolved: /close <ticket> <resolution>")
+            return Outcome(False, f"Say how it was resolved: {usage(Verb.CLOSE)}")
         if not await self.queue.close(number, agent.id, resolution, self.clock(),
                                       actor=_actor(agent)):
             return Outcome(False, f"You do not hold {number}, or it is closed already.")
@@ -200,4 +201,4 @@ def _actor(agent: Agent) -> str:
 
 def _holding(agent: Agent) -> int | None:
     """Whose tickets the agent may change: their own; supervisors and admins any (None)."""
-    return None if agent.role in SUPERVISING else agent.id
+    return None if agent.role.supervising else agent.id

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from handlers.channel import TranscriptReader, TurnHandler, UpdateInbox
+    from handlers.channel import TranscriptReader, TurnHandler
     from handlers.console.app import ConsoleDeps
     from handlers.failed_retry import FailedTurnRetrier
     from handlers.periodic import Periodic
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 
 TURNS: web.AppKey[TurnHandler] = web.AppKey("turns")
 TRANSCRIPTS: web.AppKey[TranscriptReader] = web.AppKey("transcripts")
-INBOX: web.AppKey[UpdateInbox] = web.AppKey("inbox")
 # The web chat's sender, so proactive messages (reminders) reach a visitor's open tabs.
 WEBCHAT_OUTPUT: web.AppKey[WebChatOutput] = web.AppKey("webchat_output")
 TELEGRAM: web.AppKey[TelegramService] = web.AppKey("telegram")

@@ -4,15 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import agents
 
-ROLES = ("agent", "supervisor", "admin")
+if TYPE_CHECKING:
+    # Not at run time: the `heard` command reads Role to build its parser, and the asyncio
+    # extension would load SQLAlchemy's ORM (a third of a second) for every command.
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+    @property
+    def supervising(self) -> bool:
+        """Sees every team's queue and may act on cases other agents hold."""
+        return self in _SUPERVISING
+
+
+_SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
 class AgentExists(Exception):
@@ -23,7 +40,7 @@ class AgentExists(Exception):
 class Agent:
     id: int
     name: str
-    role: str
+    role: Role
     team: str | None
     telegram_id: int | None
     disabled: bool
@@ -36,7 +53,7 @@ AGENT_COLUMNS = (agents.c.id, agents.c.name, agents.c.role, agents.c.team, agent
 
 
 def agent_from_row(row: sa.Row[Any]) -> Agent:
-    return Agent(row.id, row.name, row.role, row.team, row.telegram_id, bool(row.disabled),
+    return Agent(row.id, row.name, Role(row.role), row.team, row.telegram_id, bool(row.disabled),
                  bool(row.has_password))
 
 
@@ -45,10 +62,12 @@ class AgentStore:
         self.engine = engine
         self.read_engine = read_engine or engine
 
-    async def add(self, name: str, role: str, now: datetime, *, team: str | None = None,
+    async def add(self, name: str, role: Role, now: datetime, *, team: str | None = None,
                   telegram_id: int | None = None, password_hash: str | None = None) -> Agent:
-        if role not in ROLES:
-            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        try:  # the column takes any text: nothing else may reach it
+            role = Role(role)
+        except ValueError:
+            raise ValueError(f"role must be one of {', '.join(Role)}") from None
         try:
             async with self.engine.begin() as conn:
                 new_id = (await conn.execute(sa.insert(agents).values(

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialogs.messages import ConversationKey
 from dialogs.ports import ReopenedTicket, TicketDraft, TicketInfo
+from dialogs.ticket_number import TicketNumber
 from storage.clock import utc, utc_required
 from storage.schema import agents, conversations, tickets
 
@@ -95,7 +96,7 @@ class TicketLedger(ABC):
             self._last[day] = self._start[day] = await self._lock_counter(day)
         self._last[day] += 1
         turn.numbers.append((day, self._last[day]))
-        return f"{self.prefix}-{day}-{self._last[day]:04d}"
+        return TicketNumber.make(self.prefix, day, self._last[day])
 
     def commit_turn(self, turn: TurnWrites) -> None:
         self.tickets.extend(turn.tickets)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handlers.agent_desk import SUPERVISING
 from handlers.appkeys import CONSOLE
 from handlers.console.pages import page, redirect
 from handlers.console.security import SESSION
@@ -15,7 +14,7 @@ from storage.failed_turns import parse_ref
 
 def _supervisor(request: web.Request) -> str:
     me = request[SESSION].agent
-    if me.role not in SUPERVISING:
+    if not me.role.supervising:
         raise web.HTTPForbidden(text="Supervisors and admins only.")
     return me.name
 

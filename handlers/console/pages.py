@@ -7,29 +7,29 @@ typed, so nothing they wrote is lost.
 
 from __future__ import annotations
 
-import re
 from typing import Any, NoReturn
 
 from aiohttp import web
 
 from dialogs.escalation import PRIORITIES
-from dialogs.intents import TICKET_RE
 from dialogs.text_clean import clean
-from handlers.agent_desk import SUPERVISING, Outcome
+from dialogs.ticket_number import TicketNumber
+from handlers.agent_commands import EVERY_TEAM, TargetKind, TransferTarget, Verb
+from handlers.agent_desk import Outcome
 from handlers.appkeys import CONSOLE
 from handlers.console.render import render
 from handlers.console.security import SESSION, set_cookie
+from storage.agents import Role
 from storage.casefile import VIEWS, TicketFilter
 
 FLASH = "heard_console_flash"
 MAX_TEXT = 4000
-_NAME = re.compile(r"[A-Za-z0-9_.\- ]{1,64}")
 
 
 def _base(request: web.Request, **extra: Any) -> dict[str, Any]:
     session = request[SESSION]
     return {"me": session.agent, "csrf": session.csrf,
-            "supervising": session.agent.role in SUPERVISING,
+            "supervising": session.agent.role.supervising,
             "flash": request.cookies.get(FLASH), **extra}
 
 
@@ -48,8 +48,8 @@ def _filter(request: web.Request) -> TicketFilter:
     view = q.get("view", "waiting")
     view = view if view in VIEWS else "waiting"
     # An agent starts on their own team's queue; "all" (or a supervisor) sees every team.
-    team: str | None = q.get("team", me.team or "all")
-    team = None if team in ("all", "") else team
+    team: str | None = q.get("team", me.team or EVERY_TEAM)
+    team = None if team in (EVERY_TEAM, "") else team
     priority = q.get("priority") if q.get("priority") in PRIORITIES else None
     return TicketFilter(view=view, team=team, priority=priority, agent_id=me.id)
 
@@ -70,10 +70,11 @@ async def queue_table(request: web.Request) -> web.StreamResponse:
     return page(request, "queue_table.html", fragment=True, **await _queue_context(request))
 
 
-def _number(request: web.Request) -> str:
-    number = request.match_info["number"].upper()
-    if not re.fullmatch(TICKET_RE.pattern, number, re.IGNORECASE):
-        raise web.HTTPNotFound(text=f"{number[:40]} is not a ticket number.")
+def _number(request: web.Request) -> TicketNumber:
+    typed = request.match_info["number"].upper()
+    number = TicketNumber.parse(typed)
+    if number is None:
+        raise web.HTTPNotFound(text=f"{typed[:40]} is not a ticket number.")
     return number
 
 
@@ -86,9 +87,12 @@ async def _ticket(request: web.Request, status: int = 200, template: str = "tick
         raise web.HTTPNotFound(text=f"There is no ticket {number}.")
     if fragment:  # the live part: what changed, not the forms around it
         return page(request, template, fragment=True, case=case, t=case.row)
-    others = [a.name for a in await deps.agents.all() if not a.disabled]
+    me = request[SESSION].agent
+    targets = [TransferTarget(TargetKind.TEAM, team) for team in sorted(set(deps.teams))]
+    targets += [TransferTarget(TargetKind.AGENT, a.name) for a in await deps.agents.all()
+                if not a.disabled and a.name != me.name]
     return page(request, template, status=status, case=case, t=case.row,
-                 teams=sorted(set(deps.teams)), agents=others, timezone=deps.desk.timezone,
+                 targets=targets, timezone=deps.desk.timezone,
                  draft=extra.pop("draft", {}), error=extra.pop("error", None), **extra)
 
 
@@ -112,30 +116,30 @@ async def act(request: web.Request) -> web.StreamResponse:
                              draft={action: text})
     desk = deps.desk
     outcome: Outcome
-    if action == "take":
+    verb = Verb.named(action)
+    if verb is Verb.TAKE:
         outcome = await desk.take(me, number)
-    elif action == "reply":
+    elif verb is Verb.REPLY:
         outcome = await desk.reply(me, number, text)
-    elif action == "note":
+    elif verb is Verb.NOTE:
         outcome = await desk.note(me, number, text)
-    elif action == "release":
+    elif verb is Verb.RELEASE:
         outcome = await desk.release(me, number)
-    elif action == "close":
+    elif verb is Verb.CLOSE:
         outcome = await desk.close(me, number, text)
-    elif action == "callback":
+    elif verb is Verb.CALLBACK:
         outcome = await desk.promise_callback(me, number, text)
-    elif action == "called":
+    elif verb is Verb.CALLED:
         outcome = await desk.called_back(me, number)
-    elif action == "transfer":
-        target = clean(str(form.get("to", "")))
-        kind, _, name = target.partition(":")
-        if kind == "team" and name:
-            outcome = await desk.release(me, number, team=name)
-        elif kind == "agent" and _NAME.fullmatch(name):
-            outcome = await desk.transfer_to(me, number, name)
-        else:
+    elif verb is Verb.TRANSFER:
+        target = TransferTarget.from_form(clean(str(form.get("to", ""))))
+        if target is None:
             outcome = Outcome(False, "Choose a team or an agent to transfer to.")
-    else:
+        elif target.kind is TargetKind.TEAM:
+            outcome = await desk.release(me, number, team=target.name)
+        else:
+            outcome = await desk.transfer_to(me, number, target.name)
+    else:  # the group's /queue, /next and /help are no forms
         raise web.HTTPNotFound(text="No such action.")
     if not outcome.ok:
         return await _ticket(request, 409, error=outcome.message, draft={action: text})
@@ -145,15 +149,15 @@ async def act(request: web.Request) -> web.StreamResponse:
 async def take_next(request: web.Request) -> web.StreamResponse:
     deps = request.app[CONSOLE]
     form = await request.post()
-    team = str(form.get("team", "all"))
+    team = str(form.get("team", EVERY_TEAM))
     outcome = await deps.desk.take_next(request[SESSION].agent,
-                                        None if team == "all" else team)
+                                        None if team == EVERY_TEAM else team)
     redirect(request, f"/console/tickets/{outcome.number}" if outcome.number else "/console",
               outcome.message)
 
 
 async def agents_page(request: web.Request) -> web.StreamResponse:
-    if request[SESSION].agent.role not in SUPERVISING:
+    if not request[SESSION].agent.role.supervising:
         raise web.HTTPForbidden(text="Supervisors and admins only.")
     deps = request.app[CONSOLE]
     return page(request, "agents.html", agents=await deps.agents.all())
@@ -161,7 +165,7 @@ async def agents_page(request: web.Request) -> web.StreamResponse:
 
 async def disable_agent(request: web.Request) -> web.StreamResponse:
     me = request[SESSION].agent
-    if me.role != "admin":
+    if me.role is not Role.ADMIN:
         raise web.HTTPForbidden(text="Only admins can disable accounts.")
     deps = request.app[CONSOLE]
     name = request.match_info["name"]

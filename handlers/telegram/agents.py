@@ -12,16 +12,25 @@ and nothing changes.
 from __future__ import annotations
 
 import logging
-import re
 from zoneinfo import ZoneInfo
 
 from telegram import Message, Update
 from telegram.error import TelegramError
 
 from dialogs.events import AlertKind, Escalated, Event, Relayed, Reopened, SlaAlert, TurnEvent
-from dialogs.intents import TICKET_RE
 from dialogs.messages import Button, ConversationKey, Reply
 from dialogs.text_clean import clean
+from dialogs.ticket_number import TicketNumber
+from handlers.agent_commands import (
+    HELP,
+    Command,
+    TargetKind,
+    TransferTarget,
+    Verb,
+    take_button,
+    take_pressed,
+    usage,
+)
 from handlers.agent_desk import AgentDesk, Outcome
 from handlers.telegram.output import TelegramOutput, thread_gone
 from handlers.telegram.topics import TicketTopics
@@ -30,13 +39,6 @@ from storage.queue import TicketView
 
 log = logging.getLogger(__name__)
 
-HELP = ("Commands: /queue [all] · /next [all] · /take <ticket> · /reply <ticket> <text> · "
-        "/note <ticket> <text> · /transfer <ticket> <team|agent> · /release <ticket> · "
-        "/callback <ticket> <when> · /called <ticket> · /close <ticket> <resolution>. "
-        "Replying to a message about a ticket answers its customer. In a ticket's topic, "
-        "write to answer its customer; commands there need no ticket number.")
-COMMANDS = ("/queue", "/next", "/take", "/reply", "/note", "/transfer", "/release", "/callback",
-            "/called", "/close", "/help")
 REFUSAL = "Only registered agents can do that."
 _PROMISE = {"first_response": "first response", "resolution": "resolution",
             "callback": "promised call-back"}
@@ -119,7 +121,7 @@ class AgentGroup:
 
     @staticmethod
     def _take(v: TicketView) -> tuple[Button, ...]:
-        return () if v.agent else (Button(f"Take {v.number}", f"take:{v.number}"),)
+        return () if v.agent else (Button(f"Take {v.number}", take_button(v.number)),)
 
     async def _about(self, view: TicketView, text: str, buttons: tuple[Button, ...] = (),
                      *, card: bool = False) -> None:
@@ -179,12 +181,12 @@ class AgentGroup:
         thread = _topic_thread(message)
         if query is not None:
             await self.output.answer_callback(query.id)
-            data = query.data or ""
-            if not data.startswith("take:"):
+            pressed = take_pressed(query.data or "")
+            if pressed is None:
                 return True
             agent = await self._agent(user_id, thread)
             if agent is not None:
-                await self._say(await self.desk.take(agent, data[5:]), thread)
+                await self._say(await self.desk.take(agent, pressed), thread)
             return True
         # What the database cannot hold (NUL, lone surrogates) never reaches a ticket.
         text = clean(message.text or "").strip() if message else ""
@@ -202,66 +204,66 @@ class AgentGroup:
                     # Success stays quiet: the topic is the conversation itself.
                     await self._say(outcome, thread)
         elif message and message.reply_to_message and message.reply_to_message.text:
-            found = TICKET_RE.search(message.reply_to_message.text)
+            found = TicketNumber.first_in(message.reply_to_message.text)
             if found:
                 agent = await self._agent(user_id, thread)
                 if agent is not None:
-                    await self._say(await self.desk.reply(agent, found.group(0), text), thread)
+                    await self._say(await self.desk.reply(agent, found, text), thread)
         return True
 
     async def _command(self, text: str, user_id: int | None, thread: int | None = None,
                        ticket: str | None = None) -> None:
-        word, _, rest = text.partition(" ")
-        command = word.split("@")[0].lower()
-        if command not in COMMANDS:
+        command = Command.parse(text)
+        if command is None:
             return
         agent = await self._agent(user_id, thread)
         if agent is None:
             return
-        if command == "/help":
+        verb = command.verb
+        if verb is Verb.HELP:
             await self._post(HELP, thread=thread)
-        elif command == "/next":
-            everyone = rest.strip().lower() == "all"
+        elif verb is Verb.NEXT:
+            everyone = command.every_team
             await self._say(await self.desk.take_next(agent, None if everyone else agent.team),
                             thread)
-        elif command == "/queue":
+        elif verb is Verb.QUEUE:
             # An agent sees their team's queue; "/queue all" (and supervisors) every team.
-            everyone = rest.strip().lower() == "all" or agent.role != "agent"
+            everyone = command.every_team or agent.role.supervising
             await self._post(await self.desk.waiting_text(None if everyone else agent.team),
                              thread=thread)
         else:
-            number, _, tail = rest.strip().partition(" ")
-            if not re.fullmatch(TICKET_RE.pattern, number, re.IGNORECASE):
-                if ticket is None:
-                    await self._post(f"Which ticket? {HELP}", thread=thread)
-                    return
-                number, tail = ticket, rest.strip()
-            if command == "/take":
+            named = command.ticket(default=ticket)
+            if named is None:
+                await self._post(f"Which ticket? {HELP}", thread=thread)
+                return
+            number, tail = named
+            if verb is Verb.TAKE:
                 await self._say(await self.desk.take(agent, number), thread)
-            elif command == "/reply":
+            elif verb is Verb.REPLY:
                 await self._say(await self.desk.reply(agent, number, tail), thread)
-            elif command == "/note":
+            elif verb is Verb.NOTE:
                 await self._say(await self.desk.note(agent, number, tail), thread)
-            elif command == "/release":
+            elif verb is Verb.RELEASE:
                 await self._say(await self.desk.release(agent, number), thread)
-            elif command == "/transfer":
+            elif verb is Verb.TRANSFER:
                 await self._say(await self._transfer(agent, number, tail.strip()), thread)
-            elif command == "/callback":
+            elif verb is Verb.CALLBACK:
                 await self._say(await self.desk.promise_callback(agent, number, tail), thread)
-            elif command == "/called":
+            elif verb is Verb.CALLED:
                 await self._say(await self.desk.called_back(agent, number), thread)
             else:
                 await self._say(await self.desk.close(agent, number, tail), thread)
 
     async def _transfer(self, agent: Agent, number: str, to: str) -> Outcome:
         """To a team by its name, else to an agent by theirs."""
-        if to.lower() in self.desk.teams:
-            return await self.desk.release(agent, number, team=to.lower())
-        if re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", to):
-            return await self.desk.transfer_to(agent, number, to)
-        teams = ", ".join(sorted(self.desk.teams))
-        return Outcome(False, f"Transfer to which team ({teams}) or agent? "
-                              "/transfer <ticket> <team|agent>")
+        target = TransferTarget.typed(to, self.desk.teams)
+        if target is None:
+            teams = ", ".join(sorted(self.desk.teams))
+            return Outcome(False, f"Transfer to which team ({teams}) or agent? "
+                                  f"{usage(Verb.TRANSFER)}")
+        if target.kind is TargetKind.TEAM:
+            return await self.desk.release(agent, number, team=target.name)
+        return await self.desk.transfer_to(agent, number, target.name)
 
     async def _agent(self, user_id: int | None, thread: int | None = None) -> Agent | None:
         agent = await self.agents.by_telegram_id(user_id) if user_id is not None else None

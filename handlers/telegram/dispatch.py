@@ -55,10 +55,6 @@ class TurnDispatcher:
         self.side_channel: Callable[[Update], Awaitable[bool]] | None = None
         self._side_tasks: set[asyncio.Task[None]] = set()
 
-    @property
-    def accepting(self) -> bool:
-        return self._open
-
     def open(self) -> None:
         self._open = True
 

@@ -16,15 +16,6 @@ def conversation_key(chat_id: int | str) -> ConversationKey:
     return ConversationKey(CHANNEL, str(chat_id))
 
 
-def ordering_key(update: Update) -> str:
-    """Which updates must be handled one after another: those of one chat."""
-    chat = update.effective_chat
-    if chat is not None:
-        return str(chat.id)
-    user = update.effective_user
-    return f"user:{user.id}" if user is not None else f"update:{update.update_id}"
-
-
 def to_inbound(update: Update) -> Inbound | None:
     """The customer's turn in `update`, or None when the update is not a customer turn."""
     if update.message is not None:
