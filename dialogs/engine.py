@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from dialogs import intents
@@ -30,11 +29,11 @@ from dialogs.commands import (
 from dialogs.conversation import Conversation
 from dialogs.emotion import Emotion, EmotionScorer
 from dialogs.escalation import (
-    PRIORITIES,
     EscalationRules,
     Hit,
-    Signals,
     default_rules,
+    more_urgent,
+    signals_for,
     top_priority,
 )
 from dialogs.events import Escalated, Relayed, Reopened, ReopenWhy, TurnEvent
@@ -189,10 +188,6 @@ def self_buttons(engine: DialogEngine, conv: Conversation) -> tuple[Button, ...]
     """The buttons of the conversation's current state, in its locale."""
     return tuple(Button(engine.templates.render(c.label_template, conv.locale).text,
                         payload(conv, c)) for c in choices_for(conv))
-
-
-def _reason(hit: Hit) -> dict[str, Any]:
-    return {"reason": hit.reason, "priority": hit.priority, "evidence": hit.evidence}
 
 
 def _render(engine: DialogEngine, conv: Conversation, template: str, tone: str,
@@ -792,7 +787,7 @@ class _Turn:
             slots={**c.slots, **({"refers_to": c.context["refers_to"]}
                                  if c.context.get("refers_to") else {})},
             locale=c.locale, first_response_due=self._due(priority),
-            priority=priority, reasons=tuple(_reason(h) for h in hits),
+            priority=priority, reasons=tuple(h.record() for h in hits),
             team=self.e.rules.team_for(c.slots.get("category")),
             resolution_due=self.now + timedelta(
                 hours=self.e.rules.resolution_hours.get(priority, 168)),
@@ -819,7 +814,7 @@ class _Turn:
             return None
         priority = top_priority([*hits, Hit("held", info.priority or "P4", {})])
         back = await self.desk.reopen(
-            number, self.now, why=why, reasons=[_reason(h) for h in hits], priority=priority,
+            number, self.now, why=why, reasons=[h.record() for h in hits], priority=priority,
             first_response_due=self._due(priority), text=self.words)
         if back is None:
             return None
@@ -896,29 +891,13 @@ class _Turn:
         if order and order == self.order_at_start and ctx.get("order_checked") != order:
             ctx["order_checked"] = order
             ctx["order_seen_before"] = await self.desk.ticket_for_order(str(order))
-        amount = c.slots.get("amount")
         emotion = self.out.emotion
-        # VIPs are known by their chat or their phone, and handed over once there is a
-        # complaint to hand over (a draft with a story), not on a bare greeting.
-        drafting = c.state in DRAFT_STATES and c.has_story()
-        hits = rules.evaluate(Signals(
-            text=self.text, asked_for_human=asked,
-            anger=emotion.anger if emotion else 0.0,
-            upset_streak=int(ctx.get("upset_streak", 0)),
-            amount=Decimal(str(amount)) if amount is not None else None,
-            currency=c.slots.get("currency"),
-            invalid_streak=int(ctx.get("invalid_streak", 0)),
-            readback_rejected=int(ctx.get("readback_rejected", 0)),
-            earlier_tickets=int(ctx.get("earlier_tickets", 0)),
-            order_seen_before=ctx.get("order_seen_before"),
-            channel_id=f"{c.key.channel}:{c.key.chat_id}" if drafting else None,
-            phone=c.slots.get("phone") if drafting else None,
-            refused_outcome=self.refused,
-        ))
+        hits = rules.evaluate(signals_for(c, self.text, asked=asked,
+                                          anger=emotion.anger if emotion else 0.0,
+                                          refused=self.refused))
         if c.state == "handed_off" and not asked:
             # Already with a person: only something more urgent than before is news.
-            held = str(ctx.get("priority", "P4"))
-            hits = [h for h in hits if PRIORITIES.index(h.priority) < PRIORITIES.index(held)]
+            hits = more_urgent(hits, str(ctx.get("priority", "P4")))
         return hits
 
     async def _escalate(self, hits: list[Hit]) -> None:
@@ -937,7 +916,7 @@ class _Turn:
                                                 {})])
             c.context["priority"] = priority
             await self.desk.add_event(number, "escalated", {
-                "priority": priority, "reasons": [_reason(h) for h in hits],
+                "priority": priority, "reasons": [h.record() for h in hits],
                 "text": self.words}, self.now)
             info = await self.desk.ticket(number, c.key)
             due = info.first_response_due if info and info.first_response_due else None
