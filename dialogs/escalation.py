@@ -2,7 +2,8 @@
 
 Each rule that fires gives a reason code, the evidence (words matched, the score, the count)
 and a priority; the ticket keeps them all so the agent sees why. The rules only look at what
-the turn hands them (`Signals`), so they are pure and testable alone.
+the turn hands them (`Signals`, built from the conversation by `signals_for`), so they are
+pure and testable alone.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import Any
 
 import yaml
 
+from dialogs.conversation import Conversation
 from dialogs.language import to_simplified
+from dialogs.machine import DRAFT_STATES
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
 
@@ -26,6 +29,10 @@ class Hit:
     reason: str
     priority: str
     evidence: dict[str, Any]
+
+    def record(self) -> dict[str, Any]:
+        """The hit as the ticket keeps it (`TicketDraft.reasons`, the escalation events)."""
+        return {"reason": self.reason, "priority": self.priority, "evidence": self.evidence}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +150,38 @@ class EscalationRules:
         return hits
 
 
+def signals_for(conv: Conversation, text: str, *, asked: bool, anger: float,
+                refused: tuple[str, ...]) -> Signals:
+    """What a customer turn shows the rules: its words and anger, and the counters and
+    history the conversation has gathered (the turn looks the history up first)."""
+    ctx = conv.context
+    amount = conv.slots.get("amount")
+    # VIPs are known by their chat or their phone, and handed over once there is a
+    # complaint to hand over (a draft with a story), not on a bare greeting.
+    drafting = conv.state in DRAFT_STATES and conv.has_story()
+    return Signals(
+        text=text, asked_for_human=asked,
+        anger=anger,
+        upset_streak=int(ctx.get("upset_streak", 0)),
+        amount=Decimal(str(amount)) if amount is not None else None,
+        currency=conv.slots.get("currency"),
+        invalid_streak=int(ctx.get("invalid_streak", 0)),
+        readback_rejected=int(ctx.get("readback_rejected", 0)),
+        earlier_tickets=int(ctx.get("earlier_tickets", 0)),
+        order_seen_before=ctx.get("order_seen_before"),
+        channel_id=f"{conv.key.channel}:{conv.key.chat_id}" if drafting else None,
+        phone=conv.slots.get("phone") if drafting else None,
+        refused_outcome=refused,
+    )
+
+
 def top_priority(hits: list[Hit], default: str = "P4") -> str:
     return min((h.priority for h in hits), key=PRIORITIES.index, default=default)
+
+
+def more_urgent(hits: list[Hit], than: str) -> list[Hit]:
+    """The hits above priority `than`: for a case a person already has, only those are news."""
+    return [h for h in hits if PRIORITIES.index(h.priority) < PRIORITIES.index(than)]
 
 
 def _fold(text: str) -> str:

@@ -84,14 +84,14 @@ HELP = ("Commands: " + " · ".join(usage(v) for v in GRAMMAR if v is not Verb.HE
 
 
 @dataclass(frozen=True, slots=True)
-class Command:
+class TypedCommand:
     """A command written in the agents' group: its verb and what follows it."""
 
     verb: Verb
     rest: str  # after the command word and the space that ends it, as typed
 
     @classmethod
-    def parse(cls, text: str) -> Command | None:
+    def parse(cls, text: str) -> TypedCommand | None:
         """`text` as one of the commands (Telegram may append @BotName to the word), or None."""
         word, _, rest = text.partition(" ")
         name = word.split("@")[0].lower()

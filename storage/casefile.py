@@ -51,7 +51,7 @@ class Line:
 
 
 @dataclass(frozen=True, slots=True)
-class Event:
+class HistoryEntry:
     at: datetime
     actor: str
     kind: str
@@ -71,10 +71,10 @@ class CaseFile:
     resolution_due: datetime | None
     callback_due: datetime | None
     transcript: list[Line]
-    events: list[Event]
+    events: list[HistoryEntry]
 
     @property
-    def notes(self) -> list[Event]:
+    def notes(self) -> list[HistoryEntry]:
         return [e for e in self.events if e.kind == "note"]
 
 
@@ -148,4 +148,4 @@ class CaseFiles:
             r.locale, r.channel, r.display_name, utc(r.resolution_due), utc(r.callback_due),
             [Line(utc_required(m.created_at), m.direction, m.text, m.template)
              for m in reversed(lines)],
-            [Event(utc_required(e.at), e.actor, e.kind, dict(e.data or {})) for e in events])
+            [HistoryEntry(utc_required(e.at), e.actor, e.kind, dict(e.data or {})) for e in events])

@@ -8,9 +8,9 @@ from handlers.agent_commands import (
     AGENT_NAME,
     GRAMMAR,
     HELP,
-    Command,
     TargetKind,
     TransferTarget,
+    TypedCommand,
     Verb,
     take_button,
     take_pressed,
@@ -33,29 +33,29 @@ def test_the_help_lists_every_command_as_it_is_written() -> None:
     ("/help me", Verb.HELP, "me"),
 ])
 def test_a_command_is_its_word_and_what_follows(text: str, verb: Verb, rest: str) -> None:
-    assert Command.parse(text) == Command(verb, rest)
+    assert TypedCommand.parse(text) == TypedCommand(verb, rest)
 
 
 @pytest.mark.parametrize("text", ["/start", "take C-20261124-0001", "//take x",
                                   "/take\nC-20261124-0001", "/", "hello"])
 def test_other_words_are_no_command(text: str) -> None:
-    assert Command.parse(text) is None
+    assert TypedCommand.parse(text) is None
 
 
 def test_the_ticket_is_named_or_the_topics() -> None:
-    named = Command.parse("/reply c-20261124-0001  hi there")
+    named = TypedCommand.parse("/reply c-20261124-0001  hi there")
     assert named is not None
     assert named.ticket() == ("C-20261124-0001", " hi there")  # the text as typed
     assert named.ticket(default="C-20261124-0009") == ("C-20261124-0001", " hi there")
-    bare = Command.parse("/reply  hi there ")
+    bare = TypedCommand.parse("/reply  hi there ")
     assert bare is not None
     assert bare.ticket() is None
     assert bare.ticket(default="C-20261124-0009") == ("C-20261124-0009", "hi there")
 
 
 def test_every_team() -> None:
-    assert Command(Verb.QUEUE, " ALL ").every_team
-    assert not Command(Verb.QUEUE, "logistics").every_team
+    assert TypedCommand(Verb.QUEUE, " ALL ").every_team
+    assert not TypedCommand(Verb.QUEUE, "logistics").every_team
 
 
 def test_transfer_targets_typed_and_chosen() -> None:

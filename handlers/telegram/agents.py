@@ -23,9 +23,9 @@ from dialogs.text_clean import clean
 from dialogs.ticket_number import TicketNumber
 from handlers.agent_commands import (
     HELP,
-    Command,
     TargetKind,
     TransferTarget,
+    TypedCommand,
     Verb,
     take_button,
     take_pressed,
@@ -213,7 +213,7 @@ class AgentGroup:
 
     async def _command(self, text: str, user_id: int | None, thread: int | None = None,
                        ticket: str | None = None) -> None:
-        command = Command.parse(text)
+        command = TypedCommand.parse(text)
         if command is None:
             return
         agent = await self._agent(user_id, thread)

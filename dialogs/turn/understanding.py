@@ -1,0 +1,88 @@
+"""What the customer's message says before any state looks at it: its language, the button it
+presses, whether it is a greeting, the files it carries and the facts it mentions."""
+
+from __future__ import annotations
+
+from dialogs import intents
+from dialogs.choices import choices_for, parse_payload, typed_choice
+from dialogs.language import detect_locale, locale_from_language_code, to_simplified
+from dialogs.turn.context import TurnContext
+
+
+def settle_locale(t: TurnContext) -> None:
+    c = t.conv
+    if c.state == "new" and "locale_set" not in c.context:
+        c.locale = (locale_from_language_code(t.inbound.language_code)
+                    or detect_locale(t.text) or t.e.settings.default_locale)
+        c.context["locale_set"] = True
+    if c.context.get("locale_locked") or not t.text:
+        return
+    seen = detect_locale(t.text)
+    if seen is None or seen == c.locale:
+        return
+    if seen.startswith("zh") and c.locale.startswith("zh"):
+        # Most Chinese text reads the same in both scripts; switch only on clear evidence.
+        if seen == "zh-TW" and to_simplified(t.text) == t.text:
+            return
+        if seen == "zh-CN" and to_simplified(t.text) != t.text:
+            return
+    if seen == "en" and len(t.text.split()) < 3:
+        return  # "ok", "yes" or an order number say nothing about the language
+    c.locale = seen
+
+
+def pressed(t: TurnContext) -> str | None:
+    """The choice of a pressed button or its typed equivalent; "stale" for an old one."""
+    data = t.inbound.callback_data
+    if data is not None:
+        parsed = parse_payload(data)
+        valid = {ch.value for ch in choices_for(t.conv)}
+        if parsed is None or parsed[0] != t.conv.state or parsed[1] not in valid:
+            return "stale"
+        return parsed[1]
+    if not t.text:
+        return None
+    labels = {ch.value: t.e.labels(ch.label_template) for ch in choices_for(t.conv)}
+    return typed_choice(t.conv, t.text, labels)
+
+
+def is_greeting(t: TurnContext) -> bool:
+    return intents.is_("greeting", t.text)
+
+
+def attachments_only(t: TurnContext) -> bool:
+    """Photos and files join the complaint; other media get a clear answer."""
+    atts = t.inbound.attachments
+    if not atts:
+        return False
+    kept = tuple(a for a in atts if a.keepable)
+    t.out.kept_attachments = kept
+    if kept:
+        t.conv.slots["attachments"] = t.conv.slots.get("attachments", 0) + len(kept)
+    for a in atts:
+        kind = t.label(f"kind.{a.kind}") if t.e.templates.has(f"kind.{a.kind}") \
+            else t.label("kind.other")
+        t.say("attachment.kept" if a.keepable else "attachment.unsupported", kind=kind)
+    if t.text:
+        return False
+    t.prompt()
+    return True
+
+
+def extract_slots(t: TurnContext) -> None:
+    """Facts mentioned anywhere fill empty slots, so they are never asked for again."""
+    c = t.conv
+    expect = c.missing_detail() if c.state == "collecting" else None
+    if c.state == "editing":
+        return
+    found = t.e.extractor.extract(t.text, now=t.now, expect=expect)
+    slots = c.slots
+    if found.phone and "phone" not in slots:
+        slots["phone"] = found.phone
+    if found.order_no and "order_no" not in slots:
+        slots["order_no"] = found.order_no
+    if found.amount is not None and "amount" not in slots:
+        slots["amount"] = str(found.amount)
+        slots["currency"] = found.currency
+    if found.when and "when" not in slots:
+        slots["when"] = found.when.isoformat()
