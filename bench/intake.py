@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.core import Core, open_core
 from bot.settings import load_settings
 from dialogs.messages import ConversationKey, Inbound
-from handlers.channel import CollectingOutputChannel
+from handlers.channels.base import CollectingOutputChannel
 from storage.schema import conversations, customers, messages, tickets
 
 SCRIPTS = {

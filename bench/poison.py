@@ -36,7 +36,7 @@ from bot.app import CORE, create_app
 from bot.logs import configure
 from bot.settings import load_settings
 from dialogs.messages import ConversationKey, Inbound
-from handlers.channel import CollectingOutputChannel
+from handlers.channels.base import CollectingOutputChannel
 
 STORY = "My parcel never arrived, order JD2026111800{n}; the courier says it was delivered"
 ANSWERS = ["that's all", "yes", "yesterday", "Refund", "138 0013 8000", "confirm"]

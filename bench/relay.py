@@ -74,10 +74,10 @@ from bot.settings import load_settings
 from dialogs.commands import AgentJoined
 from dialogs.messages import ConversationKey, Inbound, Reply
 from dialogs.ticket_number import TicketNumber
-from handlers.agent_desk import AgentDesk
-from handlers.channel import CollectingOutputChannel
-from handlers.telegram.agents import AgentGroup
-from handlers.telegram.output import TelegramOutput
+from handlers.agents.desk import AgentDesk
+from handlers.agents.telegram_group import AgentGroup
+from handlers.channels.base import CollectingOutputChannel
+from handlers.channels.telegram.output import TelegramOutput
 from storage.agents import Agent, AgentStore
 from storage.migrate import upgrade
 from storage.queue import TicketQueue

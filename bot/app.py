@@ -12,29 +12,20 @@ from aiohttp import web
 
 from bot.core import Core, build_core, running
 from bot.settings import Settings
-from handlers.agent_desk import AgentDesk
-from handlers.appkeys import (
-    CONSOLE,
-    FAILED_RETRY,
-    SCHEDULER,
-    SLA_WATCH,
-    TELEGRAM,
-    TRANSCRIPTS,
-    TURNS,
-    WEBCHAT_OUTPUT,
-)
-from handlers.channel import TurnHandler, UpdateInbox
-from handlers.console import ConsoleDeps, console_app
-from handlers.failed_retry import FailedTurnRetrier
-from handlers.opslog import OpsLog
-from handlers.periodic import Periodic
-from handlers.pipeline import Clock, utcnow
-from handlers.scheduler import DraftScheduler
-from handlers.sla import FollowUps, SlaWatch
-from handlers.telegram.agents import AgentGroup
-from handlers.telegram.service import TelegramService
-from handlers.webchat import setup_webchat
-from handlers.webchat.caps import SocketCaps
+from handlers.agents.console import CONSOLE, ConsoleDeps, console_app
+from handlers.agents.desk import AgentDesk
+from handlers.agents.promises import SLA_WATCH, FollowUps, SlaWatch
+from handlers.agents.telegram_group import AgentGroup
+from handlers.channels.base import TurnHandler, UpdateInbox
+from handlers.channels.telegram.service import TELEGRAM, TelegramService
+from handlers.channels.webchat import setup_webchat
+from handlers.channels.webchat.caps import SocketCaps
+from handlers.channels.webchat.keys import TRANSCRIPTS, TURNS, WEBCHAT_OUTPUT
+from handlers.ops.listener import OpsLog
+from handlers.turns.drafts import SCHEDULER, DraftScheduler
+from handlers.turns.failed_retry import FAILED_RETRY, FailedTurnRetrier
+from handlers.turns.pipeline import Clock, utcnow
+from handlers.util.periodic import Periodic
 from storage.agents import AgentStore
 from storage.casefile import CaseFiles
 from storage.queue import TicketQueue

@@ -194,8 +194,8 @@ async def _until_signalled() -> None:
 async def _agents(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from handlers.agent_commands import AGENT_NAME, AGENT_NAME_RULE
-    from handlers.passwords import hash_password
+    from handlers.agents.grammar import AGENT_NAME, AGENT_NAME_RULE
+    from handlers.agents.passwords import hash_password
     from storage.agents import AgentExists, AgentStore
     from storage.migrate import upgrade
     from storage.store import Store
@@ -241,7 +241,7 @@ async def _agents(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _chat(settings: Settings, chat_id: str) -> int:
     from bot.core import open_core
-    from handlers.terminal import chat_in_terminal
+    from handlers.channels.terminal import chat_in_terminal
 
     async with open_core(settings) as core:
         await chat_in_terminal(core.pipeline, chat_id=chat_id)

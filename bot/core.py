@@ -20,8 +20,8 @@ from dialogs.engine import DialogEngine, DialogSettings
 from dialogs.escalation import EscalationRules, default_data, default_rules
 from dialogs.slots import SlotExtractor, warm_up
 from dialogs.templates import TemplateRepository, load_defaults
-from handlers.periodic import Periodic
-from handlers.pipeline import Clock, TurnPipeline, backoff, utcnow
+from handlers.turns.pipeline import Clock, TurnPipeline, backoff, utcnow
+from handlers.util.periodic import Periodic
 from storage.checkpoint import INTERVAL_SECONDS as CHECKPOINT_SECONDS
 from storage.migrate import upgrade
 from storage.store import Store

@@ -46,7 +46,7 @@ class Reopened:
 
 
 class Change(StrEnum):
-    """What an agent did to a ticket (handlers.agent_desk)."""
+    """What an agent did to a ticket (handlers.agents.desk)."""
 
     TAKEN = "taken"
     REPLY = "reply"

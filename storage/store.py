@@ -76,7 +76,7 @@ class Store:
             yield self._batch_tx(conn, prefix=self.ticket_prefix, tz=self.tz,
                                  default_locale=self.default_locale)
 
-    # --- the update inbox (handlers.channel.UpdateInbox) ---------------------------------
+    # --- the update inbox (handlers.channels.base.UpdateInbox) ---------------------------------
     async def store(self, channel: str, update_id: str, payload: dict[str, Any]) -> bool:
         async with self.engine.begin() as conn:
             stmt = insert_for(conn, inbound_updates).values(
@@ -100,7 +100,7 @@ class Store:
         ordered = sorted(rows, key=lambda r: (len(r.update_id), r.update_id))
         return [(r.update_id, dict(r.payload or {})) for r in ordered]
 
-    # --- transcripts (handlers.channel.TranscriptReader) -----------------------------------
+    # --- transcripts (handlers.channels.base.TranscriptReader) -----------------------------------
     async def history(self, key: ConversationKey, limit: int = 100) -> list[HistoryItem]:
         conv_id = _conversation_id(key)
         async with self.read_engine.connect() as conn:

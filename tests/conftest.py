@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.core import Core, open_core
 from bot.settings import Settings, load_settings
 from dialogs.messages import Attachment, ConversationKey, Inbound, Reply
-from handlers.channel import CollectingOutputChannel
+from handlers.channels.base import CollectingOutputChannel
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL")
 

@@ -15,9 +15,9 @@ from typing import Any
 import aiohttp
 
 from dialogs.events import Escalated, Event
-from handlers.appkeys import CONSOLE
-from handlers.console import ConsoleDeps
-from handlers.passwords import hash_password
+from handlers.agents.console import ConsoleDeps
+from handlers.agents.console.deps import CONSOLE
+from handlers.agents.passwords import hash_password
 from storage.agents import Agent, AgentStore
 from tests.conftest import Clock, Customer
 from tests.e2e_support import RunningApp, running_app, wait_for

@@ -16,10 +16,9 @@ from aiohttp import web
 from bot.app import CORE, create_app
 from bot.core import Core
 from bot.settings import Settings
-from handlers.appkeys import TELEGRAM
-from handlers.pipeline import Clock, utcnow
-from handlers.telegram.ratelimit import SendLimiter
-from handlers.telegram.service import TelegramService
+from handlers.channels.telegram.ratelimit import SendLimiter
+from handlers.channels.telegram.service import TELEGRAM, TelegramService
+from handlers.turns.pipeline import Clock, utcnow
 from tests.conftest import make_settings
 from tests.fake_bot_api import FakeBotApi
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.agent_commands import (
+from handlers.agents.grammar import (
     AGENT_NAME,
     GRAMMAR,
     HELP,

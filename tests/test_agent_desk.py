@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from bot.core import Core
 from dialogs.events import Escalated, Event, Relayed, Reopened
 from dialogs.messages import Reply
-from handlers.agent_desk import AgentDesk
-from handlers.sla import FollowUps
+from handlers.agents.desk import AgentDesk
+from handlers.agents.promises import FollowUps
 from storage.agents import AgentStore
 from storage.queue import TicketQueue
 from tests.conftest import Clock, Customer

@@ -11,8 +11,8 @@ import pytest
 
 from bot.core import Core, open_core
 from dialogs.events import Event, SlaAlert
-from handlers.agent_desk import AgentDesk
-from handlers.sla import SlaWatch
+from handlers.agents.desk import AgentDesk
+from handlers.agents.promises import SlaWatch
 from storage.agents import Agent, AgentStore
 from storage.queue import TicketQueue
 from tests.conftest import Clock, Customer, make_settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from handlers.passwords import verify_password
+from handlers.agents.passwords import verify_password
 from storage.agents import AgentStore
 from storage.store import Store
 from tests.test_cli import clean_env, heard

@@ -13,7 +13,8 @@ import pytest
 
 from dialogs.engine import DialogEngine
 from dialogs.messages import Inbound
-from handlers.appkeys import CONSOLE, FAILED_RETRY
+from handlers.agents.console.deps import CONSOLE
+from handlers.turns.failed_retry import FAILED_RETRY
 from tests.conftest import Clock, Customer, make_settings
 from tests.console_support import ConsoleClient, add_agent, console, escalate, staff
 from tests.e2e_support import RunningApp, start_app

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from dialogs.events import Relayed
-from handlers.agent_desk import AgentDesk
-from handlers.telegram.agents import REFUSAL, AgentGroup
+from handlers.agents.desk import AgentDesk
+from handlers.agents.telegram_group import REFUSAL, AgentGroup
 from storage.agents import AgentStore
 from storage.queue import TicketQueue
 from tests.conftest import Clock, make_settings

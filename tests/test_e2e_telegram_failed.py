@@ -12,7 +12,7 @@ import pytest
 
 from dialogs.engine import DialogEngine
 from dialogs.messages import ConversationKey, Inbound
-from handlers.appkeys import FAILED_RETRY
+from handlers.turns.failed_retry import FAILED_RETRY
 from storage.failed_turns import FailedState
 from tests.conftest import Clock, make_settings
 from tests.e2e_support import start_app, telegram_settings, wait_for

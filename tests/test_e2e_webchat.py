@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from dialogs.messages import ConversationKey
-from handlers.webchat.visitor import COOKIE_NAME
+from handlers.channels.webchat.visitor import COOKIE_NAME
 from storage.schema import tickets
 from tests.conftest import Clock
 from tests.e2e_support import RunningApp, running_app

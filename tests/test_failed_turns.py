@@ -14,8 +14,8 @@ import pytest
 from bot.core import Core, open_core
 from dialogs.engine import DialogEngine
 from dialogs.messages import Inbound
-from handlers.channel import CollectingOutputChannel
-from handlers.failed_retry import FailedTurnRetrier
+from handlers.channels.base import CollectingOutputChannel
+from handlers.turns.failed_retry import FailedTurnRetrier
 from storage.failed_turns import FailedState
 from tests.conftest import Clock, Customer, make_settings
 
@@ -43,7 +43,7 @@ async def test_a_failed_batch_is_committed_turn_by_turn(
     bad = Customer(any_core, "poison")
     poison = unstorable(bad.inbound("placeholder"),
                         POISON["sqlite" if database_url.startswith("sqlite") else "postgresql"])
-    caplog.set_level(logging.WARNING, logger="handlers.pipeline")
+    caplog.set_level(logging.WARNING, logger="handlers.turns.pipeline")
     # All nine reach the writer in one event-loop pass, so they share one batch.
     await asyncio.gather(bad.send(poison),
                          *(c.says("My parcel never arrived, order JD20261118001")

@@ -34,7 +34,7 @@ STORAGE_INTERNALS = frozenset({
 
 @dataclass(frozen=True)
 class Import:
-    file: str  # relative to the project root, e.g. "handlers/telegram/service.py"
+    file: str  # relative to the project root, e.g. "handlers/channels/telegram/service.py"
     line: int
     module: str  # absolute dotted name
     type_only: bool
@@ -86,7 +86,7 @@ def _imports_in(source: str, rel_path: str) -> Iterator[Import]:
         elif isinstance(node, ast.ImportFrom):
             base = _resolve(path, node.level, node.module)
             yield Import(rel, node.lineno, base, type_only)
-            # `from handlers import telegram` imports handlers.telegram.
+            # `from handlers import telegram` imports handlers.channels.telegram.
             for alias in node.names:
                 if alias.name != "*":
                     yield Import(rel, node.lineno, f"{base}.{alias.name}", type_only)
@@ -398,3 +398,68 @@ def test_the_size_and_home_scanners_catch_breaches() -> None:
                                       ("handlers/probe.py", "Escalated", 1),
                                       ("handlers/probe.py", "Remind", 4)]
     assert long_modules(probe) == {"bot/long.py": MAX_LINES + 1}
+
+
+# --- the rooms of handlers/ -------------------------------------------------------------------
+# handlers/ is grouped by what each part serves, and each room uses only those below it: the
+# channels know nothing of turns or agents, the pipeline knows no agent, the utilities nothing
+# of ours. (dialogs/ and storage/'s public modules are open to all, as the rules above say.)
+ROOMS: dict[str, frozenset[str]] = {
+    "handlers/util": frozenset({"handlers.util"}),
+    "handlers/ops": frozenset({"handlers.ops", "handlers.util"}),
+    "handlers/channels": frozenset({"handlers.channels", "handlers.util"}),
+    "handlers/turns": frozenset({"handlers.turns", "handlers.channels", "handlers.ops",
+                                 "handlers.util"}),
+    "handlers/agents": frozenset({"handlers.agents", "handlers.turns", "handlers.channels",
+                                  "handlers.ops", "handlers.util"}),
+}
+
+
+def _room(file: str) -> str | None:
+    return next((room for room in ROOMS if file.startswith(room + "/")), None)
+
+
+def test_every_handlers_module_is_in_a_room() -> None:
+    loose = sorted({i.file for i in IMPORTS if i.package == "handlers"
+                    and i.file != "handlers/__init__.py" and _room(i.file) is None})
+    assert not loose, f"put each in handlers/{{{', '.join(r.split('/')[1] for r in ROOMS)}}}: " \
+        + ", ".join(loose)
+
+
+def room_breaches(imports: list[Import]) -> list[Import]:
+    found = []
+    for i in imports:
+        room = _room(i.file)
+        if room is None or not i.module.startswith("handlers."):
+            continue
+        if not any(i.module == ok or i.module.startswith(ok + ".") for ok in ROOMS[room]):
+            found.append(i)
+    return found
+
+
+def test_each_room_uses_only_the_rooms_below_it() -> None:
+    broken = room_breaches(IMPORTS)
+    assert not broken, "\n".join(sorted(set(map(str, broken))))
+
+
+def test_the_room_rule_can_fail() -> None:
+    probe = list(_imports_in("from handlers.agents.desk import AgentDesk\n",
+                             "handlers/channels/probe.py"))
+    assert room_breaches(probe)
+
+
+# --- bench/ and SQL ---------------------------------------------------------------------------
+# bench/ measures the product through its own code. Two scripts speak SQL directly, on purpose
+# (README, "How it is built"): intake.py seeds 100,000 stored conversations in bulk, and
+# relay.py makes and drops its scratch PostgreSQL database and audits double takes.
+BENCH_SQL = frozenset({"bench/intake.py", "bench/relay.py"})
+
+
+def test_only_the_named_bench_scripts_speak_sql() -> None:
+    speaking = set()
+    for path in sorted((ROOT / "bench").glob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if any(i.top in DATABASE_LIBS or i.module.startswith("storage.schema")
+               for i in _imports_in(path.read_text(encoding="utf-8"), rel)):
+            speaking.add(rel)
+    assert speaking == BENCH_SQL, f"bench scripts speaking SQL: {sorted(speaking)}"

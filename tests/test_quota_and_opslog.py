@@ -10,8 +10,8 @@ import pytest
 
 from bot.core import Core, open_core
 from dialogs.events import Change, TicketChanged
-from handlers.opsline import ThrottledOps
-from handlers.opslog import OpsLog
+from handlers.ops.lines import ThrottledOps
+from handlers.ops.listener import OpsLog
 from tests.conftest import Clock, Customer, make_settings
 
 

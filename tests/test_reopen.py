@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from bot.core import Core, open_core
 from dialogs.events import Escalated, Event, Reopened
-from handlers.agent_desk import AgentDesk
+from handlers.agents.desk import AgentDesk
 from storage.agents import Agent, AgentStore
 from storage.queue import TicketQueue
 from storage.schema import tickets
@@ -191,8 +191,8 @@ async def test_reopen_days_zero_never_reopens(sqlite_url: str, clock: Clock) -> 
 
 async def test_the_agents_group_hears_why_and_can_take_a_queued_reopen(
         core: Core, clock: Clock) -> None:
-    from handlers.channel import CollectingOutputChannel
-    from handlers.telegram.agents import AgentGroup
+    from handlers.agents.telegram_group import AgentGroup
+    from handlers.channels.base import CollectingOutputChannel
 
     d = Desk(core)
     await d.closed_case()

@@ -146,7 +146,7 @@ async def test_an_outcome_in_own_words_is_still_an_answer(core: Core) -> None:
 
 def test_the_agents_card_shows_which_vip_matched() -> None:
     from dialogs.messages import ConversationKey
-    from handlers.telegram.agents import AgentGroup
+    from handlers.agents.telegram_group import AgentGroup
     from storage.queue import TicketView
 
     view = TicketView("C-20261124-0001", "escalated", "P2", "logistics", "delivery", "Late",

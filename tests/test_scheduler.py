@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core import Core
-from handlers.scheduler import DraftScheduler
+from handlers.turns.drafts import DraftScheduler
 from tests.conftest import Clock, Customer
 
 

@@ -15,8 +15,9 @@ import aiohttp
 from aiohttp import web
 
 from dialogs.messages import ConversationKey
-from handlers.appkeys import CONSOLE, WEBCHAT_OUTPUT
-from handlers.channel import HistoryItem
+from handlers.agents.console.deps import CONSOLE
+from handlers.channels.base import HistoryItem
+from handlers.channels.webchat.keys import WEBCHAT_OUTPUT
 from tests.conftest import Clock, make_settings
 from tests.console_support import ConsoleClient, add_agent
 from tests.e2e_support import RunningApp, build_app, wait_for

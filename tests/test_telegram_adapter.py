@@ -20,12 +20,12 @@ from telegram import Update
 from bot.app import telegram_service
 from bot.settings import load_settings
 from dialogs.messages import Button, ConversationKey, Inbound, Reply
-from handlers.channel import OutputChannel
-from handlers.telegram.output import MAX_CALLBACK_DATA, callback_data
-from handlers.telegram.ratelimit import SendLimiter
-from handlers.telegram.service import TelegramService
-from handlers.telegram.split import split_text, telegram_length
-from handlers.telegram.updates import to_inbound
+from handlers.channels.base import OutputChannel
+from handlers.channels.telegram.output import MAX_CALLBACK_DATA, callback_data
+from handlers.channels.telegram.ratelimit import SendLimiter
+from handlers.channels.telegram.service import TelegramService
+from handlers.channels.telegram.split import split_text, telegram_length
+from handlers.channels.telegram.updates import to_inbound
 from tests.fake_bot_api import FakeBotApi
 
 ALICE = 42

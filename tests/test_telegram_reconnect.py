@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 import pytest
 
-from handlers.appkeys import TELEGRAM
+from handlers.channels.telegram.service import TELEGRAM
 from tests.conftest import Clock, make_settings
 from tests.e2e_support import RunningApp, build_app, serve, wait_for
 from tests.fake_bot_api import DEFAULT_TOKEN, FakeBotApi
@@ -22,7 +22,7 @@ from tests.test_e2e_telegram import STORY, TelegramCustomer
 from tests.test_e2e_webchat import connect, open_page
 
 HOOK = "https://example.invalid/tg/hook"
-SERVICE_LOG = "handlers.telegram.service"
+SERVICE_LOG = "handlers.channels.telegram.service"
 
 
 @asynccontextmanager

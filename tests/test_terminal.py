@@ -7,8 +7,8 @@ import io
 import os
 
 from dialogs.messages import Button, Inbound, Reply
-from handlers.channel import OutputChannel
-from handlers.terminal import chat_in_terminal
+from handlers.channels.base import OutputChannel
+from handlers.channels.terminal import chat_in_terminal
 
 
 class EchoTurns:

@@ -15,10 +15,9 @@ from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
 
 from dialogs.messages import Button, ConversationKey, Inbound, Reply
-from handlers.appkeys import TRANSCRIPTS, TURNS, WEBCHAT_OUTPUT
-from handlers.channel import HistoryItem, OutputChannel
-from handlers.webchat import setup_webchat
-from handlers.webchat.caps import (
+from handlers.channels.base import HistoryItem, OutputChannel
+from handlers.channels.webchat import setup_webchat
+from handlers.channels.webchat.caps import (
     REFUSALS,
     SERVER_BUSY,
     TOO_MANY_FROM_ADDRESS,
@@ -26,7 +25,8 @@ from handlers.webchat.caps import (
     Refusal,
     SocketCaps,
 )
-from handlers.webchat.visitor import COOKIE_NAME
+from handlers.channels.webchat.keys import TRANSCRIPTS, TURNS, WEBCHAT_OUTPUT
+from handlers.channels.webchat.visitor import COOKIE_NAME
 
 SECRET = "test-secret"
 BUTTONS = (Button("Yes", "yes"), Button("No, thanks", "no"))

@@ -19,7 +19,7 @@ from playwright.async_api import (
     expect,
 )
 
-from handlers.appkeys import WEBCHAT_OUTPUT
+from handlers.channels.webchat.keys import WEBCHAT_OUTPUT
 from tests import browser_support
 from tests.test_webchat import EchoTurns, make_app
 

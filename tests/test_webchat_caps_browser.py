@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from handlers.appkeys import WEBCHAT_OUTPUT
-from handlers.webchat.caps import SocketCaps
+from handlers.channels.webchat.caps import SocketCaps
+from handlers.channels.webchat.keys import WEBCHAT_OUTPUT
 from tests import browser_support
 from tests.e2e_support import wait_for
 from tests.test_webchat import EchoTurns

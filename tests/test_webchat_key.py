@@ -16,7 +16,7 @@ from yarl import URL
 
 import bot.core as core_module
 from bot.app import WEBCHAT_COOKIE_KEY
-from handlers.webchat.visitor import COOKIE_NAME, SALT
+from handlers.channels.webchat.visitor import COOKIE_NAME, SALT
 from storage import migrate
 from storage.database import create_engine
 from storage.migrate import upgrade_url

@@ -25,8 +25,9 @@ from tests.wheel_smoke import clean_env, smoke
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "dialogs", "handlers", "storage")
-MODULES = ("bot.cli", "dialogs.templates", "handlers.telegram.service", "handlers.webchat.routes",
-           "handlers.console.app", "storage.migrations")
+MODULES = ("bot.cli", "dialogs.templates", "handlers.channels.telegram.service",
+           "handlers.channels.webchat.routes", "handlers.agents.console.app",
+           "storage.migrations")
 
 
 def _source_files() -> list[Path]:

@@ -1,0 +1,2 @@
+"""The agents' side: the desk, its grammar, the promise watch, the console and the Telegram
+agents' group."""

@@ -1,0 +1,42 @@
+"""What the console's pages need, and the typed key the console sub-application keeps it
+under: every console module reads it from here, so none imports the app that mounts them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from aiohttp import web
+
+from handlers.agents.console.live import LiveHub
+from handlers.agents.desk import AgentDesk
+from storage.agents import AgentStore
+from storage.casefile import CaseFiles
+from storage.failed_turns import FailedTurns
+from storage.sessions import LoginFailures, SessionStore
+
+
+@dataclass
+class ConsoleDeps:
+    desk: AgentDesk
+    cases: CaseFiles
+    sessions: SessionStore
+    failures: LoginFailures
+    agents: AgentStore
+    failed: FailedTurns
+    clock: Callable[[], datetime]
+    teams: Collection[str] = ()
+    secure_cookies: bool = False  # always mark cookies Secure (behind a TLS proxy)
+    hub: LiveHub = field(init=False)
+    # Each password check is tens of milliseconds of CPU in a worker thread: a burst of
+    # logins queues here rather than taking every thread the service has.
+    verifying: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.hub = LiveHub(self.clock)
+        self.verifying = asyncio.Semaphore(2)
+
+
+CONSOLE: web.AppKey[ConsoleDeps] = web.AppKey("console")

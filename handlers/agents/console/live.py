@@ -1,0 +1,133 @@
+"""Live updates for open console pages: a WebSocket per page, told "ticket N changed".
+
+The socket carries only the ticket number and what kind of change it was; the page then
+fetches the fresh fragment over plain HTTP, through the same session check as any page, so
+the socket never becomes a second way to read tickets. A socket lives no longer than its
+session: logging out or being disabled closes it at once, and a periodic check closes the
+sockets of sessions that ran out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiohttp import WSMsgType, web
+
+from dialogs.events import Event, SlaAlert, TicketChanged
+from handlers.util.wsclose import close_promptly
+from storage.sessions import SessionStore
+
+log = logging.getLogger(__name__)
+
+PER_SESSION = 8  # tabs one agent may keep open
+TOTAL = 1000
+SEND_TIMEOUT = 2.0  # a page that stops reading is dropped, not waited for
+
+
+@dataclass(frozen=True, slots=True)
+class _Watcher:
+    token: str
+    agent_id: int
+    expires_at: datetime
+    request: web.Request  # to cut the connection off if the page does not answer a close
+
+
+class LiveHub:
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self.clock = clock
+        self._sockets: dict[web.WebSocketResponse, _Watcher] = {}
+        self._sending: set[asyncio.Task[None]] = set()
+
+    def __len__(self) -> int:
+        return len(self._sockets)
+
+    async def serve(self, request: web.Request, token: str, agent_id: int,
+                    expires_at: datetime) -> web.WebSocketResponse:
+        mine = sum(1 for w in self._sockets.values() if w.token == token)
+        if mine >= PER_SESSION or len(self._sockets) >= TOTAL:
+            raise web.HTTPTooManyRequests(text="Too many open console pages.")
+        ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
+        await ws.prepare(request)
+        self._sockets[ws] = _Watcher(token, agent_id, expires_at, request)
+        try:
+            async for msg in ws:  # the page only listens; anything it sends is ignored
+                if msg.type == WSMsgType.ERROR:
+                    break
+        finally:
+            self._sockets.pop(ws, None)
+        return ws
+
+    async def changed(self, number: str, kind: str) -> None:
+        """Tell every open page; in the background, so an agent's action never waits for
+        a slow reader."""
+        if not self._sockets:
+            return
+        task = asyncio.create_task(self._broadcast(json.dumps({"ticket": number,
+                                                               "kind": kind})))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _broadcast(self, frame: str) -> None:
+        now = self.clock()
+        sends = []
+        for ws, watcher in list(self._sockets.items()):
+            if now >= watcher.expires_at:
+                sends.append(self._end(ws))
+            elif not ws.closed:
+                sends.append(self._send(ws, frame))
+        await asyncio.gather(*sends)
+
+    async def _send(self, ws: web.WebSocketResponse, frame: str) -> None:
+        try:
+            await asyncio.wait_for(ws.send_str(frame), SEND_TIMEOUT)
+        except (TimeoutError, ConnectionError, RuntimeError) as e:
+            log.debug("dropping a console socket: %r", e)
+            await self._end(ws, code=1011)
+
+    async def _end(self, ws: web.WebSocketResponse, code: int = 4001,
+                   message: str = "session ended") -> None:
+        """Close one socket; 4001 tells the page its session ended."""
+        watcher = self._sockets.pop(ws, None)
+        await close_promptly(ws, watcher.request if watcher else None, code=code,
+                             message=message)
+
+    async def end_session(self, token: str) -> None:
+        await asyncio.gather(*(self._end(ws) for ws, w in list(self._sockets.items())
+                               if w.token == token))
+
+    async def end_agent(self, agent_id: int) -> None:
+        await asyncio.gather(*(self._end(ws) for ws, w in list(self._sockets.items())
+                               if w.agent_id == agent_id))
+
+    async def revalidate(self, sessions: SessionStore) -> None:
+        """Close the sockets whose sessions ended meanwhile (idle, expired, disabled, or
+        logged out in another process)."""
+        now = self.clock()
+        tokens = {w.token for w in self._sockets.values()}
+        for token in tokens:
+            if await sessions.find(token, now, touch=False) is None:
+                await self.end_session(token)
+
+    async def on_events(self, events: list[Event]) -> None:
+        """Every event names its ticket; the page decides what to refetch. A promise about
+        to be, or already, missed shows at once."""
+        for event in events:
+            match event:
+                case TicketChanged(number, change):
+                    await self.changed(number, change)
+                case SlaAlert():
+                    await self.changed(event.number, f"{event.target}_{event.kind}")
+                case _:
+                    await self.changed(event.number, type(event).__name__.lower())
+
+    async def close_all(self) -> None:
+        """At shutdown: 1001 ("going away") tells the pages to reconnect."""
+        for task in list(self._sending):
+            task.cancel()
+        await asyncio.gather(*(self._end(ws, 1001, "server shutdown")
+                               for ws in list(self._sockets)))

@@ -1,0 +1,190 @@
+"""The console's pages and forms: the queue, a ticket's file, and what agents do to it.
+
+A form that succeeds redirects (so a reload does not send it twice) with the outcome in a
+short-lived cookie; one that fails renders the page again with the error and what the agent
+typed, so nothing they wrote is lost.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from aiohttp import web
+
+from dialogs.escalation import PRIORITIES
+from dialogs.text_clean import clean
+from dialogs.ticket_number import TicketNumber
+from handlers.agents.console.deps import CONSOLE
+from handlers.agents.console.render import render
+from handlers.agents.console.security import SESSION, set_cookie
+from handlers.agents.desk import Outcome
+from handlers.agents.grammar import EVERY_TEAM, TargetKind, TransferTarget, Verb
+from storage.agents import Role
+from storage.casefile import VIEWS, TicketFilter
+
+FLASH = "heard_console_flash"
+MAX_TEXT = 4000
+
+
+def _base(request: web.Request, **extra: Any) -> dict[str, Any]:
+    session = request[SESSION]
+    return {"me": session.agent, "csrf": session.csrf,
+            "supervising": session.agent.role.supervising,
+            "flash": request.cookies.get(FLASH), **extra}
+
+
+def page(request: web.Request, template: str, status: int = 200, *,
+          fragment: bool = False, **extra: Any) -> web.Response:
+    response = render(template, status=status, **_base(request, **extra))
+    # Only a whole page shows the flash: a live fragment's refetch must not eat it.
+    if FLASH in request.cookies and not fragment:
+        response.del_cookie(FLASH, path="/console")
+    return response
+
+
+def _filter(request: web.Request) -> TicketFilter:
+    me = request[SESSION].agent
+    q = request.query
+    view = q.get("view", "waiting")
+    view = view if view in VIEWS else "waiting"
+    # An agent starts on their own team's queue; "all" (or a supervisor) sees every team.
+    team: str | None = q.get("team", me.team or EVERY_TEAM)
+    team = None if team in (EVERY_TEAM, "") else team
+    priority = q.get("priority") if q.get("priority") in PRIORITIES else None
+    return TicketFilter(view=view, team=team, priority=priority, agent_id=me.id)
+
+
+async def _queue_context(request: web.Request) -> dict[str, Any]:
+    deps = request.app[CONSOLE]
+    f = _filter(request)
+    return {"rows": await deps.cases.tickets(f), "filter": f, "views": VIEWS, "now": deps.clock(),
+            "priorities": PRIORITIES, "teams": sorted(set(deps.teams)),
+            "query": request.query_string}
+
+
+async def queue_page(request: web.Request) -> web.StreamResponse:
+    return page(request, "queue.html", **await _queue_context(request))
+
+
+async def queue_table(request: web.Request) -> web.StreamResponse:
+    return page(request, "queue_table.html", fragment=True, **await _queue_context(request))
+
+
+def _number(request: web.Request) -> TicketNumber:
+    typed = request.match_info["number"].upper()
+    number = TicketNumber.parse(typed)
+    if number is None:
+        raise web.HTTPNotFound(text=f"{typed[:40]} is not a ticket number.")
+    return number
+
+
+async def _ticket(request: web.Request, status: int = 200, template: str = "ticket.html",
+                  fragment: bool = False, **extra: Any) -> web.Response:
+    deps = request.app[CONSOLE]
+    number = _number(request)
+    case = await deps.cases.case(number)
+    if case is None:
+        raise web.HTTPNotFound(text=f"There is no ticket {number}.")
+    if fragment:  # the live part: what changed, not the forms around it
+        return page(request, template, fragment=True, case=case, t=case.row)
+    me = request[SESSION].agent
+    targets = [TransferTarget(TargetKind.TEAM, team) for team in sorted(set(deps.teams))]
+    targets += [TransferTarget(TargetKind.AGENT, a.name) for a in await deps.agents.all()
+                if not a.disabled and a.name != me.name]
+    return page(request, template, status=status, case=case, t=case.row,
+                 targets=targets, timezone=deps.desk.timezone,
+                 draft=extra.pop("draft", {}), error=extra.pop("error", None), **extra)
+
+
+async def ticket_page(request: web.Request) -> web.StreamResponse:
+    return await _ticket(request)
+
+
+async def ticket_live(request: web.Request) -> web.StreamResponse:
+    return await _ticket(request, template="ticket_live.html", fragment=True)
+
+
+async def act(request: web.Request) -> web.StreamResponse:
+    deps = request.app[CONSOLE]
+    number = _number(request)
+    action = request.match_info["action"]
+    me = request[SESSION].agent
+    form = await request.post()
+    text = clean(str(form.get("text", ""))).strip()
+    if len(text) > MAX_TEXT:
+        return await _ticket(request, 400, error=f"Keep it under {MAX_TEXT} characters.",
+                             draft={action: text})
+    desk = deps.desk
+    outcome: Outcome
+    verb = Verb.named(action)
+    if verb is Verb.TAKE:
+        outcome = await desk.take(me, number)
+    elif verb is Verb.REPLY:
+        outcome = await desk.reply(me, number, text)
+    elif verb is Verb.NOTE:
+        outcome = await desk.note(me, number, text)
+    elif verb is Verb.RELEASE:
+        outcome = await desk.release(me, number)
+    elif verb is Verb.CLOSE:
+        outcome = await desk.close(me, number, text)
+    elif verb is Verb.CALLBACK:
+        outcome = await desk.promise_callback(me, number, text)
+    elif verb is Verb.CALLED:
+        outcome = await desk.called_back(me, number)
+    elif verb is Verb.TRANSFER:
+        target = TransferTarget.from_form(clean(str(form.get("to", ""))))
+        if target is None:
+            outcome = Outcome(False, "Choose a team or an agent to transfer to.")
+        elif target.kind is TargetKind.TEAM:
+            outcome = await desk.release(me, number, team=target.name)
+        else:
+            outcome = await desk.transfer_to(me, number, target.name)
+    else:  # the group's /queue, /next and /help are no forms
+        raise web.HTTPNotFound(text="No such action.")
+    if not outcome.ok:
+        return await _ticket(request, 409, error=outcome.message, draft={action: text})
+    redirect(request, f"/console/tickets/{number}", outcome.message)
+
+
+async def take_next(request: web.Request) -> web.StreamResponse:
+    deps = request.app[CONSOLE]
+    form = await request.post()
+    team = str(form.get("team", EVERY_TEAM))
+    outcome = await deps.desk.take_next(request[SESSION].agent,
+                                        None if team == EVERY_TEAM else team)
+    redirect(request, f"/console/tickets/{outcome.number}" if outcome.number else "/console",
+              outcome.message)
+
+
+async def agents_page(request: web.Request) -> web.StreamResponse:
+    if not request[SESSION].agent.role.supervising:
+        raise web.HTTPForbidden(text="Supervisors and admins only.")
+    deps = request.app[CONSOLE]
+    return page(request, "agents.html", agents=await deps.agents.all())
+
+
+async def disable_agent(request: web.Request) -> web.StreamResponse:
+    me = request[SESSION].agent
+    if me.role is not Role.ADMIN:
+        raise web.HTTPForbidden(text="Only admins can disable accounts.")
+    deps = request.app[CONSOLE]
+    name = request.match_info["name"]
+    target = await deps.agents.by_name(name)
+    if target is None:
+        raise web.HTTPNotFound(text="No such agent.")
+    if target.id == me.id:
+        message = "You cannot disable your own account."
+    else:
+        await deps.agents.disable(name)
+        await deps.sessions.close_all(target.id)
+        await deps.hub.end_agent(target.id)
+        message = f"{name} is disabled and signed out."
+    redirect(request, "/console/agents", message)
+
+
+
+def redirect(request: web.Request, location: str, message: str) -> NoReturn:
+    """After a form that went through: to `location`, saying `message` there once."""
+    response = web.HTTPSeeOther(location)
+    set_cookie(request, response, FLASH, message[:300], max_age=60)
+    raise response

@@ -1,0 +1,1 @@
+"""The channels: one adapter each, platform input into one Inbound, Replies back out."""

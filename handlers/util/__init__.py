@@ -1,0 +1,1 @@
+"""Small pieces the rest share: token buckets, periodic jobs, closing sockets promptly."""
