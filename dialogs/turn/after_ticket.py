@@ -76,7 +76,7 @@ async def on_feedback(t: TurnContext, pressed: str | None) -> None:
         c.context["feedback_step"] = "score"
         t.prompt()
         return
-    score = pressed[6:] if pressed and pressed.startswith("score.") else None
+    score = pressed.removeprefix("score.") if pressed and pressed.startswith("score.") else None
     if step == "score" and score is None and t.text.strip() in ("1", "2", "3", "4", "5"):
         score = t.text.strip()
     if step == "score" and score is not None:

@@ -43,7 +43,7 @@ async def on_categorizing(t: TurnContext, pressed: str | None) -> None:
     c = t.conv
     guess = c.context.get("category_guess")
     if pressed and pressed.startswith("cat."):
-        c.slots["category"] = pressed[4:]
+        c.slots["category"] = pressed.removeprefix("cat.")
     elif guess and intents.is_("yes", t.text):
         c.slots["category"] = guess
     elif cat := infer_category(t.text):
@@ -77,7 +77,7 @@ async def on_choosing_outcome(t: TurnContext, pressed: str | None) -> None:
     if refuses_outcome(t, pressed):
         return
     if pressed and pressed.startswith("out."):
-        c.slots["outcome"] = pressed[4:]
+        c.slots["outcome"] = pressed.removeprefix("out.")
     elif len(t.text) >= 2:
         # The customer's own words are a fine answer; keep them as the outcome.
         c.slots["outcome"] = "other"
@@ -119,7 +119,7 @@ async def on_choosing_edit(t: TurnContext, pressed: str | None) -> None:
     if pressed == "back":
         c.back_to_summary()
     elif pressed and pressed.startswith("field."):
-        c.context["edit_field"] = pressed[6:]
+        c.context["edit_field"] = pressed.removeprefix("field.")
         c.pick_field()
     else:
         t.acknowledge()
@@ -132,9 +132,9 @@ async def on_editing(t: TurnContext, pressed: str | None) -> None:
     if f == "outcome" and refuses_outcome(t, pressed):
         return
     if f == "category" and pressed and pressed.startswith("cat."):
-        c.slots["category"] = pressed[4:]
-    elif f == "outcome" and (pressed or "").startswith("out."):
-        c.slots["outcome"] = str(pressed)[4:]
+        c.slots["category"] = pressed.removeprefix("cat.")
+    elif f == "outcome" and pressed and pressed.startswith("out."):
+        c.slots["outcome"] = pressed.removeprefix("out.")
         c.slots.pop("outcome_note", None)
     elif f == "outcome" and len(t.text) >= 2:
         c.slots["outcome"] = "other"
