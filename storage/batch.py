@@ -138,6 +138,10 @@ class BatchTx(ABC):
         return claimed
 
     # --- after the turns --------------------------------------------------------------------
+    def filed(self) -> list[dict[str, Any]]:
+        """The tickets this batch files, as they will be written (for the operator's log)."""
+        return [dict(t) for t in self.ledger.tickets]
+
     async def write(self, records: list[TurnRecord], extra_out: list[TurnRecord],
                     touched: list[Loaded], now: datetime) -> None:
         """The transcript of every turn (in order) and the new state of every conversation

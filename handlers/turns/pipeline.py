@@ -262,7 +262,7 @@ class TurnPipeline:
                     if job.inbound is not None and job.inbound.update_id is not None:
                         await tx.unclaim(job.key.channel, job.inbound.update_id)
                     results.append((job, e))
-            tickets = list(tx.ledger.tickets)
+            tickets = tx.filed()
             await tx.write(records, system_out, list(loaded.values()), now)
         return results, events, tickets
 
