@@ -19,9 +19,9 @@ from typing import Any
 
 import yaml
 
-from dialogs.sandbox import (
+from dialogs.sandbox import BoundedSandbox
+from dialogs.sandbox_budget import (
     MAX_RANGE,
-    BoundedSandbox,
     TemplateBudgetExceeded,
     end_budget,
     start_budget,
