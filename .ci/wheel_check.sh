@@ -43,8 +43,8 @@ cd "$tmp/work"
 import importlib, sys
 from pathlib import Path
 venv = Path(sys.argv[1]).resolve()
-for name in ("bot.cli", "dialogs.templates", "handlers.telegram.service",
-             "handlers.webchat.routes", "handlers.console.app", "storage.migrations"):
+for name in ("bot.cli", "dialogs.templates", "handlers.channels.telegram.service",
+             "handlers.channels.webchat.routes", "handlers.agents.console.app", "storage.migrations"):
     f = Path(importlib.import_module(name).__file__).resolve()
     if not f.is_relative_to(venv):
         sys.exit(f"wheel-check: {name} imported from {f}, not from the installed package")
