@@ -18,6 +18,7 @@ from bot.settings import Settings
 from dialogs.emotion import EmotionScorer
 from dialogs.engine import DialogEngine, DialogSettings
 from dialogs.escalation import EscalationRules, default_data, default_rules
+from dialogs.meaning import Classifier, load_default_examples
 from dialogs.slots import SlotExtractor, warm_up
 from dialogs.templates import TemplateRepository, load_defaults
 from handlers.turns.pipeline import Clock, TurnPipeline, backoff, utcnow
@@ -74,6 +75,9 @@ async def running(core: Core, *, migrate: bool = True) -> AsyncIterator[Core]:
         await core.store.seed_templates(load_defaults(), core.clock())
         core.templates.replace(await core.store.load_templates())
         core.engine.rules = await _escalation_rules(core)
+        await core.store.seed_examples(load_default_examples(), core.clock())
+        core.engine.meaning = Classifier(await core.store.load_examples()
+                                         or load_default_examples())
         warm_up()
         core.engine.warm_up()
         # The lexicons and dictionaries loaded above are millions of long-lived objects; a

@@ -1,19 +1,17 @@
-"""Which kind of complaint a message describes, by keyword.
+"""Which kind of complaint a story describes, and the details each kind needs.
 
-The keywords live in data/categories.yaml so a non-programmer can extend them. Each category
-also lists the details the complaint record needs, in the order the bot asks for them.
+The kind is read from the story's clauses by the same classifier that reads typed answers
+(dialogs/meaning/, examples under cat.* in data/examples.yaml): the clause that says most
+plainly what went wrong decides, so "paid 300 for this kettle and it's dead" is about quality
+though it mentions money.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
-import yaml
-
-from dialogs.language import to_simplified
+from dialogs.meaning import Classifier
+from dialogs.meaning.classifier import ACCEPT
 
 CATEGORIES: tuple[str, ...] = ("delivery", "quality", "billing", "attitude", "repair", "other")
 
@@ -26,62 +24,49 @@ CATEGORY_SLOTS: dict[str, tuple[str, ...]] = {
     "other": ("when",),
 }
 
-# "other" keywords only name a complaint; any specific category beats them.
-_GENERIC_WEIGHT = 0.5
+_OPTIONS = tuple(f"cat.{c}" for c in CATEGORIES)
+# Where a story turns from one fact to the next.
+_CLAUSES = re.compile(r"[,.;!?，。；！？、\n]+|\s(?:and|but|then|so|because|after|when)\s"
+                      r"|而且|但是|可是|结果|然后|因为|結果|然後|因為")
+# Stories are read up to here: the kind is told early, and the cost stays bounded.
+MAX_STORY = 2000
+# A story's clause must be this close to a kind's example for the kind to be guessed: a wrong
+# guess costs the customer a correction, no guess only a choice among the buttons.
+GUESS = 0.55
 
 
-@dataclass(frozen=True, slots=True)
-class _Matcher:
-    category: str
-    english: re.Pattern[str] | None
-    chinese: tuple[str, ...]
+def clauses(text: str) -> list[str]:
+    return [p.strip() for p in _CLAUSES.split(text[:MAX_STORY]) if p and p.strip()]
 
 
-def _english_pattern(words: list[str]) -> re.Pattern[str] | None:
-    if not words:
-        return None
-    alternatives = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])")
+def category_scores(meaning: Classifier, text: str) -> dict[str, float]:
+    """Each category's best clause score. A clause scoring as "something else" only names a
+    complaint ("I have a complaint"); any specific kind beats it."""
+    best: dict[str, float] = {}
+    for clause in clauses(text):
+        # One Latin word alone is matched as a word, never by its letters ("<script>" shares
+        # most of its trigrams with "receipt").
+        one_word = clause.isascii() and len(clause.split()) < 2
+        scores = {} if one_word else meaning.scores(clause, _OPTIONS)
+        for option, score in meaning.contained(clause, _OPTIONS).items():
+            scores[option] = max(scores.get(option, 0.0), score)
+        for option, score in scores.items():
+            cat = option.removeprefix("cat.")
+            best[cat] = max(best.get(cat, 0.0), score * (0.8 if cat == "other" else 1.0))
+    return best
 
 
-@cache
-def _matchers() -> tuple[_Matcher, ...]:
-    source = resources.files("dialogs").joinpath("data", "categories.yaml")
-    data = yaml.safe_load(source.read_text(encoding="utf-8"))
-    matchers = []
-    for category in CATEGORIES:
-        entry = data.get(category) or {}
-        english = [str(w) for w in entry.get("en") or []]
-        chinese = tuple(to_simplified(str(w)) for w in entry.get("zh") or [])
-        matchers.append(_Matcher(category, _english_pattern(english), chinese))
-    return tuple(matchers)
-
-
-def category_scores(text: str) -> dict[str, float]:
-    """Keyword score per category (only those that matched). Longer keywords weigh more:
-    "never arrived" says more than "late"."""
-    if not text:
-        return {}
-    lowered = to_simplified(text[:5000]).lower()
-    scores: dict[str, float] = {}
-    for matcher in _matchers():
-        score = 0.0
-        if matcher.english is not None:
-            score += sum(
-                1.0 + 0.25 * m.group().count(" ") for m in matcher.english.finditer(lowered)
-            )
-        score += sum(1.0 + 0.25 * (len(w) - 2) for w in matcher.chinese if w in lowered)
-        if score:
-            scores[matcher.category] = score * (
-                _GENERIC_WEIGHT if matcher.category == "other" else 1.0
-            )
-    return scores
-
-
-def infer_category(text: str) -> str | None:
-    """The best-matching category, or None when no keyword matched. Ties go to the category
-    listed first in CATEGORIES."""
-    scores = category_scores(text)
+def infer_category(meaning: Classifier, text: str) -> str | None:
+    """The category the story's plainest clause names, or None when none is close enough.
+    Ties go to the category listed first in CATEGORIES."""
+    scores = {c: s for c, s in category_scores(meaning, text).items() if s >= GUESS}
     if not scores:
         return None
-    return max(CATEGORIES, key=lambda c: scores.get(c, 0.0))
+    top = max(CATEGORIES, key=lambda c: scores.get(c, 0.0))
+    return top if scores.get(top, 0.0) > 0 else None
+
+
+def answered_category(meaning: Classifier, text: str) -> str | None:
+    """The category a typed answer to "which kind is it?" names, when it is clear."""
+    found = meaning.classify(text, _OPTIONS)
+    return found.choice.removeprefix("cat.") if found.choice and found.score >= ACCEPT else None

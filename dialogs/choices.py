@@ -1,4 +1,4 @@
-"""Buttons each state offers, and how a pressed or typed answer maps onto one of them.
+"""Buttons each state offers (how a typed answer maps onto one: dialogs/turn/reading.py).
 
 A button's payload is `<state>:<choice>`, so a press on a keyboard from an earlier question
 (or someone else's) is recognised as stale instead of being applied to the current one.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialogs import intents
 from dialogs.categories import CATEGORY_SLOTS
 from dialogs.conversation import EDITABLE_FIELDS, Conversation
 
@@ -75,41 +74,3 @@ def payload(conv: Conversation, choice: Choice) -> str:
 def parse_payload(data: str) -> tuple[str, str] | None:
     state, sep, value = data.partition(":")
     return (state, value) if sep and state and value else None
-
-
-# Typed words that mean a choice, by the intent that recognises them.
-_TYPED = {"done": "done", "dont_know": "dont_know", "confirm": "yes", "edit": "edit",
-          "cancel": "cancel", "back": "back", "undo": "undo", "reply_here": "reply_here",
-          "new_complaint": "new_complaint"}
-
-
-def typed_choice(conv: Conversation, text: str, labels: dict[str, list[str]]) -> str | None:
-    """The choice a typed answer means: its number, its label in any locale, or a synonym.
-    `labels` maps each choice value to its labels (all locales)."""
-    options = choices_for(conv)
-    if not options:
-        return None
-    t = text.strip()
-    if t.isdigit() and 1 <= int(t) <= len(options):
-        return options[int(t) - 1].value
-    c = intents.canon(t)
-    for opt in options:
-        if any(c == intents.canon(lbl) for lbl in labels.get(opt.value, ())):
-            return opt.value
-    values = {o.value for o in options}
-    for value, intent in _TYPED.items():
-        if value in values and intents.is_(intent, t):
-            return value
-    if "solved.yes" in values and intents.is_("yes", t):
-        return "solved.yes"
-    if "solved.no" in values and intents.is_("no", t):
-        return "solved.no"
-    if "edit" in values and intents.is_("no", t):
-        return "edit"
-    if "done" in values and intents.is_("no", t):
-        return "done"
-    if any(v.startswith("out.") for v in values):
-        out = intents.outcome_choice(t)
-        if out:
-            return f"out.{out}"
-    return None

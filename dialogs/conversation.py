@@ -108,7 +108,7 @@ class Conversation:
     def reset(self) -> None:
         """Forget the draft but keep what belongs to the customer, not the complaint."""
         # A complaint refused reopening carries the old number into the new one.
-        kept = ("locale_set", "locale_locked", "last_ticket", "refers_to")
+        kept = ("locale_set", "locale_locked", "last_ticket", "refers_to", "greeted")
         keep: dict[str, Any] = {k: self.context[k] for k in kept if k in self.context}
         self.slots = {}
         self.context = keep

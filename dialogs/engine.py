@@ -28,6 +28,7 @@ from dialogs.emotion import EmotionScorer
 from dialogs.escalation import EscalationRules, default_rules
 from dialogs.formatting import Formatter
 from dialogs.hours import ALWAYS, BusinessHours, parse_hours
+from dialogs.meaning import Classifier, Example, load_default_examples
 from dialogs.messages import Inbound, Reply
 from dialogs.ports import Desk
 from dialogs.slots import SlotExtractor
@@ -57,7 +58,8 @@ class DialogSettings:
 class DialogEngine:
     def __init__(self, templates: TemplateRepository, scorer: EmotionScorer,
                  extractor: SlotExtractor, settings: DialogSettings | None = None,
-                 rules: EscalationRules | None = None) -> None:
+                 rules: EscalationRules | None = None,
+                 examples: list[Example] | None = None) -> None:
         # Annotated: dialogs/turn/ reads these through the engine, in an import cycle that
         # leaves mypy unable to infer them.
         self.templates: TemplateRepository = templates
@@ -68,6 +70,7 @@ class DialogEngine:
         self.fmt: Formatter = Formatter(templates, self.settings.timezone)
         self.hours: BusinessHours = parse_hours(self.settings.business_hours,
                                                 self.settings.timezone)
+        self.meaning: Classifier = Classifier(examples or load_default_examples())
         self._labels_cache: dict[str, list[str]] = {}
         self._labels_generation = -1
 

@@ -224,6 +224,21 @@ templates = sa.Table(
     sa.UniqueConstraint("name", "locale", "tone"),
 )
 
+# What typed answers mean, by example (dialogs/meaning/): shipped examples are seeded once;
+# the admin adds their own, which a newer release never overwrites.
+phrase_examples = sa.Table(
+    "phrase_examples",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("meaning", sa.String(64), nullable=False),
+    sa.Column("locale", sa.String(8), nullable=False),
+    sa.Column("text", sa.String(200), nullable=False),
+    sa.Column("within", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.UniqueConstraint("meaning", "locale", "text"),
+)
+
 # Editable configuration documents (the escalation rules): shipped defaults are seeded once,
 # edits bump the version and are never overwritten by a newer release's defaults.
 config_documents = sa.Table(

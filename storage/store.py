@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from dialogs.conversation import Conversation
+from dialogs.meaning.examples import Example
 from dialogs.messages import Button, ConversationKey, HistoryItem
 from dialogs.templates import TemplateRecord
 from storage.batch import BatchTx
@@ -29,6 +30,7 @@ from storage.schema import (
     conversations,
     inbound_updates,
     messages,
+    phrase_examples,
     templates,
     ticket_events,
     tickets,
@@ -177,6 +179,26 @@ class Store:
             row = (await conn.execute(sa.select(config_documents.c.body, config_documents.c.version)
                                       .where(config_documents.c.name == name))).first()
         return (dict(row.body), int(row.version)) if row else None
+
+    # --- what typed answers mean ----------------------------------------------------------
+    async def seed_examples(self, examples: list[Example], now: datetime) -> int:
+        """Add shipped example phrases that are not stored yet; never touch the admin's."""
+        if not examples:
+            return 0
+        async with self.engine.begin() as conn:
+            stmt = insert_for(conn, phrase_examples).on_conflict_do_nothing()
+            result = await conn.execute(stmt, [
+                {"meaning": e.meaning, "locale": e.locale, "text": e.text[:200],
+                 "within": e.within, "updated_at": now, "updated_by": "defaults"}
+                for e in examples])
+            return max(result.rowcount, 0)
+
+    async def load_examples(self) -> list[Example]:
+        async with self.read_engine.connect() as conn:
+            rows = (await conn.execute(sa.select(
+                phrase_examples.c.meaning, phrase_examples.c.locale, phrase_examples.c.text,
+                phrase_examples.c.within).order_by(phrase_examples.c.id))).all()
+        return [Example(r.meaning, r.locale, r.text, bool(r.within)) for r in rows]
 
     async def load_templates(self) -> list[TemplateRecord]:
         async with self.read_engine.connect() as conn:

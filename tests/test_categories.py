@@ -1,6 +1,9 @@
 import pytest
 
 from dialogs.categories import CATEGORIES, CATEGORY_SLOTS, category_scores, infer_category
+from dialogs.meaning import Classifier, load_default_examples
+
+MEANING = Classifier(load_default_examples())
 
 
 @pytest.mark.parametrize(
@@ -21,30 +24,34 @@ from dialogs.categories import CATEGORIES, CATEGORY_SLOTS, category_scores, infe
         ("The agent was rude and hung up on me", "attitude"),
         ("空调维修了三次还是坏", "repair"),
         ("The technician never came to fix the washing machine", "repair"),
-        ("我要投诉", "other"),
         ("I have a complaint", "other"),
+        # The plainest clause decides, whatever else the story mentions.
+        ("paid 300 for this kettle and it's dead after a week", "quality"),
+        ("Order 4471-ZX from your Oxford Street store, 59.90 pounds, it won't charge", "quality"),
+        ("快递送来的吹风机坏了，我要退钱", "quality"),
     ],
 )
 def test_infer_category(text: str, expected: str) -> None:
-    assert infer_category(text) == expected
+    assert infer_category(MEANING, text) == expected
 
 
 @pytest.mark.parametrize(
     "text",
-    ["", "hello", "你好", "😡", "{{ 7*7 }}", "<script>", "'; DROP TABLE x; --", "x" * 20000],
+    ["", "hello", "你好", "我要投诉", "😡", "{{ 7*7 }}", "<script>", "'; DROP TABLE x; --",
+     "x" * 20000],
 )
-def test_no_keyword_no_category(text: str) -> None:
-    assert infer_category(text) is None
+def test_nothing_said_about_the_kind_no_guess(text: str) -> None:
+    assert infer_category(MEANING, text) is None
 
 
-def test_english_keywords_match_whole_words_only() -> None:
+def test_english_words_match_whole_words_only() -> None:
     # "latent" contains "late", "billboard" contains "bill".
-    assert infer_category("latent billboard") is None
+    assert infer_category(MEANING, "latent billboard") is None
 
 
 def test_specific_category_beats_generic_complaint_word() -> None:
-    scores = category_scores("我要投诉，快递一直没到")
-    assert scores["delivery"] > scores["other"]
+    scores = category_scores(MEANING, "我要投诉，快递一直没到")
+    assert scores["delivery"] > scores.get("other", 0.0)
 
 
 def test_slots_per_category() -> None:

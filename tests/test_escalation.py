@@ -110,12 +110,29 @@ async def test_three_misunderstood_answers_bring_in_a_person(core: Core) -> None
     await c.says("I was charged twice")
     await c.presses("That's all")
     await c.presses("Billing and charges")
+    await c.says("JD20261118001, yesterday, 59 yuan")
+    await c.presses("Refund")
+    assert c.templates[-1] == "ask.contact"  # the web chat cannot reply by phone itself
     await c.says("a lot")
     await c.says("loads")
-    assert c.templates[-1] == "invalid.amount"
+    assert c.templates[-1] == "invalid.phone"
     await c.says("too much honestly")
     assert await c.state() == "handed_off"
     assert "escalation.bot_failing" in c.templates
+
+
+async def test_an_optional_detail_missed_twice_is_left_out_not_escalated(core: Core) -> None:
+    c = Customer(core, channel="web", chat_id="vague")
+    await c.says("I was charged twice")
+    await c.presses("That's all")
+    await c.presses("Billing and charges")
+    assert c.templates[-1] == "ask.amount"
+    await c.says("a lot")
+    assert c.templates[-1] == "invalid.amount"
+    await c.says("loads")
+    # The second miss changes approach: the amount is "not given" and the bot moves on.
+    assert "moving_on" in c.templates and c.templates[-1] == "ask.order_no"
+    assert await c.state() == "collecting"
 
 
 async def test_a_read_back_rejected_twice_brings_in_a_person(core: Core) -> None:
@@ -123,12 +140,24 @@ async def test_a_read_back_rejected_twice_brings_in_a_person(core: Core) -> None
 
     c = Customer(core)
     await reach_read_back(c)
-    await c.says("no")
+    await c.says("no")  # wrong, but not what: once
     await c.presses("Back to summary")
     assert await c.state() == "confirming"
-    await c.says("that's wrong")  # not understood: read back again
-    await c.presses("Edit")
+    await c.says("that's wrong")  # and again, still nothing to go on
     assert await c.state() == "handed_off"
+
+
+async def test_pressing_edit_again_and_again_is_never_a_failure(core: Core) -> None:
+    from tests.test_dialog_flow import reach_read_back
+
+    c = Customer(core)
+    await reach_read_back(c)
+    for _ in range(4):
+        await c.presses("Edit")
+        await c.presses("Order number")
+        await c.says("JD20261118002")
+        assert await c.state() == "confirming", c.templates
+    assert "escalation.bot_failing" not in c.templates
 
 
 async def test_a_repeat_complainant_and_the_same_order_again(core: Core) -> None:

@@ -5,19 +5,21 @@ from __future__ import annotations
 import tracemalloc
 
 from dialogs import intents
+from dialogs.meaning import Classifier, load_default_examples
 from dialogs.text_cache import text_cache
 
 
-def test_long_distinct_messages_do_not_grow_the_intent_cache() -> None:
+def test_long_distinct_messages_do_not_grow_the_understanding_caches() -> None:
+    meaning = Classifier(load_default_examples())
     intents.canon.cache_clear()
-    intents.is_("human", "warm up the lexicons first")
+    meaning.classify("warm up the lexicons first", ("human", "yes"))
     tracemalloc.start()
     try:
         before, _ = tracemalloc.get_traced_memory()
         for n in range(300):
             # Every message distinct and 20,000 emoji long (80 KB each as text).
             text = chr(0x1F600 + n % 64) * 19_990 + f"{n:010d}"
-            intents.is_("human", text)
+            meaning.classify(text, ("human", "yes"))
         after, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -26,7 +28,7 @@ def test_long_distinct_messages_do_not_grow_the_intent_cache() -> None:
     # An entries-bounded cache kept all of them: about 48 MB (key and result).
     assert after - before < 8 * 1024 * 1024
     # Short answers, which repeat, are still cached.
-    intents.is_("yes", "yes")
+    meaning.classify("yes", ("yes", "no"))
     assert "yes" in intents.canon
 
 

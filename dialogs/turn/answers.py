@@ -1,24 +1,31 @@
 """Taking the customer's answer: the story, a detail checked against what it should look like,
-a hint when it does not fit, and moving on to what is still missing."""
+a hint when it does not fit, another approach when it still does not, and moving on to what is
+still missing."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from dialogs.categories import infer_category
+from dialogs.choices import choices_for
 from dialogs.slots import parse_amount, parse_order_no, parse_phone, parse_when
 from dialogs.turn.context import TurnContext
+from dialogs.turn.recall import recalled
 
 # Description lines are kept in the record up to this size; the transcript keeps everything.
 MAX_STORY_LINE = 2_000
 MAX_STORY_LINES = 20
+# Details the record can do without: after a second miss the bot moves on with "not given".
+OPTIONAL_DETAILS = frozenset({"product", "order_no", "when", "where", "amount"})
 
 
 def advance(t: TurnContext) -> None:
     c = t.conv
     c.context["invalid_streak"] = 0  # any progress ends a run of misunderstandings
+    c.context.pop("missed", None)
+    c.context.pop("acks_in_a_row", None)
     if not c.has_category():
-        c.context["category_guess"] = infer_category(c.description())
+        c.context["category_guess"] = infer_category(t.e.meaning, c.description())
     c.advance()
     t.acknowledge()
     t.prompt()
@@ -30,34 +37,71 @@ def add_story(t: TurnContext) -> None:
         lines.append(t.words[:MAX_STORY_LINE])
 
 
+def did_you_mean(t: TurnContext, value: str) -> None:
+    """Not sure enough to act: ask, with the likely button first and the others after it."""
+    t.conv.context["suggested"] = value
+    buttons = t.buttons()
+    first = [b for b in buttons if b.payload.endswith(f":{value}")]
+    rest = [b for b in buttons if not b.payload.endswith(f":{value}")]
+    label = first[0].label if first else value
+    t.acknowledge()
+    t.say("did_you_mean", (*first, *rest), choice=label)
+
+
 def invalid(t: TurnContext, slot: str, **data: Any) -> None:
+    """The answer does not fit. The first miss gets a hint; the second a different approach
+    (the options spelt out with numbers, or moving on without an optional detail); only then
+    do misses count towards handing the customer to a person."""
     c = t.conv
+    if t.reading is not None and t.reading.suggest is not None:
+        did_you_mean(t, t.reading.suggest)
+        return
+    missed = c.context.get("missed", 0) + 1
+    c.context["missed"] = missed
+    if missed >= 2 and c.state == "collecting" and slot in OPTIONAL_DETAILS:
+        c.slots[slot] = None
+        t.say("moving_on", field=t.label(f"field.{slot}"))
+        advance(t)
+        return
     c.context["invalid_streak"] = c.context.get("invalid_streak", 0) + 1
     t.acknowledge()
+    options = choices_for(c)
+    if missed >= 2 and len(options) > 1:
+        t.say("ask.numbered", t.buttons(), options=[t.label(o.label_template) for o in options])
+        return
     t.say(f"invalid.{slot}", t.buttons(), can_reply_here=c.identified, **data)
 
 
 def fill(t: TurnContext, slot: str) -> bool:
     """Validate the answer for `slot`; re-ask with a hint when it does not fit."""
     c = t.conv
-    value: Any = None
-    if slot == "phone":
-        value = parse_phone(t.text, t.e.extractor.phone_region)
-    elif slot == "order_no":
-        value = parse_order_no(t.text, lenient=True)
-    elif slot == "when":
-        d = parse_when(t.text, t.now, lenient=True)
-        value = d.isoformat() if d else None
-    elif slot == "amount":
-        parsed = parse_amount(t.text, lenient=True)
-        if parsed:
-            value = str(parsed[0])
-            c.slots["currency"] = parsed[1]
-    elif slot in ("product", "where") and len(t.words) >= 2:
-        value = t.words[:200]
+    value = parse_slot(t, slot, t.words if slot in ('product', 'where') else t.text) \
+        or recalled(t, slot)
     if value is None:
         invalid(t, slot)
         return False
     c.slots[slot] = value
     c.context["invalid_streak"] = 0
     return True
+
+
+def parse_slot(t: TurnContext, slot: str, text: str) -> Any:
+    """The value `text` gives for `slot`, or None."""
+    c = t.conv
+    if slot == "phone":
+        return parse_phone(text, t.e.extractor.phone_region)
+    if slot == "order_no":
+        return parse_order_no(text, lenient=True)
+    if slot == "when":
+        d = parse_when(text, t.now, lenient=True)
+        return d.isoformat() if d else None
+    if slot == "amount":
+        parsed = parse_amount(text, lenient=True)
+        if parsed:
+            c.slots["currency"] = parsed[1]
+            return str(parsed[0])
+        return None
+    if slot in ("product", "where"):
+        words = t.e.meaning.without_within(text, "already_said")
+        return words[:200] if len(words) >= 2 else None
+    return None

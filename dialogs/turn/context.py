@@ -16,6 +16,7 @@ from dialogs.turn.prompts import PROMPTS
 
 if TYPE_CHECKING:
     from dialogs.engine import DialogEngine
+    from dialogs.turn.reading import Reading
 
 
 def render(templates: TemplateRepository, conv: Conversation, template: str, tone: str,
@@ -49,6 +50,8 @@ class TurnContext:
         # Checked for an earlier ticket from the turn after it was given (escalate.py).
         self.order_at_start: Any = conv.slots.get("order_no")
         self.refused: tuple[str, ...] = ()
+        # What the typed text means here (dialogs/turn/reading.py); None for a press.
+        self.reading: Reading | None = None
 
     def say(self, template: str, buttons: tuple[Button, ...] = (), /, **data: Any) -> None:
         self.out.replies.append(render(self.e.templates, self.conv, template, self.tone, buttons,

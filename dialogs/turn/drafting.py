@@ -3,23 +3,28 @@ details, the outcome and a way to reach the customer, reading it back and editin
 
 from __future__ import annotations
 
-from dialogs import intents
-from dialogs.categories import infer_category
+from dialogs.categories import answered_category
 from dialogs.choices import DETAIL_SLOTS, choices_for
-from dialogs.turn.answers import MAX_STORY_LINE, add_story, advance, fill, invalid
+from dialogs.turn import corrections
+from dialogs.turn.answers import MAX_STORY_LINE, add_story, advance, did_you_mean, fill, invalid
 from dialogs.turn.context import TurnContext
+from dialogs.turn.first_turn import first_story
 from dialogs.turn.tickets import file
 from dialogs.turn.understanding import is_greeting
+
+# "Anything else?" said this many times in a row is said differently the next time.
+SAME_ACK_MAX = 2
 
 
 async def on_new(t: TurnContext, pressed: str | None) -> None:
     c = t.conv
     c.greet()
-    t.say("greet", name=c.display_name, brand=t.e.settings.brand)
-    if not is_greeting(t) and t.text:
-        add_story(t)
-        t.story_acknowledged()
-        t.say("ack.story", t.buttons())
+    if not t.text or is_greeting(t):
+        c.context["greeted"] = True
+        t.say("greet", name=c.display_name, brand=t.e.settings.brand)
+        return
+    add_story(t)
+    first_story(t)
 
 
 async def on_listening(t: TurnContext, pressed: str | None) -> None:
@@ -33,20 +38,26 @@ async def on_listening(t: TurnContext, pressed: str | None) -> None:
     if is_greeting(t) and not c.has_story():
         t.say("restarted")
         return
+    if t.reading is not None and t.reading.suggest == "done" and c.has_story():
+        did_you_mean(t, "done")
+        return
     first = not c.has_story()
     add_story(t)
     t.story_acknowledged()
-    t.say("ack.story" if first else "ack.more", t.buttons())
+    if first:
+        first_story(t)
+        return
+    acks = c.context.get("acks_in_a_row", 0) + 1
+    c.context["acks_in_a_row"] = acks
+    # A customer who keeps talking is heard, not answered with the same sentence each time.
+    t.say("ack.more" if acks <= SAME_ACK_MAX or acks % 2 else "ack.more.again", t.buttons())
 
 
 async def on_categorizing(t: TurnContext, pressed: str | None) -> None:
     c = t.conv
-    guess = c.context.get("category_guess")
     if pressed and pressed.startswith("cat."):
         c.slots["category"] = pressed.removeprefix("cat.")
-    elif guess and intents.is_("yes", t.text):
-        c.slots["category"] = guess
-    elif cat := infer_category(t.text):
+    elif cat := answered_category(t.e.meaning, t.text):
         c.slots["category"] = cat
     else:
         invalid(t, "category", count=len(choices_for(c)))
@@ -67,25 +78,35 @@ async def on_collecting(t: TurnContext, pressed: str | None) -> None:
 def refuses_outcome(t: TurnContext, pressed: str | None) -> bool:
     """Every outcome offered is turned down: a person takes it (the outcome_rejected
     rule) rather than the bot asking the same question again."""
-    if pressed is None:
+    if pressed is None or t.reading is not None:  # typed, even if it read as a button
         t.refused = t.e.rules.refusal(t.text)
     return bool(t.refused)
 
 
-async def on_choosing_outcome(t: TurnContext, pressed: str | None) -> None:
+def take_outcome(t: TurnContext, pressed: str | None) -> bool:
     c = t.conv
-    if refuses_outcome(t, pressed):
-        return
     if pressed and pressed.startswith("out."):
         c.slots["outcome"] = pressed.removeprefix("out.")
+        c.slots.pop("outcome_note", None)
+    elif t.reading is not None and t.reading.suggest and t.reading.suggest.startswith("out.") \
+            and t.reading.negated:
+        did_you_mean(t, t.reading.suggest)
+        return False
     elif len(t.text) >= 2:
         # The customer's own words are a fine answer; keep them as the outcome.
         c.slots["outcome"] = "other"
         c.slots["outcome_note"] = t.words[:MAX_STORY_LINE]
     else:
         invalid(t, "outcome")
+        return False
+    return True
+
+
+async def on_choosing_outcome(t: TurnContext, pressed: str | None) -> None:
+    if refuses_outcome(t, pressed):
         return
-    advance(t)
+    if take_outcome(t, pressed):
+        advance(t)
 
 
 async def on_asking_contact(t: TurnContext, pressed: str | None) -> None:
@@ -99,19 +120,43 @@ async def on_asking_contact(t: TurnContext, pressed: str | None) -> None:
 
 async def on_confirming(t: TurnContext, pressed: str | None) -> None:
     c = t.conv
+    if t.reading is not None and pressed != "confirm" and pressed != "cancel":
+        # Typed: a correction is taken before any reading of "no" or "edit".
+        changed = corrections.corrections(t, at_read_back=True)
+        if changed:
+            fields = corrections.apply(t, changed)
+            t.say("correction.done", fields=fields)
+            advance(t)
+            return
+        named = corrections.named_fields(t, t.text)
+        if len(named) == 1 and named[0] in _editable(t):
+            c.edit()
+            c.context["edit_field"] = named[0]
+            c.pick_field()
+            t.acknowledge()
+            t.prompt()
+            return
     if pressed == "confirm":
         await file(t, "open")
     elif pressed == "edit":
-        c.context["readback_rejected"] = c.context.get("readback_rejected", 0) + 1
+        if t.reading is not None and t.reading.said_no:
+            # "No" with nothing to go on: that, twice, is the read-back rejected.
+            c.context["readback_rejected"] = c.context.get("readback_rejected", 0) + 1
         c.edit()
         t.acknowledge()
         t.prompt()
     elif pressed == "cancel":
         c.cancel()
         t.prompt()
+    elif t.reading is not None and t.reading.suggest:
+        did_you_mean(t, t.reading.suggest)
     else:
-        t.acknowledge()
-        t.prompt()
+        invalid(t, "confirm")
+
+
+def _editable(t: TurnContext) -> set[str]:
+    return {ch.value.removeprefix("field.") for ch in choices_for(t.conv)
+            if ch.value.startswith("field.")} | {"phone", "outcome", "category"}
 
 
 async def on_choosing_edit(t: TurnContext, pressed: str | None) -> None:
@@ -121,8 +166,12 @@ async def on_choosing_edit(t: TurnContext, pressed: str | None) -> None:
     elif pressed and pressed.startswith("field."):
         c.context["edit_field"] = pressed.removeprefix("field.")
         c.pick_field()
+    elif t.reading is not None and (changed := corrections.corrections(t, at_read_back=True)):
+        t.say("correction.done", fields=corrections.apply(t, changed))
+        c.back_to_summary()
     else:
-        t.acknowledge()
+        invalid(t, "edit_field")
+        return
     t.prompt()
 
 
@@ -133,13 +182,10 @@ async def on_editing(t: TurnContext, pressed: str | None) -> None:
         return
     if f == "category" and pressed and pressed.startswith("cat."):
         c.slots["category"] = pressed.removeprefix("cat.")
-    elif f == "outcome" and pressed and pressed.startswith("out."):
-        c.slots["outcome"] = pressed.removeprefix("out.")
-        c.slots.pop("outcome_note", None)
-    elif f == "outcome" and len(t.text) >= 2:
-        c.slots["outcome"] = "other"
-        c.slots["outcome_note"] = t.words[:MAX_STORY_LINE]
-    elif f == "category" and (cat := infer_category(t.text)):
+    elif f == "outcome":
+        if not take_outcome(t, pressed):
+            return
+    elif f == "category" and (cat := answered_category(t.e.meaning, t.text)):
         c.slots["category"] = cat
     elif f == "description" and len(t.text) >= 2:
         c.slots["description"] = []
@@ -168,9 +214,12 @@ async def on_cancelled(t: TurnContext, pressed: str | None) -> None:
     if is_greeting(t):
         t.prompt()
         return
+    if t.reading is not None and t.reading.suggest == "undo":
+        did_you_mean(t, "undo")
+        return
     # Anything else written after cancelling is taken as a new complaint.
     c.reset()
     c.begin_again()
     add_story(t)
     t.story_acknowledged()
-    t.say("ack.story", t.buttons())
+    first_story(t)

@@ -14,26 +14,26 @@ async def global_intent(t: TurnContext) -> bool:
     """Answer such a request if the text is one; False leaves the turn to the state."""
     c = t.conv
     text = t.text
-    if intents.is_("human", text):
+    asked = t.reading.intent if t.reading else None
+    if asked == "human":
         await escalate(t, await escalation_hits(t, asked=True))
         return True
-    lang = intents.language_choice(text)
-    if lang:
-        c.locale = lang
+    if asked is not None and asked.startswith("lang."):
+        c.locale = asked.removeprefix("lang.")
         c.context["locale_locked"] = True
         t.say("language.switched")
         t.prompt()
         return True
-    if intents.is_("help", text):
+    if asked == "help":
         t.say("help")
         t.prompt()
         return True
-    if intents.is_("restart", text):
+    if asked == "restart":
         c.reset()
         c.restart()
         t.say("restarted")
         return True
-    if intents.is_("cancel", text):
+    if asked == "cancel":
         if c.state in DRAFT_STATES and c.state != "new":
             c.cancel()
             t.prompt()
@@ -41,12 +41,12 @@ async def global_intent(t: TurnContext) -> bool:
             t.say("nothing_to_cancel")
             t.prompt()
         return True
-    reopen = intents.is_("reopen", text)
+    reopen = asked == "reopen" or t.e.meaning.said_within(text, "reopen")
     if reopen and may_reopen(t):
         await reopen_asked(t)
         return True
     # "reopen C-…" is never a status query, even where it cannot reopen anything.
-    query = None if reopen else intents.status_query(text)
+    query = None if reopen else intents.status_query(text, asked == "status")
     if query is not None:
         await status(t, query.number)
         t.prompt()

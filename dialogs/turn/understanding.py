@@ -3,10 +3,10 @@ presses, whether it is a greeting, the files it carries and the facts it mention
 
 from __future__ import annotations
 
-from dialogs import intents
-from dialogs.choices import choices_for, parse_payload, typed_choice
+from dialogs.choices import choices_for, parse_payload
 from dialogs.language import detect_locale, locale_from_language_code, to_simplified
 from dialogs.turn.context import TurnContext
+from dialogs.turn.reading import read
 
 
 def settle_locale(t: TurnContext) -> None:
@@ -42,12 +42,16 @@ def pressed(t: TurnContext) -> str | None:
         return parsed[1]
     if not t.text:
         return None
-    labels = {ch.value: t.e.labels(ch.label_template) for ch in choices_for(t.conv)}
-    return typed_choice(t.conv, t.text, labels)
+    t.reading = read(t)
+    # A "Did you mean …?" is answered now or forgotten.
+    t.conv.context.pop("suggested", None)
+    return t.reading.choice
 
 
 def is_greeting(t: TurnContext) -> bool:
-    return intents.is_("greeting", t.text)
+    """A message that only says hello."""
+    return bool(t.text) and t.e.meaning.classify(t.text, ("greeting", "yes", "no")).choice \
+        == "greeting"
 
 
 def attachments_only(t: TurnContext) -> bool:

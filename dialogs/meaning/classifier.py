@@ -1,0 +1,183 @@
+"""A character n-gram nearest-example classifier for short typed answers in Chinese and English.
+
+Why this and not a trained model: answers are a few words long, in two scripts, often misspelt
+or half in the other language, and the admin adds examples at run time. TF-IDF over character
+1–3-grams (scikit-learn) needs no word segmentation, shrugs off typos ("thats all", "nope"),
+and is refitted in milliseconds when examples change. Each meaning scores as its closest
+example (cosine), among the meanings the current question offers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from dialogs.intents import canon
+from dialogs.meaning.examples import Example
+from dialogs.meaning.negation import negated_spans, without_spans
+from dialogs.text_cache import text_cache
+
+# At or above: taken as the answer. Between SUGGEST and ACCEPT: "Did you mean …?".
+ACCEPT = 0.5
+SUGGEST = 0.3
+# Two meanings this close are not told apart: ask rather than pick.
+MARGIN = 0.06
+# Meanings whose negation is a correction ("not quality, delivery"); a "no" before "that's all"
+# negates nothing.
+NEGATABLE = ("cat.", "out.", "field.")
+
+_SPACE_OUT = str.maketrans({c: " " for c in set(string.punctuation) - {"?", "'", "/"}
+                            | set("，。！；：、（）《》【】…～·「」“”‘’")})
+
+
+_TRIM = string.punctuation + " ，。！？、；：…～"
+
+
+def features_text(text: str) -> str:
+    return " ".join(canon(text).translate(_SPACE_OUT).split())
+
+
+@dataclass(frozen=True, slots=True)
+class Meaning:
+    """What a typed answer means among the offered meanings."""
+
+    choice: str | None = None  # taken as the answer
+    score: float = 0.0
+    guess: str | None = None  # the likeliest meaning when not sure enough: "Did you mean …?"
+    negated: frozenset[str] = field(default_factory=frozenset)  # "not X"
+
+    @property
+    def unsure(self) -> bool:
+        return self.choice is None and self.guess is not None
+
+
+class Classifier:
+    def __init__(self, examples: Iterable[Example]) -> None:
+        examples_list = list(examples)
+        rows = [(e.meaning, features_text(e.text), e.within) for e in examples_list]
+        rows = [r for r in rows if r[1]]
+        self._meanings = np.array([r[0] for r in rows])
+        self._texts = [r[1] for r in rows]
+        self._within = {m: [t for mm, t, w in rows if mm == m and w and _long_enough(t)]
+                        for m in {r[0] for r in rows if r[2]}}
+        # As written, longest first, to cut them out of what the customer wrote.
+        self._within_raw = {m: sorted({e.text for e in examples_list if e.meaning == m},
+                                      key=len, reverse=True) for m in self._within}
+        # Phrases that say something on their own inside a sentence: two Chinese characters,
+        # or four letters ("rude", not "no").
+        self._phrases: dict[str, list[str]] = {}
+        for m, t, _ in rows:
+            if len(t) >= (4 if t.isascii() else 2):
+                self._phrases.setdefault(m, []).append(t)
+        self._vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True,
+                                    lowercase=False, dtype=np.float32)
+        x = self._vec.fit_transform(self._texts).tocsc()
+        # An inverted index (n-gram → the examples holding it, with their weights): one short
+        # answer touches a few dozen n-grams, so this beats a sparse product by a wide margin.
+        self._postings = [(x.indices[x.indptr[j]:x.indptr[j + 1]],
+                           x.data[x.indptr[j]:x.indptr[j + 1]]) for j in range(x.shape[1])]
+        self._vocab: dict[str, int] = self._vec.vocabulary_
+        self._idf = self._vec.idf_.astype(np.float32)
+        self._analyse = self._vec.build_analyzer()
+        self._rows_of: dict[str, np.ndarray] = {
+            m: np.flatnonzero(self._meanings == m) for m in set(self._meanings.tolist())}
+        self._sims = text_cache(max_bytes=2 * 1024 * 1024)(self._similarities)
+
+    @property
+    def meanings(self) -> frozenset[str]:
+        return frozenset(self._rows_of)
+
+    def _similarities(self, text: str) -> np.ndarray:
+        """Cosine of `text` with every example (both TF-IDF vectors are L2-normalised)."""
+        counts: dict[int, int] = {}
+        for gram in self._analyse(text):
+            j = self._vocab.get(gram)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        if not counts:
+            return np.zeros(len(self._texts), dtype=np.float32)
+        # As TfidfVectorizer weighs: sublinear tf times idf, then the L2 norm over every n-gram
+        # the text has in the vocabulary.
+        weights = {j: (1.0 + math.log(n)) * float(self._idf[j]) for j, n in counts.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        hits = [self._postings[j] for j in weights]
+        rows = np.concatenate([h[0] for h in hits])
+        values = np.concatenate([h[1] * (w / norm) for h, w in zip(hits, weights.values(),
+                                                                    strict=True)])
+        return np.bincount(rows, weights=values, minlength=len(self._texts))
+
+    def scores(self, text: str, options: Collection[str]) -> dict[str, float]:
+        """Each offered meaning's score: the cosine of its closest example."""
+        f = features_text(text)
+        if not f:
+            return {}
+        sims = self._sims(f)
+        return {m: float(sims[self._rows_of[m]].max()) for m in options if m in self._rows_of}
+
+    def contained(self, text: str, options: Collection[str]) -> dict[str, float]:
+        """Each meaning with an example said inside a longer `text` (Chinese anywhere, other
+        words as whole words), scored by the longest such example: a longer phrase says more
+        ("服务态度" more than "态度", "never arrived" more than "late")."""
+        f = f" {features_text(text)} "
+        found: dict[str, float] = {}
+        for m in options:
+            for e in self._phrases.get(m, ()):
+                if (e in f) if not e.isascii() else (f" {e} " in f):
+                    found[m] = max(found.get(m, 0.0), min(0.5 + 0.04 * len(e), 0.8))
+        return found
+
+    def said_within(self, text: str, meaning: str) -> bool:
+        """One of the meaning's `within` examples is said inside a longer message."""
+        f = f" {features_text(text)} "
+        return any((f" {e} " in f) if e.isascii() else (e in f)
+                   for e in self._within.get(meaning, ()))
+
+    def without_within(self, text: str, meaning: str) -> str:
+        """`text` as written, less any `within` example of `meaning` said in it ("我刚刚说了，
+        信义店" → "信义店"), trimmed of the punctuation left around the cut."""
+        out = text
+        for e in self._within_raw.get(meaning, ()):
+            out = re.sub(re.escape(e), " ", out, flags=re.IGNORECASE)
+        return " ".join(out.split()).strip(_TRIM)
+
+    def classify(self, text: str, options: Collection[str]) -> Meaning:
+        found = self._best(text, options)
+        spans = negated_spans(canon(text))
+        if not spans:
+            return found
+        negated = set()
+        for _, _, words in spans:
+            named = self._best(words, [o for o in options if o.startswith(NEGATABLE)])
+            top = named.choice or named.guess
+            if top is not None:
+                negated.add(top)
+        if not negated:
+            return found
+        rest = without_spans(canon(text), spans)
+        left = [o for o in options if o not in negated]
+        meant = self._best(rest, left) if rest else Meaning()
+        return Meaning(meant.choice, meant.score, meant.guess, frozenset(negated))
+
+    def _best(self, text: str, options: Collection[str]) -> Meaning:
+        scores = self.scores(text, options)
+        if not scores:
+            return Meaning()
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        top, score = ranked[0]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        if score >= ACCEPT and score - second >= MARGIN:
+            return Meaning(top, score)
+        if score >= SUGGEST:
+            return Meaning(None, score, top)
+        return Meaning(None, score)
+
+
+def _long_enough(text: str) -> bool:
+    # "agent" inside a story is too easily something else; "talk to a human" is not.
+    return len(text) >= 2 if not text.isascii() else len(text.split()) >= 2 or len(text) >= 6

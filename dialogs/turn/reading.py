@@ -1,0 +1,123 @@
+"""How a typed answer is read: a button's number or label, "yes"/"no" where they mean a button,
+a rating, a request that applies anywhere, or what the classifier makes of the words.
+
+A reading is sure (`choice` or `intent`), unsure (`suggest`: "Did you mean …?") or none of
+the offered choices (free text: more of the story, a detail, the customer's own words).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import cn2an
+
+from dialogs.choices import choices_for
+from dialogs.conversation import Conversation
+from dialogs.intents import canon, status_query, ticket_number
+from dialogs.meaning import Meaning
+from dialogs.turn.context import TurnContext
+
+# Requests a customer may make at any step, recognised from whole messages; "human" also
+# inside a longer one.
+GLOBALS = ("human", "cancel", "restart", "help", "status", "reopen",
+           "lang.en", "lang.zh-CN", "lang.zh-TW")
+# Steps where words that are none of the buttons are still an answer, so only a clear match
+# is taken as a button and only a short message is asked "Did you mean …?".
+FREE_TEXT_STATES = frozenset({"new", "listening", "collecting", "choosing_outcome",
+                              "asking_contact", "editing", "cancelled", "filed", "handed_off"})
+SHORT_WORDS = 4
+SHORT_HAN = 8
+
+_RATING = re.compile(r"(?<![\d.])([1-5])(?:\s*(?:分|星|颗星|stars?|/\s*5|out of 5))?(?![\d.])")
+_ZH_RATING = re.compile(r"([一二两三四五])\s*(?:分|星|颗星)")
+_EN_RATING = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    choice: str | None = None  # a button's value
+    intent: str | None = None  # a request from GLOBALS
+    suggest: str | None = None  # a button the customer likely meant
+    negated: frozenset[str] = field(default_factory=frozenset)
+    score: float = 0.0
+    said_no: bool = False  # a bare "no" (or "wrong"), taken as the button it means here
+
+
+def yes_no(conv: Conversation) -> dict[str, str]:
+    """What "yes" and "no" mean at the current step, where they mean a button."""
+    state, ctx = conv.state, conv.context
+    if state == "confirming":
+        return {"yes": "confirm", "no": "edit"}
+    if state == "listening" and conv.has_story():
+        return {"no": "done"}
+    if state == "categorizing" and ctx.get("category_guess"):
+        return {"yes": f"cat.{ctx['category_guess']}"}
+    if state == "feedback" and ctx.get("feedback_step") != "score":
+        return {"yes": "solved.yes", "no": "solved.no"}
+    if state == "collecting":
+        return {"no": "dont_know"}
+    if state == "choosing_edit":
+        return {"no": "back"}
+    return {}
+
+
+def is_short(text: str) -> bool:
+    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return han <= SHORT_HAN if han else len(text.split()) <= SHORT_WORDS
+
+
+def rating(text: str) -> int | None:
+    """The one score 1–5 a message gives ("4分", "给4分吧", "four stars", "四星"), if any."""
+    c = canon(text)
+    found = {int(m.group(1)) for m in _RATING.finditer(c)}
+    found |= {int(cn2an.cn2an(m.group(1).replace("两", "二"), "normal"))
+              for m in _ZH_RATING.finditer(c)}
+    found |= {n for word, n in _EN_RATING.items() if re.search(rf"\b{word}\b", c)}
+    return found.pop() if len(found) == 1 else None
+
+
+def read(t: TurnContext) -> Reading:
+    """What the customer's typed text means at this step."""
+    c, text = t.conv, t.text
+    options = choices_for(c)
+    values = [o.value for o in options]
+    stripped = text.strip()
+    if stripped.isdigit() and 1 <= int(stripped) <= len(options):
+        return Reading(options[int(stripped) - 1].value, score=1.0)
+    typed = canon(text)
+    for o in options:
+        if any(typed == canon(label) for label in t.e.labels(o.label_template)):
+            return Reading(o.value, score=1.0)
+    meaning = t.e.meaning
+    suggested = c.context.get("suggested")
+    if suggested in values:
+        answer = meaning.classify(text, ("yes", "no"))
+        if answer.choice == "yes":
+            return Reading(str(suggested), score=answer.score)
+    if any(v.startswith("score.") for v in values) and (n := rating(text)) is not None:
+        return Reading(f"score.{n}", score=1.0)
+    if meaning.said_within(text, "human"):
+        return Reading(intent="human", score=1.0)
+    if ticket_number(text) and status_query(text, False) is not None:
+        return Reading(intent="status", score=1.0)
+    mapped = yes_no(c)
+    found = meaning.classify(text, (*values, *mapped, *GLOBALS, "yes", "no"))
+    return _interpret(c, text, found, mapped)
+
+
+def _interpret(c: Conversation, text: str, found: Meaning, mapped: dict[str, str]) -> Reading:
+    def as_button(meaning: str | None) -> str | None:
+        if meaning is None or meaning in ("yes", "no"):
+            return mapped.get(meaning) if meaning else None
+        return meaning
+
+    if found.choice is not None:
+        if found.choice in GLOBALS:
+            return Reading(intent=found.choice, score=found.score)
+        return Reading(as_button(found.choice), negated=found.negated, score=found.score,
+                       said_no=found.choice == "no")
+    guess = as_button(found.guess) if found.guess not in GLOBALS else None
+    if guess is not None and (c.state not in FREE_TEXT_STATES or is_short(text)):
+        return Reading(suggest=guess, negated=found.negated, score=found.score)
+    return Reading(negated=found.negated, score=found.score)
