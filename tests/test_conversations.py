@@ -38,6 +38,8 @@ async def play(core: Core, clock: Clock, script: Script) -> list[Exchange]:
                  language_code=script.language_code, name=script.customer_name)
     exchanges: list[Exchange] = []
     for step in script.steps:
+        if not step.plays_after([r.template for r in c.last]):
+            continue
         clock.advance(seconds=PAUSE_SECONDS)
         if step.press is not None:
             keyboard = next((r.buttons for r in reversed(c.last) if r.buttons), ())

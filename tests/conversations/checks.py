@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from fnmatch import fnmatchcase
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ TICKET = re.compile(r"\bC-\d{8}-\d{4}\b")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
 
-_STEP_KEYS = {"say", "press", "upset", "gives", "wrong"}
+_STEP_KEYS = {"say", "press", "upset", "gives", "wrong", "if"}
 _SCRIPT_KEYS = {"name", "kind", "locale", "channel", "language_code", "customer_name", "turns",
                 "expect", "expect_handoff", "note"}
 
@@ -60,13 +61,22 @@ class Step:
     """One thing the customer does. `say` is typed text; `press` a button's label or its
     number on the latest keyboard. `upset` marks a message written in anger or distress,
     `gives` the facts it answers or volunteers (record fields, "I don't know" included) and
-    `wrong` the facts it says are wrong without giving the right value."""
+    `wrong` the facts it says are wrong without giving the right value. `only_if` plays the
+    step only when the bot's previous turn said a template matching it ("ack.*",
+    "*outcome*"): the answer to a question a better dialog may rightly skip ("anything
+    else?" to a customer in a hurry, a detail already given)."""
 
     say: str | None = None
     press: str | None = None
     upset: bool = False
     gives: tuple[str, ...] = ()
     wrong: tuple[str, ...] = ()
+    only_if: str | None = None
+
+    def plays_after(self, templates: list[str]) -> bool:
+        if self.only_if is None:
+            return True
+        return any(fnmatchcase(t, self.only_if) for t in templates)
 
     @property
     def shown(self) -> str:
@@ -101,7 +111,8 @@ def _step(raw: Any, where: str) -> Step:
     press = raw.get("press")
     return Step(say=None if say is None else str(say),
                 press=None if press is None else str(press),
-                upset=bool(raw.get("upset", False)), gives=gives, wrong=wrong)
+                upset=bool(raw.get("upset", False)), gives=gives, wrong=wrong,
+                only_if=None if raw.get("if") is None else str(raw["if"]))
 
 
 def _script(raw: Any, source: str) -> Script:
