@@ -39,6 +39,7 @@ async def play(core: Core, clock: Clock, script: Script) -> list[Exchange]:
     exchanges: list[Exchange] = []
     for step in script.steps:
         if not step.plays_after([r.template for r in c.last]):
+            exchanges.append(Exchange(step, "", skipped=True))
             continue
         clock.advance(seconds=PAUSE_SECONDS)
         if step.press is not None:
@@ -66,6 +67,8 @@ async def play(core: Core, clock: Clock, script: Script) -> list[Exchange]:
             step, sent, [BotLine(r.template, r.tone, r.locale, r.text,
                                  tuple(b.label for b in r.buttons)) for r in replies],
             state=await c.state()))
+        if exchanges[-1].state == "handed_off":
+            break  # a person has it now: the rest of the script was meant for the bot
     return exchanges
 
 

@@ -176,6 +176,8 @@ class Exchange:
     replies: list[BotLine] = field(default_factory=list)
     state: str = ""
     error: str | None = None  # the runner could not play the step (e.g. no such button)
+    # Not played: the bot did not ask what the step answers (see Step.only_if).
+    skipped: bool = False
 
     @property
     def templates(self) -> list[str]:
@@ -196,7 +198,13 @@ def format_transcript(script: Script, exchanges: list[Exchange],
                       record: Record | None) -> str:
     out = [f"script {script.name} ({script.source}): kind={script.kind} locale={script.locale} "
            f"channel={script.channel} language_code={script.language_code}"]
-    for i, ex in enumerate(exchanges, 1):
+    i = 0
+    for ex in exchanges:
+        if ex.skipped:
+            out.append(f"    (not played, the bot did not ask {ex.step.only_if}: "
+                       f"{ex.step.shown})")
+            continue
+        i += 1
         out.append(f"{i:>3} customer: {ex.step.shown}")
         for r in ex.replies:
             text = r.text.replace("\n", " | ")
@@ -414,7 +422,10 @@ def ticket_reached(script: Script, exchanges: list[Exchange],
     handed = any(t in ("handoff", "handoff.already") for t in templates)
     filed = "filed" in templates
     if record is None:
-        broken.append("ticket: no ticket number was given")
+        last = exchanges[-1] if exchanges else None
+        broken.append("ticket: no ticket number was given" + (
+            f"; the script ended in state {last.state} after <{last.templates[-1]}>"
+            if last and last.templates else ""))
     elif script.expect_handoff and not handed:
         broken.append(f"ticket: expected a hand-off to a person, got {record.status} "
                       f"{record.number}")
@@ -430,6 +441,7 @@ def _norm_words(value: str) -> str:
     v = unicodedata.normalize("NFKC", value).casefold().strip()
     v = re.sub(r"^(?:(?:the|a|an|my|your|at|in|from|on)\s+)+", "", v)
     v = re.sub(r"^(?:在|是)", "", v)
+    v = re.sub(r"[啊呀吧啦喔哦耶呢嘛]+$", "", re.sub(r"[\W_]+$", "", v))
     return re.sub(r"[\W_]+", "", v)
 
 
@@ -465,7 +477,8 @@ def record_as_given(script: Script, record: Record | None) -> list[str]:
     return broken
 
 
-def check_all(script: Script, exchanges: list[Exchange], record: Record | None) -> list[str]:
+def check_all(script: Script, played: list[Exchange], record: Record | None) -> list[str]:
+    exchanges = [ex for ex in played if not ex.skipped]
     errors = [f"runner: turn {i + 1}: {ex.error}" for i, ex in enumerate(exchanges) if ex.error]
     return [
         *errors,
