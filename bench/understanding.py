@@ -85,11 +85,11 @@ def reading_of(r: Reading) -> str | None:
     return f"?{r.suggest}" if r.suggest else None
 
 
-def evaluate(e: DialogEngine) -> list[Result]:
+def evaluate(e: DialogEngine, folder: Path = DATA) -> list[Result]:
     now = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
     results = []
     for locale in LOCALES:
-        items = yaml.safe_load((DATA / f"{locale}.yaml").read_text(encoding="utf-8"))
+        items = yaml.safe_load((folder / f"{locale}.yaml").read_text(encoding="utf-8"))
         for item in items:
             conv = conversation(item, locale)
             t = TurnContext(e, conv, Inbound(conv.key, text=str(item["text"])), None, now)  # type: ignore[arg-type]
@@ -129,6 +129,14 @@ def main() -> None:
     s_right, s_none, s_total = stories(e)
     print(f"stories: category right {s_right}/{s_total}, not guessed {s_none}, "
           f"wrong {s_total - s_right - s_none}")
+    held = evaluate(e, DATA / "holdout")
+    held_per = {loc: sum(r.got == r.expected for r in held if r.locale == loc)
+                / sum(r.locale == loc for r in held) for loc in LOCALES}
+    print(f"held-out set (never seen while writing the examples): "
+          f"accuracy={sum(r.got == r.expected for r in held) / len(held):.3f} "
+          f"per_locale={','.join(f'{k}:{v:.3f}' for k, v in held_per.items())} "
+          f"confident_wrong="
+          f"{sum(1 for r in held if r.got != r.expected and r.got and r.got[0] != '?')}")
     print(f"understanding_accuracy={len(right) / len(results):.3f} "
           f"per_locale={','.join(f'{k}:{v:.3f}' for k, v in per.items())} "
           f"answers={len(results)} confident_wrong={len(confident)} did_you_mean={len(asked)} "
