@@ -58,7 +58,8 @@ def build_core(settings: Settings, *, clock: Clock = utcnow) -> Core:
                   timezone=settings.timezone, default_locale=settings.default_locale)
     defaults = load_defaults()
     templates = TemplateRepository(defaults, defaults)
-    engine = DialogEngine(templates, EmotionScorer(), SlotExtractor(settings.phone_region),
+    engine = DialogEngine(templates, EmotionScorer(), SlotExtractor(settings.phone_region,
+                                                                   timezone=settings.timezone),
                           dialog_settings(settings))
     pipeline = TurnPipeline(
         store, engine, clock=clock, daily_text_quota=settings.daily_text_quota,

@@ -7,11 +7,26 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialogs.conversation import Conversation
+from dialogs.conversation import EDITABLE_FIELDS, Conversation
 from dialogs.templates import TemplateRepository
 
-_CURRENCY_SIGN = {"CNY": "¥", "USD": "$", "TWD": "NT$", "HKD": "HK$", "EUR": "€", "GBP": "£"}
 SUMMARY_STORY_CHARS = 400
+# Read back in their own lines, not as details: the story, the category, the outcome, the contact.
+_OWN_LINES = ("description", "category", "outcome", "phone")
+
+
+def format_money(value: Decimal, currency: str, locale: str) -> str:
+    """An amount as the customer's locale writes it, with a symbol that cannot be taken for
+    another currency there: "£59.90", "NT$3,990.00" (en), "$3,990.00" (zh-TW), "¥3,990.00"
+    (zh-CN), "US$45.50" (zh-CN)."""
+    from babel.core import Locale, UnknownLocaleError
+    from babel.numbers import format_currency
+
+    try:
+        babel_locale = Locale.parse(locale.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        babel_locale = Locale("en")
+    return str(format_currency(value, currency, locale=babel_locale))
 
 
 class Formatter:
@@ -55,15 +70,22 @@ class Formatter:
             return f"{d.year}年{d.month}月{d.day}日"
         return f"{d.day} {d:%B %Y}"
 
-    def amount(self, value: str, currency: str | None) -> str:
+    def amount(self, value: str, currency: str | None, locale: str = "en") -> str:
         try:
             q = Decimal(value).quantize(Decimal("0.01"))
         except InvalidOperation:
             return value
-        sign = _CURRENCY_SIGN.get(currency or "", "")
-        return f"{sign}{q:,} {currency}" if currency else f"{q:,}"
+        if not currency:
+            return f"{q:,}"
+        try:
+            return format_money(q, currency, locale)
+        except (ValueError, KeyError):  # a code Babel does not know: show it as written
+            return f"{q:,} {currency}"
 
     def summary_fields(self, conv: Conversation) -> list[dict[str, Any]]:
+        """The read-back: every field the record holds or the bot asked for, in the order
+        Edit offers them; a field answered "I don't know" (or still missing) reads "not
+        given", so the customer sees everything they can correct."""
         loc = conv.locale
         s = conv.slots
         unknown = self._t("value.unknown", loc)
@@ -73,17 +95,11 @@ class Formatter:
         fields = [("description", story)]
         if s.get("category"):
             fields.append(("category", self._t(f"category.{s['category']}", loc)))
-        for name in conv.required_details():
-            v = s.get(name)
-            if v is None:
-                shown = unknown
-            elif name == "when":
-                shown = self.day(str(v), loc)
-            elif name == "amount":
-                shown = self.amount(str(v), s.get("currency"))
-            else:
-                shown = str(v)
-            fields.append((name, shown))
+        asked = set(conv.required_details())
+        for name in EDITABLE_FIELDS:
+            if name in _OWN_LINES or (name not in s and name not in asked):
+                continue
+            fields.append((name, self._detail(name, s.get(name), s, loc) or unknown))
         if s.get("outcome"):
             out = self._t(f"outcome.{s['outcome']}", loc)
             if s.get("outcome_note"):
@@ -93,4 +109,18 @@ class Formatter:
             fields.append(("phone", str(s["phone"])))
         elif conv.context.get("contact_here"):
             fields.append(("phone", self._t("value.reply_here", loc)))
+        elif "phone" in s:
+            fields.append(("phone", unknown))
         return [{"label": self._t(f"field.{n}", loc), "value": v} for n, v in fields]
+
+    def _detail(self, name: str, value: Any, slots: dict[str, Any], locale: str) -> str:
+        if value is None or value == "":
+            return ""
+        if name == "when":
+            try:
+                return self.day(str(value), locale)
+            except ValueError:
+                return str(value)
+        if name == "amount":
+            return self.amount(str(value), slots.get("currency"), locale)
+        return str(value)

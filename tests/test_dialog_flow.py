@@ -159,7 +159,7 @@ async def test_invalid_answers_get_a_hint_and_nothing_is_lost(core: Core) -> Non
     await c.says("12")
     assert c.templates[-1] == "invalid.phone"
     await c.says("+1 415 555 0134")
-    assert "¥299.00 CNY" in c.text and "AB-123456" in c.text and "23 November 2026" in c.text
+    assert "Amount: CN¥299.00" in c.text and "AB-123456" in c.text and "23 November 2026" in c.text
 
 
 async def test_edit_changes_one_field_and_reads_back_again(core: Core) -> None:

@@ -179,7 +179,8 @@ def test_extract_english(extractor: SlotExtractor) -> None:
 
 def test_extract_traditional(extractor: SlotExtractor) -> None:
     got = extractor.extract("我上週二在你們3號店買的手機壞了，花了三千九百九十九元", now=NOW)
-    assert got == Extracted(amount=Decimal("3999"), currency="CNY", when=date(2026, 11, 10))
+    assert got == Extracted(amount=Decimal("3999"), currency="CNY", when=date(2026, 11, 10),
+                            product="手機", where="3號店")
 
 
 def test_order_and_phone_digits_are_not_amounts(extractor: SlotExtractor) -> None:

@@ -1,0 +1,74 @@
+"""The store and the product, when a message marks them clearly.
+
+Best effort with conservative rules: a wrong store or product read back as the customer's own
+words is worse than asking, so only marked phrases count — "from your Oxford Street store",
+"在信义店", "the kettle from your…", "买的电水壶" — and generic words ("东西", "item") do not.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_CHARS = 60
+
+_PLACE_NOUNS = r"store|shop|branch|outlet|showroom|supermarket|mall"
+# Capitalised names only: "from your Oxford Street store", "at the Didsbury branch".
+_EN_WHERE = re.compile(
+    rf"(?<![A-Za-z])(?:from|at|in)\s+(?:your|the|ur)\s+"
+    rf"((?:[A-Z0-9][\w'&.-]*\s+){{1,4}}(?:{_PLACE_NOUNS}))(?![A-Za-z])"
+)
+_ZH_PLACE_NOUNS = "旗舰店|旗艦店|专卖店|專賣店|营业厅|營業廳|门店|門店|分店|商场|商場|店"
+# "在信义店", "在朝阳大悦城店", "去你們3號店": a name of 1–10 characters right before the noun.
+_ZH_WHERE = re.compile(
+    rf"(?:在|去|到|从|從)((?:你们|你們|贵|貴)?[\u4e00-\u9fffA-Za-z0-9]{{1,10}}?(?:{_ZH_PLACE_NOUNS}))"
+)
+# Words a real store name never contains: the phrase is a clause, not a name.
+_ZH_NOT_A_NAME = re.compile(r"[的了买買是在我他她它这這那哪里裡家网網上下附近一]")
+_ZH_PRONOUN = re.compile(r"^(?:你们|你們|贵|貴)")
+
+_EN_STOP = frozenset({
+    "one", "ones", "thing", "things", "item", "items", "order", "money", "refund", "same",
+    "store", "shop", "product", "stuff", "it", "first", "last", "other", "new", "old", "day",
+    "time", "way", "problem", "issue", "price", "amount", "charge", "delivery", "parcel",
+})
+# "bought a kettle", "the kettle from your…", "the kettle I bought".
+_EN_PRODUCT = re.compile(
+    r"(?i)(?<![A-Za-z])(?:"
+    r"(?:bought|ordered|purchased)\s+(?:a|an|the|my|this|these|two|some)\s+([a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)"
+    r"(?=\s*(?:[,.;!?]|$|\s(?:from|at|in|on|for|last|yesterday|and|which|that|but)\b))"
+    r"|(?:the|my)\s+([a-z][a-z-]+)\s+(?=(?:I|we)\s+(?:bought|ordered|purchased|got)\b"
+    r"|from\s+(?:your|the)\b)"
+    r")"
+)
+_ZH_PRODUCT = re.compile(
+    r"(?:买的|買的|购买的|購買的|订的|訂的|下单的|下單的)([\u4e00-\u9fffA-Za-z0-9]{2,12})")
+# Where a product name ends: a verb, a particle or a word about what happened to it.
+_ZH_PRODUCT_END = re.compile(
+    r"[坏壞了是不有一在就还還也都又被的很太怎用到才刚剛突]|质量|品質|出问|出問")
+_ZH_GENERIC = frozenset({"东西", "東西", "商品", "产品", "產品", "货", "貨", "那个", "那個", "这个",
+                         "這個"})
+
+
+def find_where(text: str) -> str | None:
+    """A store or branch the message names, as written, or None."""
+    if m := _EN_WHERE.search(text):
+        return m.group(1).strip()[:MAX_CHARS]
+    for m in _ZH_WHERE.finditer(text):
+        place = _ZH_PRONOUN.sub("", m.group(1))
+        name = re.sub(rf"(?:{_ZH_PLACE_NOUNS})$", "", place)
+        if name and not _ZH_NOT_A_NAME.search(name):
+            return place[:MAX_CHARS]
+    return None
+
+
+def find_product(text: str) -> str | None:
+    """The product the message names after a clear marker, as written, or None."""
+    for m in _EN_PRODUCT.finditer(text):
+        product = (m.group(1) or m.group(2)).strip()
+        if not set(product.lower().split()) & _EN_STOP:
+            return product[:MAX_CHARS]
+    for m in _ZH_PRODUCT.finditer(text):
+        product = _ZH_PRODUCT_END.split(m.group(1), maxsplit=1)[0]
+        if len(product) >= 2 and product not in _ZH_GENERIC:
+            return product[:MAX_CHARS]
+    return None
