@@ -3,7 +3,13 @@ own, button presses and /commands never move it (issue 10, "A customer's languag
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from bot.core import Core
+from dialogs.engine import DialogEngine
+from dialogs.messages import Inbound
 from tests.conftest import Customer
 
 
@@ -38,3 +44,20 @@ async def test_button_press_keeps_the_locale(core: Core) -> None:
     await c.says("我買的電鍋用了兩天就壞了")
     await c.presses("就這些")
     assert {r.locale for r in c.last} == {"zh-TW"}
+
+
+async def test_an_apology_for_a_failed_turn_keeps_the_customer_language(
+        core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    c = Customer(core, chat_id="3003", language_code="en")
+    await c.says("我的订单还没到，快递说已经签收了")
+    real_turn = DialogEngine.turn
+
+    async def broken(self: DialogEngine, conv: Any, inbound: Inbound, desk: Any,
+                     now: Any) -> Any:
+        if inbound.text == "2":
+            raise RuntimeError("a bug this answer trips")
+        return await real_turn(self, conv, inbound, desk, now)
+
+    monkeypatch.setattr(DialogEngine, "turn", broken)
+    await c.says("2")  # nothing in "2" says Chinese; the conversation does
+    assert c.templates == ["error.kept"] and c.last[0].locale == "zh-CN"
