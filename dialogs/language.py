@@ -84,19 +84,12 @@ def has_han(text: str) -> bool:
 def chinese_variant(text: str) -> str:
     """Return "zh-TW" if the Han text reads as Traditional, else "zh-CN".
 
-    Text that t2s changes contains Traditional forms. s2t also "converts" a few characters that
-    Taiwan writes both ways (台 → 臺 in "台灣"), so Traditional wins unless s2t finds more
-    Simplified-only characters than t2s found Traditional ones. Text written identically in
-    both (e.g. "退款") goes to zh-CN, the larger audience.
+    s2t also "converts" a few characters that Taiwan writes both ways (台 → 臺 in "台灣"), so
+    Traditional wins unless there are more Simplified-only characters than Traditional
+    ones. Text written identically in both (e.g. "退款") goes to zh-CN, the larger audience.
     """
-    han = "".join(_HAN.findall(text))
-    if not han:
-        return "zh-CN"
-    to_s = to_simplified(han)
-    to_t = _converter("s2t").convert(han)
-    changed_by_t2s = sum(a != b for a, b in zip(han, to_s, strict=False))
-    changed_by_s2t = sum(a != b for a, b in zip(han, to_t, strict=False))
-    return "zh-TW" if changed_by_t2s and changed_by_t2s >= changed_by_s2t else "zh-CN"
+    traditional, simplified = script_evidence(text)
+    return "zh-TW" if traditional and traditional >= simplified else "zh-CN"
 
 
 def script_evidence(text: str) -> tuple[int, int]:
@@ -142,7 +135,7 @@ def _chinese_locale(text: str, prefer: str | None) -> str:
     traditional, simplified = script_evidence(text)
     if traditional == simplified == 0 and prefer in ("zh-CN", "zh-TW"):
         return prefer
-    return chinese_variant(text)
+    return "zh-TW" if traditional and traditional >= simplified else "zh-CN"
 
 
 def next_locale(current: str, text: str, *, first: bool = False,
