@@ -4,31 +4,23 @@ presses, whether it is a greeting, the files it carries and the facts it mention
 from __future__ import annotations
 
 from dialogs.choices import choices_for, parse_payload
-from dialogs.language import detect_locale, locale_from_language_code, to_simplified
+from dialogs.language import locale_from_language_code, next_locale, opening_locale
 from dialogs.turn.context import TurnContext
 from dialogs.turn.reading import read
 
 
 def settle_locale(t: TurnContext) -> None:
+    """The customer's locale for this turn; see `next_locale` for when it may change."""
     c = t.conv
+    # A pressed button carries its label in the current locale: no news about the language.
+    text = "" if t.inbound.callback_data is not None else t.text
     if c.state == "new" and "locale_set" not in c.context:
-        c.locale = (locale_from_language_code(t.inbound.language_code)
-                    or detect_locale(t.text) or t.e.settings.default_locale)
+        hint = locale_from_language_code(t.inbound.language_code)
+        c.locale = opening_locale(text, hint, t.e.settings.default_locale)
         c.context["locale_set"] = True
-    if c.context.get("locale_locked") or not t.text:
-        return
-    seen = detect_locale(t.text)
-    if seen is None or seen == c.locale:
-        return
-    if seen.startswith("zh") and c.locale.startswith("zh"):
-        # Most Chinese text reads the same in both scripts; switch only on clear evidence.
-        if seen == "zh-TW" and to_simplified(t.text) == t.text:
-            return
-        if seen == "zh-CN" and to_simplified(t.text) != t.text:
-            return
-    if seen == "en" and len(t.text.split()) < 3:
-        return  # "ok", "yes" or an order number say nothing about the language
-    c.locale = seen
+    elif not c.context.get("locale_locked"):
+        c.locale = next_locale(c.locale, text,
+                               prefer=locale_from_language_code(t.inbound.language_code))
 
 
 def pressed(t: TurnContext) -> str | None:

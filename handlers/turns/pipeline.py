@@ -21,7 +21,7 @@ from typing import Any
 from dialogs.commands import DRAFT_COMMANDS, Command, Remind
 from dialogs.engine import DialogEngine
 from dialogs.events import Event, TurnEvent
-from dialogs.language import detect_locale, locale_from_language_code
+from dialogs.language import locale_from_language_code, opening_locale
 from dialogs.messages import ConversationKey, Inbound, Reply
 from handlers.channels.base import OutputChannel
 from handlers.ops.lines import ThrottledOps, filed, ops
@@ -146,9 +146,17 @@ class TurnPipeline:
         return True
 
     async def _apologise(self, inbound: Inbound, out: OutputChannel, template: str) -> None:
-        """A turn that failed still gets an answer."""
-        locale = (locale_from_language_code(inbound.language_code)
-                  or detect_locale(inbound.text) or self.engine.settings.default_locale)
+        """A turn that failed still gets an answer, in the language the customer has been
+        answered in so far: their one failed message may be only "2" or an order number."""
+        try:
+            conv = await self.store.conversation(inbound.key)
+        except Exception:
+            conv = None  # the store may be what failed; guess from the message instead
+        if conv is not None and "locale_set" in conv.context:
+            locale = conv.locale
+        else:
+            locale = opening_locale(inbound.text, locale_from_language_code(
+                inbound.language_code), self.engine.settings.default_locale)
         try:
             await out.send(inbound.key, self._reply(template, locale))
         except Exception:
