@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from bot.core import Core, open_core
 from dialogs.formatting import Formatter
 from dialogs.zones import zone_name
 from tests.conftest import Clock, Customer, make_settings
+from tests.console_support import ConsoleClient, add_agent, console, escalate
 from tests.test_dialog_flow import file_delivery_complaint
 
 
@@ -88,3 +90,26 @@ async def test_a_ticket_handed_to_a_person_promises_in_the_customers_words(
         # The handoff's promise: four hours for a P3, from 09:30 UTC.
         assert promise in c.text, c.text
         assert "Asia/" not in c.text
+
+
+async def test_the_console_shows_times_in_the_service_zone(tmp_path: Path) -> None:
+    """Agents read times in HEARD_TIMEZONE, as the customer was promised them, not in UTC."""
+    async with console(tmp_path, Clock(), HEARD_TIMEZONE="Asia/Shanghai") as running:
+        browser = ConsoleClient(running)
+        try:
+            customer, number = await escalate(running)
+            await add_agent(running, "alice")
+            await browser.login("alice")
+            _, queue, _ = await browser.get("/console?view=open&team=all")
+            assert number in queue and "2026-11-24 17:30 CST" in queue  # filed 09:30 UTC
+            assert "UTC" not in queue
+            await browser.post(f"/console/tickets/{number}/take")
+            status, body, _ = await browser.post(f"/console/tickets/{number}/callback",
+                                                 {"text": "+2h"})
+            assert status == 200 and "call-back promised by 2026-11-24 19:30 CST" in body
+            # The customer hears the same moment, with the zone in their words.
+            told = customer.out.sent[-1][1]
+            assert told.template == "agent.callback"
+            assert "Tue 24 Nov, 19:30 Beijing time" in told.text
+        finally:
+            await browser.close()
