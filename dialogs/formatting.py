@@ -7,8 +7,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+
 from dialogs.conversation import EDITABLE_FIELDS, Conversation
 from dialogs.templates import TemplateRepository
+from dialogs.zones import babel_locale, zone_name
 
 SUMMARY_STORY_CHARS = 400
 # Read back in their own lines, not as details: the story, the category, the outcome, the contact.
@@ -32,29 +35,36 @@ def format_money(value: Decimal, currency: str, locale: str) -> str:
 class Formatter:
     def __init__(self, templates: TemplateRepository, timezone: str) -> None:
         self.templates = templates
+        self.timezone = timezone
         self.tz = ZoneInfo(timezone)
 
     def _t(self, name: str, locale: str) -> str:
         return self.templates.render(name, locale).text
 
+    def zone(self, locale: str) -> str:
+        """The service's time zone in the customer's words: "北京时间", "UK time", "UTC"."""
+        return zone_name(self.timezone, locale)
+
     def when(self, moment: datetime | None, locale: str) -> str:
+        """A promised or recorded moment with its zone: "Mon 30 Nov, 15:00 UK time",
+        "11月30日 15:00（北京时间）"; a time without its zone is a promise nobody can check."""
         if moment is None:
             return ""
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        local = moment.astimezone(self.tz)
         if locale.startswith("zh"):
-            return f"{local.month}月{local.day}日 {local:%H:%M}"
-        return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+            shown = format_datetime(moment, "M月d日 HH:mm", tzinfo=self.tz,
+                                    locale=babel_locale(locale))
+            return f"{shown}（{self.zone(locale)}）"
+        shown = format_datetime(moment, "EEE d MMM, HH:mm", tzinfo=self.tz,
+                                locale=babel_locale(locale))
+        return f"{shown} {self.zone(locale)}"
 
     def opening(self, moment: datetime, locale: str) -> str:
-        """When the desk opens again, with the weekday: "09:00 on Monday 30 November"."""
-        local = moment.astimezone(self.tz)
-        if locale.startswith("zh"):
-            week = ("一二三四五六日")[local.weekday()]
-            prefix = "週" if locale == "zh-TW" else "周"
-            return f"{local.month}月{local.day}日（{prefix}{week}）{local:%H:%M}"
-        return f"{local:%H:%M} on {local:%A} {local.day} {local:%B}"
+        """When the desk opens again, with the weekday: "09:00 on Monday 30 November"; the
+        hours.closed template names the zone (`tz`, from `zone`)."""
+        pattern = "M月d日（EEE）HH:mm" if locale.startswith("zh") else "HH:mm 'on' EEEE d MMMM"
+        return format_datetime(moment, pattern, tzinfo=self.tz, locale=babel_locale(locale))
 
     def day_of(self, moment: datetime | None, locale: str) -> str:
         """The local calendar day of `moment`, as `day` writes it."""

@@ -104,6 +104,17 @@ class Button:
     payload: str
 
 
+# An agent's own words are recorded under the template "agent:<name>" (dialogs.engine).
+AGENT_TEMPLATE_PREFIX = "agent:"
+
+
+def agent_of(template: str | None) -> str | None:
+    """The agent who wrote a message recorded under `template`; None when the bot did."""
+    if template and template.startswith(AGENT_TEMPLATE_PREFIX):
+        return template[len(AGENT_TEMPLATE_PREFIX):] or None
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """One message the bot sends, with the template that produced it (for the transcript)."""
@@ -114,6 +125,11 @@ class Reply:
     locale: str = "en"
     tone: str = "neutral"
     template_version: int = 0
+
+    @property
+    def agent(self) -> str | None:
+        """The agent's name when a person wrote this, so channels can show who is talking."""
+        return agent_of(self.template)
 
     def as_plain_text(self) -> str:
         """The reply for a channel without buttons: choices become numbered lines to type."""
@@ -131,3 +147,4 @@ class HistoryItem:
     direction: str  # "in" or "out"
     text: str
     buttons: tuple[Button, ...] = ()
+    agent: str | None = None  # who wrote an "out" line, when it was an agent and not the bot

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from dialogs.conversation import Conversation
 from dialogs.meaning.examples import Example
-from dialogs.messages import Button, ConversationKey, HistoryItem
+from dialogs.messages import Button, ConversationKey, HistoryItem, agent_of
 from dialogs.templates import TemplateRecord
 from storage.batch import BatchTx
 from storage.batch_postgres import PostgresBatchTx
@@ -107,12 +107,14 @@ class Store:
         conv_id = _conversation_id(key)
         async with self.read_engine.connect() as conn:
             rows = (await conn.execute(
-                sa.select(messages.c.direction, messages.c.text, messages.c.buttons)
+                sa.select(messages.c.direction, messages.c.text, messages.c.buttons,
+                          messages.c.template)
                 .where(messages.c.conversation_id == conv_id)
                 .order_by(messages.c.id.desc()).limit(limit)
             )).all()
         return [HistoryItem(r.direction, r.text,
-                            tuple(Button(b["label"], b["payload"]) for b in r.buttons or ()))
+                            tuple(Button(b["label"], b["payload"]) for b in r.buttons or ()),
+                            agent_of(r.template))
                 for r in reversed(rows)]
 
     async def transcript(self, key: ConversationKey) -> list[dict[str, Any]]:

@@ -88,15 +88,18 @@ async def test_a_case_goes_from_customer_to_agent_and_back(api: FakeBotApi,
         f"{ticket} · customer:\nIt was a birthday present, it matters a lot")
     assert len(api.texts(4242)) == to_customer
 
-    # Alice answers by command and by replying; the customer gets her words verbatim.
+    # Alice answers by command and by replying; the customer gets her words verbatim, under
+    # her name so that they know a person is writing, not the bot.
     await group_says(api, f"/reply {ticket} Hello, I'm Alice. I'll find your parcel.", ALICE_TG)
-    await wait_for(lambda: api.texts(4242)[-1] == "Hello, I'm Alice. I'll find your parcel.",
+    await wait_for(lambda: api.texts(4242)[-1] == (
+        "alice (customer care team):\nHello, I'm Alice. I'll find your parcel."),
                    what="the agent's reply")
     relay_message = next(m for m in reversed(api.sent_messages(GROUP))
                          if "customer:" in m["text"])
     await group_says(api, "Found it: it is at the depot, delivery tomorrow.", ALICE_TG,
                      reply_to_message=relay_message)
-    await wait_for(lambda: api.texts(4242)[-1].startswith("Found it"), what="the reply-to")
+    await wait_for(lambda: api.texts(4242)[-1].endswith(
+        "\nFound it: it is at the depot, delivery tomorrow."), what="the reply-to")
 
     # Bob, who does not hold it, cannot answer for Alice; Alice closes it.
     await group_says(api, f"/reply {ticket} hi", BOB_TG)
@@ -174,7 +177,7 @@ async def test_what_a_waiting_customer_writes_is_posted_with_the_ticket(
     await group_says(api, f"/take {ticket}", ALICE_TG)
     await group_says(api, "We are checking with the courier.", ALICE_TG, reply_to_message=note)
     assert group_texts(api)[-1] == f"Sent to the customer of {ticket}."
-    await wait_for(lambda: api.texts(4444)[-1] == "We are checking with the courier.",
+    await wait_for(lambda: api.texts(4444)[-1].endswith("\nWe are checking with the courier."),
                    what="the reply")
     # A plain group: asked once whether it is a forum, and no topic anywhere.
     assert len(api.calls_to("getChat")) == 1
@@ -234,7 +237,7 @@ async def test_open_cases_survive_a_restart(api: FakeBotApi, sqlite_url: str,
         await wait_for(lambda: any("Still here after your restart?" in t
                                    for t in group_texts(api)), what="the relay")
         await group_says(api, f"/reply {numbers[0]} Yes, still with you.", ALICE_TG)
-        await wait_for(lambda: api.texts(held.chat_id)[-1] == "Yes, still with you.",
+        await wait_for(lambda: api.texts(held.chat_id)[-1].endswith("\nYes, still with you."),
                        what="the agent's answer")
         await group_says(api, "/queue all", ALICE_TG)
         assert numbers[1] in group_texts(api)[-1] and numbers[0] not in group_texts(api)[-1]

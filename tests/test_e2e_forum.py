@@ -132,11 +132,13 @@ async def test_a_case_lives_in_its_own_topic(api: FakeBotApi, app: RunningApp) -
         f"{ticket} · customer:\nIt was a birthday present"), what="the relay")
     assert len(api.texts(4242)) == to_customer
 
-    # Alice writes plainly in the topic: the customer gets her words, nothing else is said.
+    # Alice writes plainly in the topic: the customer gets her words under her name, nothing
+    # else is said.
     in_group = len(api.sent_messages(GROUP))
     api.push_topic_text(GROUP, thread, "Hello, I'm Alice. I'll find your parcel.",
                         user=api.user(ALICE_TG))
-    await wait_for(lambda: api.texts(4242)[-1] == "Hello, I'm Alice. I'll find your parcel.",
+    await wait_for(lambda: api.texts(4242)[-1] == (
+        "alice (customer care team):\nHello, I'm Alice. I'll find your parcel."),
                    what="the agent's words to reach the customer")
     # Bob, who does not hold it, cannot answer for Alice there.
     await in_topic(api, thread, "Hi from Bob", BOB_TG)
@@ -204,7 +206,7 @@ async def test_a_deleted_topic_is_made_again(api: FakeBotApi, app: RunningApp) -
     # Writing in the new topic reaches the customer; the old one is no longer the ticket's.
     api.push_topic_text(GROUP, again.message_thread_id, "Yes, still here.",
                         user=api.user(ALICE_TG))
-    await wait_for(lambda: api.texts(4444)[-1] == "Yes, still here.", what="the answer")
+    await wait_for(lambda: api.texts(4444)[-1].endswith("\nYes, still here."), what="the answer")
 
 
 def agent_group(app: RunningApp) -> AgentGroup:
@@ -269,7 +271,8 @@ async def test_without_topics_a_forum_works_as_a_plain_group(
         await wait_for(lambda: api.texts(GROUP)[-1] == f"{ticket} · customer:\nAny news?",
                        what="the relay")
         api.push_text(GROUP, f"/reply {ticket} Looking into it.", user=api.user(ALICE_TG))
-        await wait_for(lambda: api.texts(4646)[-1] == "Looking into it.", what="the reply")
+        await wait_for(lambda: api.texts(4646)[-1] == (
+            "alice (customer care team):\nLooking into it."), what="the reply")
 
         _, second = await escalate(api, app, 4747)
         await wait_for(lambda: any(second in t for t in api.general_texts(GROUP)),

@@ -153,3 +153,38 @@ def test_huge_input_is_bounded(scorer: EmotionScorer) -> None:
     assert result.tone == "angry"
     assert 0.0 <= result.anger <= 1.0
     assert scorer.score("a" * 20000).tone == "neutral"
+
+
+def test_venting_idioms_count_like_angry_words(scorer: EmotionScorer) -> None:
+    furious = scorer.score("I'm furious")
+    vented = scorer.score("ridiculous and I'm fed up!!!")
+    assert furious.tone == vented.tone == "angry", vented
+    assert vented.anger >= furious.anger
+    assert "fed up" in vented.evidence and "ridiculous" in vented.evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # English idioms no single lexicon word carries.
+        "I'm fed up", "I am sick of this", "I've had enough", "this is unacceptable",
+        "what a joke", "It’s a joke", "your service is a disgrace", "this is ridiculous",
+        # zh-CN.
+        "受够了", "太离谱了", "离谱", "你们搞什么", "忍无可忍", "什么玩意", "坑人",
+        # zh-TW, scored after conversion to Simplified.
+        "氣死", "受夠了", "太扯了", "很扯", "誇張", "爛透了",
+    ],
+)
+def test_complaint_idioms_are_heard_in_every_locale(scorer: EmotionScorer, text: str) -> None:
+    result = scorer.score(text)
+    assert result.tone in ("upset", "angry"), result
+    assert result.evidence, result
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["he told a joke at the counter", "I'm not fed up, just asking", "就这些，够了",
+     "我不生气，只是想问问", "I had enough time to check it", "I've had it for two years"],
+)
+def test_idioms_need_their_whole_form_and_no_negation(scorer: EmotionScorer, text: str) -> None:
+    assert scorer.score(text).anger == 0.0, scorer.score(text)

@@ -38,6 +38,37 @@ def test_words_rules(text: str, expected: list[str]) -> None:
     assert reasons(text) == expected
 
 
+@pytest.mark.parametrize(("text", "words"), [
+    # A smell of burning or smoke is a safety report in every locale.
+    ("There's a burning smell coming from the charger", ["burning smell"]),
+    ("it smells of burning", ["smells of burning"]),
+    ("Smoke came out of the back and it was sparking", ["smoke", "sparking"]),
+    ("the plug melted", ["melted"]),
+    ("It's not working and smoke came out", ["smoke"]),  # "not" ends with its clause
+    ("充电器有烧焦的味道", ["烧焦的味道"]),
+    ("插座冒烟了，还有火花", ["冒烟", "火花"]),
+    ("电源线都融化了", ["融化"]),
+    ("燒焦的味道", ["烧焦的味道"]),
+    ("吹風機冒煙了", ["冒烟"]),
+    ("有一股焦味", ["焦味"]),
+    ("插頭燒焦了", ["烧焦"]),
+])
+def test_burning_and_smoke_are_safety_reports(text: str, words: list[str]) -> None:
+    hits = [h for h in RULES.evaluate(Signals(text=text)) if h.reason == "safety"]
+    assert [h.evidence for h in hits] == [{"words": sorted(words)}]
+    assert hits[0].priority == "P1"
+
+
+@pytest.mark.parametrize("text", [
+    "no smoke, it just stopped working", "there was no smoke or sparks, it just died",
+    "the hotel room was meant to be smoke-free", "the smoke alarm I bought beeps all day",
+    "my ice cream melted in the van", "the Fire TV stick won't turn on",
+    "没有冒烟，就是不亮", "没冒烟也没有焦味", "冰淇淋都融化了", "沒有冒煙，只是不能充電",
+])
+def test_smoke_words_that_are_no_report(text: str) -> None:
+    assert "safety" not in reasons(text)
+
+
 def test_evidence_and_priority() -> None:
     hits = RULES.evaluate(Signals(text="it caught fire, I'll see you in court", anger=0.9))
     assert {h.reason: h.priority for h in hits} == {
@@ -75,6 +106,24 @@ async def test_a_safety_report_goes_to_a_person_at_once(core: Core, clock: Clock
     assert row.reasons[0]["reason"] == "safety"
     assert "caught fire" in row.reasons[0]["evidence"]["words"]
     assert "burned my daughter's hand" in row.description
+
+
+@pytest.mark.parametrize(("language", "text", "hours"), [
+    ("en", "The charger has a burning smell and smoke came out", "Tue 24 Nov, 09:45 UTC"),
+    ("zh-hans", "充电器有烧焦的味道，还冒烟了", "11月24日 09:45（UTC）"),
+    ("zh-hant", "吹風機有燒焦的味道", "11月24日 09:45（UTC）"),
+])
+async def test_a_burning_smell_goes_to_a_person_at_once_in_every_locale(
+        core: Core, language: str, text: str, hours: str) -> None:
+    c = Customer(core, language_code=language)
+    await c.says(text)
+    assert await c.state() == "handed_off"
+    assert c.templates[-2:] == ["escalation.safety", "handoff"]
+    assert hours in c.text  # P1: 15 minutes
+    number = TICKET.search(c.text)
+    assert number
+    row = await ticket_row(core, number.group(0))
+    assert (row.priority, row.reasons[0]["reason"]) == ("P1", "safety")
 
 
 async def test_a_legal_threat_mid_way_keeps_what_was_gathered(core: Core) -> None:

@@ -64,7 +64,7 @@ def after_hours(t: TurnContext) -> None:
     opens = t.e.hours.next_opening(t.now)
     if opens is not None:
         t.say("hours.closed", opens=t.e.fmt.opening(opens, t.conv.locale),
-              tz=t.e.settings.timezone)
+              tz=t.e.fmt.zone(t.conv.locale))
 
 
 async def reopen(t: TurnContext, number: str, why: str, hits: list[Hit],

@@ -33,9 +33,10 @@ class TerminalOutput:
     async def send(self, key: ConversationKey, reply: Reply) -> None:
         self.buttons = reply.buttons
         lines = reply.as_plain_text().splitlines() or [""]
-        indent = " " * len(self._prefix)
+        prefix = f"{reply.agent}> " if reply.agent else self._prefix  # a person, not the bot
+        indent = " " * len(prefix)
         rest = (indent + line if line else "" for line in lines[1:])
-        text = "\n".join([self._prefix + lines[0], *rest])
+        text = "\n".join([prefix + lines[0], *rest])
         self._stdout.write(text + "\n")
         self._stdout.flush()
 

@@ -28,7 +28,9 @@ MAX_TEXT = 4000
 
 def _base(request: web.Request, **extra: Any) -> dict[str, Any]:
     session = request[SESSION]
+    # Every page shows times in the desk's zone (the `when` filter reads it).
     return {"me": session.agent, "csrf": session.csrf,
+            "timezone": request.app[CONSOLE].desk.timezone,
             "supervising": session.agent.role.supervising,
             "flash": request.cookies.get(FLASH), **extra}
 
@@ -92,7 +94,7 @@ async def _ticket(request: web.Request, status: int = 200, template: str = "tick
     targets += [TransferTarget(TargetKind.AGENT, a.name) for a in await deps.agents.all()
                 if not a.disabled and a.name != me.name]
     return page(request, template, status=status, case=case, t=case.row,
-                 targets=targets, timezone=deps.desk.timezone,
+                 targets=targets,
                  draft=extra.pop("draft", {}), error=extra.pop("error", None), **extra)
 
 

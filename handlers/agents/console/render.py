@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from aiohttp import web
@@ -18,8 +20,21 @@ _env = jinja2.Environment(
 )
 
 
-def _when(value: datetime | None) -> str:
-    return "-" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+@jinja2.pass_context
+def _when(context: jinja2.runtime.Context, value: datetime | None) -> str:
+    """A time as agents at the desk read it: in HEARD_TIMEZONE (the page's `timezone`), the
+    zone's abbreviation after it; the database keeps UTC."""
+    if value is None:
+        return "-"
+    if value.tzinfo is None:  # SQLite hands stored times back without their (UTC) zone
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(_zone(context.get("timezone") or "UTC"))
+    return local.strftime("%Y-%m-%d %H:%M %Z")
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 _env.filters["when"] = _when

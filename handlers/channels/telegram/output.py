@@ -52,6 +52,20 @@ def thread_gone(e: TelegramError) -> bool:
     return isinstance(e, BadRequest) and "thread not found" in e.message.lower()
 
 
+# Who is writing, above an agent's words: the bot's account sends them, and without this the
+# customer cannot tell a person from the bot.
+_AGENT_LINE = {"en": "{agent} (customer care team):", "zh-CN": "客服专员{agent}：",
+               "zh-TW": "客服專員{agent}："}
+
+
+def shown_text(reply: Reply) -> str:
+    """The text as the customer reads it: an agent's message opens with their name."""
+    if reply.agent is None:
+        return reply.text
+    line = _AGENT_LINE.get(reply.locale, _AGENT_LINE["en"]).format(agent=reply.agent)
+    return f"{line}\n{reply.text}"
+
+
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
@@ -101,7 +115,7 @@ class TelegramOutput:
         raises BadRequest (see `thread_gone`) for the caller to decide where it goes."""
         chat_id = key.chat_id
         await self._stop_typing(chat_id)
-        parts = split_text(reply.text)
+        parts = split_text(shown_text(reply))
         if not parts[-1].strip():
             if not reply.buttons:
                 return

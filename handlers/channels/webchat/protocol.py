@@ -4,8 +4,9 @@ Client → server:  {"type": "text", "text": ..., "id": "m-<uuid>"}
                   {"type": "button", "payload": ..., "label": ..., "id": "m-<uuid>"}
                   {"type": "hello", "language": "zh-CN"}
                   {"type": "history"}
-Server → client:  {"type": "history", "items": [{"direction", "text", "buttons"}]}
-                  {"type": "reply", "text": ..., "buttons": [{"label", "payload"}]}
+Server → client:  {"type": "history", "items": [{"direction", "text", "buttons", "agent"?}]}
+                  {"type": "reply", "text": ..., "buttons": [{"label", "payload"}],
+                   "agent"?: <the agent's name, when a person wrote it>}
                   {"type": "ack", "id": ...}
                   {"type": "typing", "active": true | false}
                   {"type": "error", "code": ..., "message": ..., "id"?: ...}
@@ -123,17 +124,21 @@ def _buttons(buttons: Iterable[Button]) -> list[dict[str, str]]:
 
 
 def reply_frame(reply: Reply) -> dict[str, Any]:
-    return {"type": "reply", "text": reply.text, "buttons": _buttons(reply.buttons)}
+    frame = {"type": "reply", "text": reply.text, "buttons": _buttons(reply.buttons)}
+    if reply.agent:
+        frame["agent"] = reply.agent
+    return frame
+
+
+def _history_item(i: HistoryItem) -> dict[str, Any]:
+    item = {"direction": i.direction, "text": i.text, "buttons": _buttons(i.buttons)}
+    if i.agent:
+        item["agent"] = i.agent
+    return item
 
 
 def history_frame(items: Iterable[HistoryItem]) -> dict[str, Any]:
-    return {
-        "type": "history",
-        "items": [
-            {"direction": i.direction, "text": i.text, "buttons": _buttons(i.buttons)}
-            for i in items
-        ],
-    }
+    return {"type": "history", "items": [_history_item(i) for i in items]}
 
 
 def error_frame(code: str, message: str, client_id: str | None = None) -> dict[str, Any]:

@@ -18,6 +18,7 @@
       subtitle: "customer care", typing: "typing…", label: "Your message",
       placeholder: "Type your message…", send: "Send",
       hint: "Enter sends · Shift+Enter for a new line", you: "You: ", choices: "Choices",
+      agentRole: "customer care team",
       retry: "Retry", waiting: "Waiting for connection…", wrong: "Something went wrong.",
       sending: "Sending…", undelivered: "Not delivered.", connecting: "Connecting…",
       reconnecting: "Reconnecting…", online: "Online", offline: "Offline — reconnecting…",
@@ -32,7 +33,7 @@
     "zh-CN": {
       subtitle: "客户服务", typing: "正在输入…", label: "您的消息",
       placeholder: "请输入消息…", send: "发送",
-      hint: "Enter 发送 · Shift+Enter 换行", you: "我：", choices: "选项",
+      hint: "Enter 发送 · Shift+Enter 换行", you: "我：", choices: "选项", agentRole: "客服专员",
       retry: "重试", waiting: "等待连接…", wrong: "出了点问题。",
       sending: "发送中…", undelivered: "未送达。", connecting: "正在连接…",
       reconnecting: "正在重新连接…", online: "在线", offline: "已断开，正在重新连接…",
@@ -45,7 +46,7 @@
     "zh-TW": {
       subtitle: "客戶服務", typing: "正在輸入…", label: "您的訊息",
       placeholder: "請輸入訊息…", send: "傳送",
-      hint: "Enter 傳送 · Shift+Enter 換行", you: "我：", choices: "選項",
+      hint: "Enter 傳送 · Shift+Enter 換行", you: "我：", choices: "選項", agentRole: "客服專員",
       retry: "重試", waiting: "等待連線…", wrong: "出了點問題。",
       sending: "傳送中…", undelivered: "未送達。", connecting: "正在連線…",
       reconnecting: "正在重新連線…", online: "線上", offline: "已中斷，正在重新連線…",
@@ -159,12 +160,26 @@
     return who;
   }
 
-  function addMessage(direction, text, buttons) {
+  // A person from the team is not the bot: the customer sees who is writing to them. The
+  // visible name also serves screen readers, so no hidden speaker is added to that bubble.
+  function sender(agent) {
+    const who = document.createElement("div");
+    who.className = "sender";
+    const name = document.createElement("span");
+    name.className = "sender-name";
+    name.textContent = agent;
+    who.append(name, document.createTextNode(" · " + t("agentRole")));
+    return who;
+  }
+
+  function addMessage(direction, text, buttons, agent) {
     const li = document.createElement("li");
-    li.className = "msg " + (direction === "in" ? "from-me" : "from-bot");
+    const fromAgent = direction !== "in" && typeof agent === "string" && agent !== "";
+    li.className = "msg " + (direction === "in" ? "from-me" : fromAgent ? "from-agent" : "from-bot");
     const bubble = document.createElement("div");
     bubble.className = "bubble";
-    bubble.append(speaker(direction));
+    if (fromAgent) li.append(sender(agent));
+    else bubble.append(speaker(direction));
     bubble.append(document.createTextNode(text));
     li.append(bubble);
     if (direction !== "in" && buttons && buttons.length) li.append(choices(buttons));
@@ -249,7 +264,7 @@
     list.replaceChildren();
     let lastBot = null;
     for (const item of items) {
-      const li = addMessage(item.direction, item.text, item.buttons);
+      const li = addMessage(item.direction, item.text, item.buttons, item.agent);
       if (item.direction !== "in") lastBot = li;
     }
     // Only the newest bot message's buttons still mean something.
@@ -322,7 +337,7 @@
       case "reply":
         setTyping(false);
         disableOlderChoices();
-        addMessage("out", frame.text, frame.buttons);
+        addMessage("out", frame.text, frame.buttons, frame.agent);
         break;
       case "ack":
         onAck(frame.id);
