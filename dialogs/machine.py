@@ -32,8 +32,9 @@ STATES = DRAFT_STATES + CLOSED_STATES
 
 # Where a draft goes next is decided by what is still missing, in the playbook's order:
 # category, the details it needs, the outcome the customer wants, a way to reach them.
+# A correction at the read-back advances too: a new category may need details not yet given.
 _ADVANCE_FROM = ["listening", "categorizing", "collecting", "choosing_outcome",
-                 "asking_contact", "editing", "cancelled"]
+                 "asking_contact", "editing", "cancelled", "confirming", "choosing_edit"]
 _ADVANCE: list[dict[str, Any]] = [
     {"trigger": "advance", "source": "cancelled", "dest": "listening", "unless": "has_story"},
     {"trigger": "advance", "source": _ADVANCE_FROM, "dest": "categorizing",

@@ -6,6 +6,7 @@ rule it broke."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -94,7 +95,16 @@ async def filed_record(core: Core, exchanges: list[Exchange]) -> Record | None:
     return Record(row.number, row.status, fields, list(row.reasons or []))
 
 
-@pytest.mark.parametrize("name", sorted(SCRIPTS))
+KNOWN_FAILURES = {
+    line.strip() for line in
+    (Path(__file__).parent / "conversations" / "known_failures.txt").read_text("utf-8").splitlines()
+    if line.strip() and not line.startswith("#")}
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(
+        strict=True, reason="the dialog still breaks a playbook rule here (known_failures.txt)"))
+    if n in KNOWN_FAILURES else n for n in sorted(SCRIPTS)])
 async def test_conversation(core: Core, clock: Clock, name: str) -> None:
     script = SCRIPTS[name]
     exchanges = await play(core, clock, script)

@@ -192,7 +192,7 @@ async def test_a_read_back_rejected_twice_brings_in_a_person(core: Core) -> None
     await c.says("no")  # wrong, but not what: once
     await c.presses("Back to summary")
     assert await c.state() == "confirming"
-    await c.says("that's wrong")  # and again, still nothing to go on
+    await c.says("nope")  # and again, still nothing to go on
     assert await c.state() == "handed_off"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from dialogs.categories import infer_category
 from dialogs.choices import choices_for
-from dialogs.slots import parse_amount, parse_order_no, parse_phone, parse_when
+from dialogs.slots import parse_amount, parse_order_no, parse_phone, parse_when, phone_example
 from dialogs.turn.context import TurnContext
 from dialogs.turn.recall import recalled
 
@@ -69,7 +69,8 @@ def invalid(t: TurnContext, slot: str, **data: Any) -> None:
     if missed >= 2 and len(options) > 1:
         t.say("ask.numbered", t.buttons(), options=[t.label(o.label_template) for o in options])
         return
-    t.say(f"invalid.{slot}", t.buttons(), can_reply_here=c.identified, **data)
+    t.say(f"invalid.{slot}", t.buttons(), can_reply_here=c.identified,
+          example=phone_example(t.region) if slot == "phone" else None, **data)
 
 
 def fill(t: TurnContext, slot: str) -> bool:
@@ -89,14 +90,15 @@ def parse_slot(t: TurnContext, slot: str, text: str) -> Any:
     """The value `text` gives for `slot`, or None."""
     c = t.conv
     if slot == "phone":
-        return parse_phone(text, t.e.extractor.phone_region)
+        return parse_phone(text, t.region)
     if slot == "order_no":
         return parse_order_no(text, lenient=True)
     if slot == "when":
-        d = parse_when(text, t.now, lenient=True)
+        d = parse_when(text, t.now, lenient=True, locale=c.locale, tz=t.e.extractor.timezone)
         return d.isoformat() if d else None
     if slot == "amount":
-        parsed = parse_amount(text, lenient=True)
+        parsed = parse_amount(text, lenient=True, locale=c.locale,
+                              default_currency=t.e.extractor.default_currency)
         if parsed:
             c.slots["currency"] = parsed[1]
             return str(parsed[0])

@@ -9,7 +9,7 @@ from dialogs.choices import choices_for, payload
 from dialogs.conversation import Conversation
 from dialogs.messages import Button, Inbound, Reply
 from dialogs.ports import Desk
-from dialogs.slots import clean, normalize
+from dialogs.slots import clean, normalize, region_for
 from dialogs.templates import TemplateRepository
 from dialogs.turn.outcome import TurnOutcome
 from dialogs.turn.prompts import PROMPTS
@@ -52,6 +52,13 @@ class TurnContext:
         self.refused: tuple[str, ...] = ()
         # What the typed text means here (dialogs/turn/reading.py); None for a press.
         self.reading: Reading | None = None
+
+    @property
+    def region(self) -> str:
+        """Where the customer's phone numbers are read as local: their locale's region, their
+        Telegram language's, then PHONE_REGION."""
+        return region_for(self.conv.locale, self.inbound.language_code,
+                          self.e.extractor.phone_region)
 
     def say(self, template: str, buttons: tuple[Button, ...] = (), /, **data: Any) -> None:
         self.out.replies.append(render(self.e.templates, self.conv, template, self.tone, buttons,

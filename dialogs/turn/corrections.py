@@ -44,7 +44,7 @@ def corrections(t: TurnContext, *, at_read_back: bool) -> dict[str, Any]:
     named = named_fields(t, t.text)
     if not at_read_back and not _CUE.search(t.text) and not named:
         return {}
-    found = t.e.extractor.extract(t.text, now=t.now)
+    found = t.e.extractor.extract(t.text, now=t.now, locale=c.locale, region=t.region)
     changed: dict[str, Any] = {}
     for slot in _EXTRACTED:
         value = getattr(found, slot, None)

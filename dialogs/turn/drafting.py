@@ -168,7 +168,8 @@ async def on_choosing_edit(t: TurnContext, pressed: str | None) -> None:
         c.pick_field()
     elif t.reading is not None and (changed := corrections.corrections(t, at_read_back=True)):
         t.say("correction.done", fields=corrections.apply(t, changed))
-        c.back_to_summary()
+        advance(t)
+        return
     else:
         invalid(t, "edit_field")
         return

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from dialogs.slots import phone_example
+
 if TYPE_CHECKING:
     from dialogs.turn.context import TurnContext
 
@@ -27,7 +29,9 @@ def _category(t: TurnContext) -> tuple[str, dict[str, Any]]:
 
 def _editing(t: TurnContext) -> tuple[str, dict[str, Any]]:
     f = t.conv.context.get("edit_field")
-    return EDIT_QUESTIONS.get(str(f), f"ask.{f}"), {"can_reply_here": t.conv.identified}
+    return EDIT_QUESTIONS.get(str(f), f"ask.{f}"), {
+        "can_reply_here": t.conv.identified,
+        "example": phone_example(t.region) if f == "phone" else None}
 
 
 def _feedback(t: TurnContext) -> tuple[str, dict[str, Any]]:
@@ -45,7 +49,8 @@ PROMPTS: dict[str, Prompt] = {
     "categorizing": _category,
     "collecting": lambda t: (f"ask.{t.conv.missing_detail()}", {}),
     "choosing_outcome": lambda t: ("ask.outcome", {}),
-    "asking_contact": lambda t: ("ask.contact", {"can_reply_here": t.conv.identified}),
+    "asking_contact": lambda t: ("ask.contact", {"can_reply_here": t.conv.identified,
+                                                 "example": phone_example(t.region)}),
     "confirming": lambda t: ("summary", {"fields": t.e.fmt.summary_fields(t.conv)}),
     "choosing_edit": lambda t: ("ask.edit_field", {}),
     "editing": _editing,

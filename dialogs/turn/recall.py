@@ -11,7 +11,8 @@ def recalled(t: TurnContext, slot: str) -> Any:
     """The value for `slot` from the story, when the customer says they gave it already."""
     if not t.e.meaning.said_within(t.text, "already_said"):
         return None
-    found = t.e.extractor.extract(t.conv.description(), now=t.now, expect=slot)
+    found = t.e.extractor.extract(t.conv.description(), now=t.now, expect=slot,
+                                  locale=t.conv.locale, region=t.region)
     value = getattr(found, slot, None)
     if value is None:
         return None

@@ -71,12 +71,13 @@ def extract_slots(t: TurnContext) -> None:
     expect = c.missing_detail() if c.state == "collecting" else None
     if c.state == "editing":
         return
-    found = t.e.extractor.extract(t.text, now=t.now, expect=expect)
+    found = t.e.extractor.extract(t.text, now=t.now, expect=expect, locale=c.locale,
+                                  region=t.region)
     slots = c.slots
-    if found.phone and "phone" not in slots:
-        slots["phone"] = found.phone
-    if found.order_no and "order_no" not in slots:
-        slots["order_no"] = found.order_no
+    for name in ("phone", "order_no", "product", "where"):
+        value = getattr(found, name, None)
+        if value and name not in slots:
+            slots[name] = value
     if found.amount is not None and "amount" not in slots:
         slots["amount"] = str(found.amount)
         slots["currency"] = found.currency
