@@ -33,14 +33,16 @@ MARGIN = 0.06
 NEGATABLE = ("cat.", "out.", "field.")
 
 _SPACE_OUT = str.maketrans({c: " " for c in set(string.punctuation) - {"?", "'", "/"}
-                            | set("，。！；：、（）《》【】…～·「」“”‘’")})
+                            | set("，。！；：、（）《》【】…～·「」“”")})
+# "that's", "thats" and "that’s" are one word to a customer typing on a phone.
+_APOSTROPHES = str.maketrans("", "", "'‘’")
 
 
 _TRIM = string.punctuation + " ，。！？、；：…～"
 
 
 def features_text(text: str) -> str:
-    return " ".join(canon(text).translate(_SPACE_OUT).split())
+    return " ".join(canon(text).translate(_SPACE_OUT).translate(_APOSTROPHES).split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,7 @@ class Meaning:
     score: float = 0.0
     guess: str | None = None  # the likeliest meaning when not sure enough: "Did you mean …?"
     negated: frozenset[str] = field(default_factory=frozenset)  # "not X"
+    margin: float = 0.0  # how far ahead of the next meaning
 
     @property
     def unsure(self) -> bool:
@@ -162,7 +165,7 @@ class Classifier:
         rest = without_spans(canon(text), spans)
         left = [o for o in options if o not in negated]
         meant = self._best(rest, left) if rest else Meaning()
-        return Meaning(meant.choice, meant.score, meant.guess, frozenset(negated))
+        return Meaning(meant.choice, meant.score, meant.guess, frozenset(negated), meant.margin)
 
     def _best(self, text: str, options: Collection[str]) -> Meaning:
         scores = self.scores(text, options)
@@ -172,12 +175,13 @@ class Classifier:
         top, score = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         if score >= ACCEPT and score - second >= MARGIN:
-            return Meaning(top, score)
+            return Meaning(top, score, margin=score - second)
         if score >= SUGGEST:
-            return Meaning(None, score, top)
-        return Meaning(None, score)
+            return Meaning(None, score, top, margin=score - second)
+        return Meaning(None, score, margin=score - second)
 
 
 def _long_enough(text: str) -> bool:
-    # "agent" inside a story is too easily something else; "talk to a human" is not.
-    return len(text) >= 2 if not text.isascii() else len(text.split()) >= 2 or len(text) >= 6
+    # Inside a story "person" or "客服" is too easily something else ("the last person I spoke
+    # to", "客服态度差"); "talk to a human" and "转人工" are not.
+    return len(text) >= 3 if not text.isascii() else len(text.split()) >= 2

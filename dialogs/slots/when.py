@@ -99,7 +99,8 @@ _EN_EXPLICIT = re.compile(
 )
 _EN_RELATIVE = re.compile(
     r"(?i)(?<![A-Za-z])(?:"
-    rf"(?:last|this|past|previous)\s+(?:week|month|{_WEEKDAYS})"
+    # "this month" is no day: a story saying it leaves the date to be asked.
+    rf"(?:last|this|past|previous)\s+{_WEEKDAYS}|(?:last|past|previous)\s+(?:week|month)"
     rf"|(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|a couple of)\s+"
     r"(?:days?|weeks?|months?)\s+ago"
     rf"|(?:on\s+)?{_WEEKDAYS}"

@@ -15,7 +15,7 @@ import cn2an
 from dialogs.choices import choices_for
 from dialogs.conversation import Conversation
 from dialogs.intents import canon, status_query, ticket_number
-from dialogs.meaning import Meaning
+from dialogs.meaning import Classifier, Meaning
 from dialogs.turn.context import TurnContext
 
 # Requests a customer may make at any step, recognised from whole messages; "human" also
@@ -26,6 +26,14 @@ GLOBALS = ("human", "cancel", "restart", "help", "status", "reopen",
 # is taken as a button and only a short message is asked "Did you mean …?".
 FREE_TEXT_STATES = frozenset({"new", "listening", "collecting", "choosing_outcome",
                               "asking_contact", "editing", "cancelled", "filed", "handed_off"})
+# Where an answer turns to something else: its first clauses are tried one by one.
+_CLAUSE = re.compile(r"[,.;!?，。；！？、\n]+|\s(?:but|which|because|and)\s")
+MAX_CLAUSES = 4
+# Where only a button can answer (the category, the read-back, which field, the feedback), a
+# weaker match is taken when it is well ahead of the next one.
+CLOSED_ACCEPT = 0.35
+CLOSED_MARGIN = 0.1
+GLOBAL_ACCEPT = 0.55
 SHORT_WORDS = 4
 SHORT_HAN = 8
 
@@ -103,7 +111,19 @@ def read(t: TurnContext) -> Reading:
         return Reading(intent="status", score=1.0)
     mapped = yes_no(c)
     found = meaning.classify(text, (*values, *mapped, *GLOBALS, "yes", "no"))
+    if found.choice is None and found.guess is None:
+        # "退款，以后别再乱扣了", "A replacement, which you owe me": the answer is one clause.
+        found = _best_clause(meaning, text, (*values, *mapped)) or found
     return _interpret(c, text, found, mapped)
+
+
+def _best_clause(meaning: Classifier, text: str, options: tuple[str, ...]) -> Meaning | None:
+    parts = [p for p in _CLAUSE.split(text) if p.strip()]
+    if len(parts) < 2:
+        return None
+    sure = [m for m in (meaning.classify(p, options) for p in parts[:MAX_CLAUSES])
+            if m.choice is not None and m.choice not in ("yes", "no")]
+    return max(sure, key=lambda m: m.score) if sure else None
 
 
 def _interpret(c: Conversation, text: str, found: Meaning, mapped: dict[str, str]) -> Reading:
@@ -114,10 +134,17 @@ def _interpret(c: Conversation, text: str, found: Meaning, mapped: dict[str, str
 
     if found.choice is not None:
         if found.choice in GLOBALS:
+            # Leaving the question for a request needs a clearer match than answering it.
+            if found.score < GLOBAL_ACCEPT:
+                return Reading(score=found.score)
             return Reading(intent=found.choice, score=found.score)
         return Reading(as_button(found.choice), negated=found.negated, score=found.score,
                        said_no=found.choice == "no")
     guess = as_button(found.guess) if found.guess not in GLOBALS else None
+    if guess is not None and c.state not in FREE_TEXT_STATES and found.score >= CLOSED_ACCEPT \
+            and found.margin >= CLOSED_MARGIN:
+        # Only the buttons can answer this question: a clear favourite among them is it.
+        return Reading(guess, negated=found.negated, score=found.score)
     if guess is not None and (c.state not in FREE_TEXT_STATES or is_short(text)):
         return Reading(suggest=guess, negated=found.negated, score=found.score)
     return Reading(negated=found.negated, score=found.score)

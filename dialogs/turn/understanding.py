@@ -9,6 +9,10 @@ from dialogs.turn.context import TurnContext
 from dialogs.turn.reading import read
 
 
+# Details answered with a name, which may be in any language.
+NAMES = frozenset({"where", "product", "order_no"})
+
+
 def settle_locale(t: TurnContext) -> None:
     """The customer's locale for this turn; see `next_locale` for when it may change."""
     c = t.conv
@@ -18,6 +22,8 @@ def settle_locale(t: TurnContext) -> None:
         hint = locale_from_language_code(t.inbound.language_code)
         c.locale = opening_locale(text, hint, t.e.settings.default_locale)
         c.context["locale_set"] = True
+    elif c.state in ("collecting", "editing") and c.missing_detail() in NAMES:
+        return  # "南京西路 store" names a place; it says nothing about the language
     elif not c.context.get("locale_locked"):
         c.locale = next_locale(c.locale, text,
                                prefer=locale_from_language_code(t.inbound.language_code))

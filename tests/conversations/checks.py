@@ -74,9 +74,11 @@ class Step:
     only_if: str | None = None
 
     def plays_after(self, templates: list[str]) -> bool:
+        """Played when the bot's last line (its question) matches `only_if`: an
+        acknowledgement followed by another question is not "anything else?"."""
         if self.only_if is None:
             return True
-        return any(fnmatchcase(t, self.only_if) for t in templates)
+        return bool(templates) and fnmatchcase(templates[-1], self.only_if)
 
     @property
     def shown(self) -> str:
