@@ -12,9 +12,6 @@ from dialogs.turn.first_turn import first_story
 from dialogs.turn.tickets import file
 from dialogs.turn.understanding import is_greeting
 
-# "Anything else?" said this many times in a row is said differently the next time.
-SAME_ACK_MAX = 2
-
 
 async def on_new(t: TurnContext, pressed: str | None) -> None:
     c = t.conv
@@ -49,8 +46,8 @@ async def on_listening(t: TurnContext, pressed: str | None) -> None:
         return
     acks = c.context.get("acks_in_a_row", 0) + 1
     c.context["acks_in_a_row"] = acks
-    # A customer who keeps talking is heard, not answered with the same sentence each time.
-    t.say("ack.more" if acks <= SAME_ACK_MAX or acks % 2 else "ack.more.again", t.buttons())
+    # A customer who keeps talking is heard, not answered with the same sentence twice running.
+    t.say("ack.more" if acks % 2 else "ack.more.again", t.buttons())
 
 
 async def on_categorizing(t: TurnContext, pressed: str | None) -> None:

@@ -47,6 +47,8 @@ async def global_intent(t: TurnContext) -> bool:
         return True
     # "reopen C-…" is never a status query, even where it cannot reopen anything.
     query = None if reopen else intents.status_query(text, asked == "status")
+    if query is not None and query.number is None and c.state == "handed_off":
+        query = None  # waiting for a person: their place in line answers "any news?"
     if query is not None:
         await status(t, query.number)
         t.prompt()

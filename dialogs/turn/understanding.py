@@ -8,7 +8,6 @@ from dialogs.language import locale_from_language_code, next_locale, opening_loc
 from dialogs.turn.context import TurnContext
 from dialogs.turn.reading import read
 
-
 # Details answered with a name, which may be in any language.
 NAMES = frozenset({"where", "product", "order_no"})
 
