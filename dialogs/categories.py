@@ -47,9 +47,8 @@ def category_scores(meaning: Classifier, text: str) -> dict[str, float]:
         # One Latin word alone is matched as a word, never by its letters ("<script>" shares
         # most of its trigrams with "receipt").
         one_word = clause.isascii() and len(clause.split()) < 2
-        scores = {} if one_word else meaning.scores(clause, _OPTIONS)
-        for option, score in meaning.contained(clause, _OPTIONS).items():
-            scores[option] = max(scores.get(option, 0.0), score)
+        scores = meaning.contained(clause, _OPTIONS) if one_word \
+            else meaning.sentence_scores(clause, _OPTIONS)
         for option, score in scores.items():
             cat = option.removeprefix("cat.")
             best[cat] = max(best.get(cat, 0.0), score * (0.8 if cat == "other" else 1.0))

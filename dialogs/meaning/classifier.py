@@ -55,10 +55,6 @@ class Meaning:
     negated: frozenset[str] = field(default_factory=frozenset)  # "not X"
     margin: float = 0.0  # how far ahead of the next meaning
 
-    @property
-    def unsure(self) -> bool:
-        return self.choice is None and self.guess is not None
-
 
 class Classifier:
     def __init__(self, examples: Iterable[Example]) -> None:
@@ -91,10 +87,6 @@ class Classifier:
         self._rows_of: dict[str, np.ndarray] = {
             m: np.flatnonzero(self._meanings == m) for m in set(self._meanings.tolist())}
         self._sims = text_cache(max_bytes=2 * 1024 * 1024)(self._similarities)
-
-    @property
-    def meanings(self) -> frozenset[str]:
-        return frozenset(self._rows_of)
 
     def _similarities(self, text: str) -> np.ndarray:
         """Cosine of `text` with every example (both TF-IDF vectors are L2-normalised)."""
@@ -131,15 +123,22 @@ class Classifier:
         found: dict[str, float] = {}
         for m in options:
             for e in self._phrases.get(m, ()):
-                if (e in f) if not e.isascii() else (f" {e} " in f):
+                if _inside(e, f):
                     found[m] = max(found.get(m, 0.0), min(0.5 + 0.04 * len(e), 0.8))
+        return found
+
+    def sentence_scores(self, text: str, options: Collection[str]) -> dict[str, float]:
+        """Each meaning's score in a sentence that may say more than the answer: its closest
+        example, or an example said inside it, whichever is higher."""
+        found = self.scores(text, options)
+        for m, score in self.contained(text, options).items():
+            found[m] = max(found.get(m, 0.0), score)
         return found
 
     def said_within(self, text: str, meaning: str) -> bool:
         """One of the meaning's `within` examples is said inside a longer message."""
         f = f" {features_text(text)} "
-        return any((f" {e} " in f) if e.isascii() else (e in f)
-                   for e in self._within.get(meaning, ()))
+        return any(_inside(e, f) for e in self._within.get(meaning, ()))
 
     def without_within(self, text: str, meaning: str) -> str:
         """`text` as written, less any `within` example of `meaning` said in it ("我刚刚说了，
@@ -179,6 +178,12 @@ class Classifier:
         if score >= SUGGEST:
             return Meaning(None, score, top, margin=score - second)
         return Meaning(None, score, margin=score - second)
+
+
+def _inside(example: str, padded: str) -> bool:
+    """`example` said in `padded` (features text with a space each side): Chinese anywhere,
+    other words as whole words."""
+    return f" {example} " in padded if example.isascii() else example in padded
 
 
 def _long_enough(text: str) -> bool:

@@ -29,9 +29,7 @@ _CUE = re.compile(
 
 def named_fields(t: TurnContext, text: str) -> list[str]:
     """The fields a message names ("the phone is wrong" names the phone)."""
-    scores = t.e.meaning.scores(text, _FIELD_OPTIONS)
-    han = t.e.meaning.contained(text, _FIELD_OPTIONS)
-    named = {o: max(scores.get(o, 0.0), han.get(o, 0.0)) for o in _FIELD_OPTIONS}
+    named = t.e.meaning.sentence_scores(text, _FIELD_OPTIONS)
     best = max(named.values(), default=0.0)
     if best < SUGGEST:
         return []
