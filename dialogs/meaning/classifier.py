@@ -63,7 +63,8 @@ class Classifier:
         rows = [r for r in rows if r[1]]
         self._meanings = np.array([r[0] for r in rows])
         self._texts = [r[1] for r in rows]
-        self._within = {m: [t for mm, t, w in rows if mm == m and w and _long_enough(t)]
+        self._within = {m: [t for mm, t, w in rows
+                            if mm == m and w and (m not in _PHRASES_ONLY or _long_enough(t))]
                         for m in {r[0] for r in rows if r[2]}}
         # As written, longest first, to cut them out of what the customer wrote.
         self._within_raw = {m: sorted({e.text for e in examples_list if e.meaning == m},
@@ -184,6 +185,10 @@ def _inside(example: str, padded: str) -> bool:
     """`example` said in `padded` (features text with a space each side): Chinese anywhere,
     other words as whole words."""
     return f" {example} " in padded if example.isascii() else example in padded
+
+
+# Meanings whose single words are too easily something else inside a story.
+_PHRASES_ONLY = frozenset({"human"})
 
 
 def _long_enough(text: str) -> bool:
