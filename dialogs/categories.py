@@ -26,7 +26,9 @@ CATEGORY_SLOTS: dict[str, tuple[str, ...]] = {
 
 _OPTIONS = tuple(f"cat.{c}" for c in CATEGORIES)
 # Where a story turns from one fact to the next.
-_CLAUSES = re.compile(r"[,.;!?，。；！？、\n]+|\s(?:and|but|then|so|because|after|when)\s"
+# A point or comma between digits is part of a number ("£59.90", "NT$10,900").
+_CLAUSES = re.compile(r"(?:(?<!\d)[,.]|[,.](?!\d)|[;!?，。；！？、\n])+"
+                      r"|\s(?:and|but|then|so|because|after|when)\s"
                       r"|而且|但是|可是|结果|然后|因为|結果|然後|因為")
 # Stories are read up to here: the kind is told early, and the cost stays bounded.
 MAX_STORY = 2000

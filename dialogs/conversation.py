@@ -97,10 +97,37 @@ class Conversation:
         return CATEGORY_SLOTS.get(str(self.slots.get("category") or "other"), ("when",))
 
     def missing_detail(self) -> str | None:
+        vague = self.context.get("vague", ())
         for name in self.required_details():
-            if name not in self.slots:
+            if name not in self.slots or name in vague:
                 return name
         return None
+
+    def take_vague(self, slot: str, value: Any) -> None:
+        """A detail told only roughly ("the kettle"): kept, and asked about more closely
+        ("which kettle?") when the category needs it."""
+        self.slots[slot] = value
+        self.context["vague"] = sorted({*self.context.get("vague", ()), slot})
+
+    def is_vague(self, slot: str) -> bool:
+        return slot in self.context.get("vague", ())
+
+    def take(self, slot: str, value: Any) -> None:
+        self.slots[slot] = value
+        self._settled(slot)
+
+    def give_up(self, slot: str) -> None:
+        """The customer does not know or will not say: a rough value stays, else "not given"."""
+        if not self.is_vague(slot):
+            self.slots[slot] = None
+        self._settled(slot)
+
+    def _settled(self, slot: str) -> None:
+        vague = [v for v in self.context.get("vague", ()) if v != slot]
+        if vague:
+            self.context["vague"] = vague
+        else:
+            self.context.pop("vague", None)
 
     def description(self) -> str:
         return "\n".join(self.slots.get("description", []))

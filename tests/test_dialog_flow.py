@@ -98,8 +98,10 @@ async def test_chinese_customer_gets_chinese_and_button_words_can_be_typed(core:
     await c.says("就这些")
     assert "商品质量" in c.text
     await c.says("对")  # yes → the inferred category
-    # "我买的电饭煲" named the product: not asked again.
-    assert "哪件商品" not in c.text and "订单号" in c.text
+    # "我买的电饭煲" named the kind of product: the bot asks which one, not what it was.
+    assert c.templates == ["ask.product.which"] and "哪一款电饭煲" in c.text
+    await c.says("不清楚")  # the kind of thing is kept
+    assert "订单号" in c.text
     await c.says("不知道")
     assert "什么时候" in c.text
     await c.says("11月18日")
@@ -108,6 +110,7 @@ async def test_chinese_customer_gets_chinese_and_button_words_can_be_typed(core:
     assert "电话" in c.text
     await c.says("在这里回复")
     assert "2026年11月18日" in c.text and "换货" in c.text and "未提供" in c.text
+    assert "商品：电饭煲" in c.text
     await c.says("确认")
     assert TICKET.search(c.text) and "投诉已登记" in c.text
     assert "我们争取在2026年12月1日之前处理完毕" in c.text

@@ -50,7 +50,8 @@ _AMOUNT_PREFIXED = re.compile(
     rf"(?i)(?<![A-Za-z])({_alternation(_PREFIX_CURRENCIES)})\s?({_NUM})({_SCALE})"
 )
 _AMOUNT_SUFFIXED = re.compile(
-    rf"(?i)(?<![\d.,])({_NUM}|{_CN_NUM})\s?({_SCALE})\s?({_alternation(_SUFFIX_CURRENCIES)})"
+    # Not the tail of a longer number ("1,399"); a comma after a word is only punctuation.
+    rf"(?i)(?<!\d)(?<!\d[.,])({_NUM}|{_CN_NUM})\s?({_SCALE})\s?({_alternation(_SUFFIX_CURRENCIES)})"
     r"(?![A-Za-z])"
 )
 # A bare number counts only when the bot asked for an amount, and never as part of a date,

@@ -83,6 +83,6 @@ class SlotExtractor:
             amount=amount[0] if amount else None,
             currency=amount[1] if amount else None,
             when=when,
-            product=find_product(clean),
+            product=find_product(rest),
             where=find_where(clean),
         )

@@ -88,7 +88,9 @@ _FIXED_RE = re.compile(
 # Phrases worth handing to dateparser; matching only these keeps "this is terrible" or
 # "may I ask" away from it.
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_WEEKDAYS = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?"
+_WEEKDAY_NAMES = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+# Short forms are words too ("we sat down", "the sun"): only after "last", "on"….
+_WEEKDAYS = rf"(?:{_WEEKDAY_NAMES[3:-1]}|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
 # A date that names its month beats a relative word in the same message: in "I called
 # today about the kettle I bought on 1 December" the complaint is about 1 December.
 _EN_EXPLICIT = re.compile(
@@ -103,7 +105,7 @@ _EN_RELATIVE = re.compile(
     rf"(?:last|this|past|previous)\s+{_WEEKDAYS}|(?:last|past|previous)\s+(?:week|month)"
     rf"|(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|a couple of)\s+"
     r"(?:days?|weeks?|months?)\s+ago"
-    rf"|(?:on\s+)?{_WEEKDAYS}"
+    rf"|on\s+{_WEEKDAYS}|{_WEEKDAY_NAMES}"
     r")(?![A-Za-z])"
 )
 # "the 1st", "on the 20th": a day of this month (dateparser reads "1st" as January).

@@ -59,7 +59,7 @@ def invalid(t: TurnContext, slot: str, **data: Any) -> None:
     missed = c.context.get("missed", 0) + 1
     c.context["missed"] = missed
     if missed >= 2 and c.state == "collecting" and slot in OPTIONAL_DETAILS:
-        c.slots[slot] = None
+        c.give_up(slot)
         t.say("moving_on", field=t.label(f"field.{slot}"))
         advance(t)
         return
@@ -81,7 +81,7 @@ def fill(t: TurnContext, slot: str) -> bool:
     if value is None:
         invalid(t, slot)
         return False
-    c.slots[slot] = value
+    c.take(slot, value)
     c.context["invalid_streak"] = 0
     return True
 

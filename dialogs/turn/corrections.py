@@ -84,7 +84,7 @@ def apply(t: TurnContext, changed: dict[str, Any]) -> list[str]:
     """Write the corrections into the record; the labels of the fields changed."""
     c = t.conv
     for slot, value in changed.items():
-        c.slots[slot] = value
+        c.take(slot, value)
         if slot == "outcome":
             c.slots.pop("outcome_note", None)
         if slot == "category":

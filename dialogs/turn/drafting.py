@@ -4,7 +4,7 @@ details, the outcome and a way to reach the customer, reading it back and editin
 from __future__ import annotations
 
 from dialogs.categories import answered_category
-from dialogs.choices import DETAIL_SLOTS, choices_for
+from dialogs.choices import DETAIL_SLOTS, OUTCOMES, choices_for
 from dialogs.turn import corrections
 from dialogs.turn.answers import MAX_STORY_LINE, add_story, advance, did_you_mean, fill, invalid
 from dialogs.turn.context import TurnContext
@@ -66,8 +66,8 @@ async def on_collecting(t: TurnContext, pressed: str | None) -> None:
     slot = t.asked
     assert slot is not None
     if pressed == "dont_know":
-        t.conv.slots[slot] = None
-    elif slot not in t.conv.slots and not fill(t, slot):
+        t.conv.give_up(slot)
+    elif (slot not in t.conv.slots or t.conv.is_vague(slot)) and not fill(t, slot):
         return
     advance(t)
 
@@ -80,6 +80,11 @@ def refuses_outcome(t: TurnContext, pressed: str | None) -> bool:
     return bool(t.refused)
 
 
+def unsure_of_outcome(t: TurnContext) -> bool:
+    options = ("dont_know", *(f"out.{o}" for o in OUTCOMES))
+    return t.e.meaning.classify(t.text, options).choice == "dont_know"
+
+
 def take_outcome(t: TurnContext, pressed: str | None) -> bool:
     c = t.conv
     if pressed and pressed.startswith("out."):
@@ -88,6 +93,13 @@ def take_outcome(t: TurnContext, pressed: str | None) -> bool:
     elif t.reading is not None and t.reading.suggest and t.reading.suggest.startswith("out.") \
             and t.reading.negated:
         did_you_mean(t, t.reading.suggest)
+        return False
+    elif not c.context.get("outcome_unsure") and unsure_of_outcome(t):
+        # A customer who only wanted to be heard is asked plainly what would help (the
+        # playbook's grumbler), once; a second "I don't know" is kept in their words.
+        c.context["outcome_unsure"] = True
+        t.acknowledge()
+        t.say("ask.outcome.unsure", t.buttons())
         return False
     elif len(t.text) >= 2:
         # The customer's own words are a fine answer; keep them as the outcome.
@@ -192,7 +204,7 @@ async def on_editing(t: TurnContext, pressed: str | None) -> None:
         c.slots.pop("phone", None)
         c.context["contact_here"] = True
     elif f in DETAIL_SLOTS and pressed == "dont_know":
-        c.slots[f] = None
+        c.give_up(f)
     elif f in DETAIL_SLOTS or f == "phone":
         if not fill(t, f):
             return

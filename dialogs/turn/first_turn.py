@@ -12,18 +12,27 @@ from dialogs.turn.context import TurnContext
 # Facts a first message must hold to skip "anything else?": the customer is in a hurry.
 HURRY_FACTS = 3
 _FACTS = ("order_no", "phone", "amount", "when", "where", "product", "outcome")
-# A wanted outcome is taken from the story only when a clause says it plainly.
-OUTCOME_IN_STORY = 0.75
+# A wanted outcome is taken from the story only when a clause says it plainly ("Want a
+# refund", "要换货"); the read-back lets the customer correct it.
+OUTCOME_IN_STORY = 0.55
+# "Reply here is fine" in a story; "我在这里买的" is about a place, not a way to answer.
+REPLY_HERE_IN_STORY = 0.7
+_IN_STORY = ("reply_here", *(f"out.{o}" for o in OUTCOMES if o != "other"))
 
 
-def outcome_in_story(t: TurnContext) -> str | None:
-    options = [f"out.{o}" for o in OUTCOMES if o != "other"]
-    best, best_score = None, 0.0
+def said_in_story(t: TurnContext) -> dict[str, float]:
+    """The wanted outcome and the wish to be answered here, by their best clause's score."""
+    best: dict[str, float] = {}
     for clause in clauses(t.text):
-        found = t.e.meaning.classify(clause, options)
-        if found.choice and found.score > best_score:
-            best, best_score = found.choice, found.score
-    return best.removeprefix("out.") if best and best_score >= OUTCOME_IN_STORY else None
+        found = t.e.meaning.classify(clause, _IN_STORY)
+        if found.choice and found.score > best.get(found.choice, 0.0):
+            best[found.choice] = found.score
+    return best
+
+
+def outcome_in_story(said: dict[str, float]) -> str | None:
+    outcomes = {k: v for k, v in said.items() if k.startswith("out.") and v >= OUTCOME_IN_STORY}
+    return max(outcomes, key=outcomes.__getitem__).removeprefix("out.") if outcomes else None
 
 
 def first_story(t: TurnContext) -> None:
@@ -31,11 +40,15 @@ def first_story(t: TurnContext) -> None:
     c = t.conv
     greeted = c.context.get("greeted", False)
     c.context["greeted"] = True
-    if "outcome" not in c.slots and (outcome := outcome_in_story(t)):
+    said = said_in_story(t)
+    if "outcome" not in c.slots and (outcome := outcome_in_story(said)):
         c.slots["outcome"] = outcome
+    if c.identified and said.get("reply_here", 0.0) >= REPLY_HERE_IN_STORY:
+        c.context["contact_here"] = True
     t.story_acknowledged()
     name, brand = c.display_name, t.e.settings.brand
-    if sum(1 for f in _FACTS if c.slots.get(f)) >= HURRY_FACTS:
+    facts = sum(1 for f in _FACTS if c.slots.get(f)) + bool(c.context.get("contact_here"))
+    if facts >= HURRY_FACTS:
         t.say("ack.hurry", name=None if greeted else name, brand=None if greeted else brand)
         advance(t)
         return

@@ -27,6 +27,13 @@ def _category(t: TurnContext) -> tuple[str, dict[str, Any]]:
     return "ask.category", {"guess": t.label(f"category.{guess}") if guess else None}
 
 
+def _detail(t: TurnContext) -> tuple[str, dict[str, Any]]:
+    slot = t.conv.missing_detail()
+    if slot == "product" and t.conv.is_vague(slot):
+        return "ask.product.which", {"product": t.conv.slots.get(slot)}
+    return f"ask.{slot}", {}
+
+
 def _editing(t: TurnContext) -> tuple[str, dict[str, Any]]:
     f = t.conv.context.get("edit_field")
     return EDIT_QUESTIONS.get(str(f), f"ask.{f}"), {
@@ -47,7 +54,7 @@ def _closed(t: TurnContext) -> tuple[str, dict[str, Any]]:
 PROMPTS: dict[str, Prompt] = {
     "listening": lambda t: ("ack.more" if t.conv.has_story() else "restarted", {}),
     "categorizing": _category,
-    "collecting": lambda t: (f"ask.{t.conv.missing_detail()}", {}),
+    "collecting": _detail,
     "choosing_outcome": lambda t: ("ask.outcome", {}),
     "asking_contact": lambda t: ("ask.contact", {"can_reply_here": t.conv.identified,
                                                  "example": phone_example(t.region)}),

@@ -111,7 +111,7 @@ def read(t: TurnContext) -> Reading:
         return Reading(intent="status", score=1.0)
     mapped = yes_no(c)
     found = meaning.classify(text, (*values, *mapped, *GLOBALS, "yes", "no"))
-    if found.choice is None and found.guess is None:
+    if found.choice is None:
         # "退款，以后别再乱扣了", "A replacement, which you owe me": the answer is one clause.
         found = _best_clause(meaning, text, (*values, *mapped)) or found
     return _interpret(c, text, found, mapped)

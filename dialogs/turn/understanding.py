@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dialogs.choices import choices_for, parse_payload
 from dialogs.language import locale_from_language_code, next_locale, opening_locale
+from dialogs.slots.place import vague
 from dialogs.turn.context import TurnContext
 from dialogs.turn.reading import read
 
@@ -81,8 +82,13 @@ def extract_slots(t: TurnContext) -> None:
     slots = c.slots
     for name in ("phone", "order_no", "product", "where"):
         value = getattr(found, name, None)
+        if name == "order_no" and expect in NAMES:
+            continue  # "飞利浦咖啡机 EP2220" answers "which one?": the model, not an order
         if value and name not in slots:
-            slots[name] = value
+            if name == "product" and vague(value):
+                c.take_vague(name, value)
+            else:
+                slots[name] = value
     if found.amount is not None and "amount" not in slots:
         slots["amount"] = str(found.amount)
         slots["currency"] = found.currency
