@@ -58,6 +58,9 @@ class _Extras:
     zh_negative: tuple[str, ...]
     zh_keep_whole: tuple[str, ...]
     en_anger: dict[str, float]
+    # The chronic and the long-suffering: patterns of "again", "always", "for weeks" that
+    # hold no sentiment word but are resentment all the same.
+    resentment: tuple[tuple[re.Pattern[str], float], ...]
     en_idioms: dict[str, list[tuple[tuple[str, ...], float]]]  # by first word
 
 
@@ -87,6 +90,10 @@ def _extras() -> _Extras:
         zh_keep_whole=tuple(zh["keep_whole"]),
         en_anger=_by_weight(en["anger"]),
         en_idioms=_idioms(phrases),
+        resentment=tuple(
+            (re.compile(pattern, re.IGNORECASE), float(weight))
+            for lang in (zh, en) for weight, patterns in lang["resentment"].items()
+            for pattern in patterns),
     )
 
 
@@ -255,6 +262,7 @@ class EmotionScorer:
         # VADER reads "!!!" itself; the Chinese side and anger need it applied here.
         zh_raw = (zh.neg - _POS_OFFSET * zh.pos) * punct
         negativity = _either(_saturate(zh_raw, _NEG_RATE), en_negativity)
+        negativity = _either(negativity, _saturate(self._resentment(text, zh), _NEG_RATE))
         anger = _saturate((zh.anger + en.anger) * punct, _ANGER_RATE)
         if punct > 1.0 and not zh.pos and not en.pos:
             # "where is my parcel???" with no sentiment word is still impatience.
@@ -317,6 +325,16 @@ class EmotionScorer:
             else:
                 tally.pos += degree
             negated, degree, pending = False, 1.0, []
+
+    @staticmethod
+    def _resentment(text: str, tally: _Tally) -> float:
+        simplified = to_simplified(text) if has_han(text) else text
+        raw = 0.0
+        for pattern, weight in _extras().resentment:
+            if m := pattern.search(simplified):
+                raw += weight
+                tally.note(m.group())
+        return raw
 
     def _split_modifiers(self, tokens: list[str]) -> list[str]:
         """jieba glues modifiers onto short words ("太慢", "很差", "不爽"), which no lexicon

@@ -18,12 +18,12 @@ from dialogs.slots.phone import find_phone, parse_phone, phone_example
 from dialogs.slots.place import find_product, find_where
 from dialogs.slots.regions import region_for
 from dialogs.slots.text import MAX_SCAN, clean, normalize
-from dialogs.slots.when import parse_when, warm_up_dates
+from dialogs.slots.when import lasting, parse_when, warm_up_dates
 
 __all__ = [
     "MAX_SCAN", "SLOTS", "Extracted", "SlotExtractor", "clean", "currency_of_region",
-    "find_product", "find_where", "normalize", "parse_amount", "parse_order_no", "parse_phone",
-    "parse_when", "phone_example", "region_for", "warm_up",
+    "find_product", "find_where", "lasting", "normalize", "parse_amount", "parse_order_no",
+    "parse_phone", "parse_when", "phone_example", "region_for", "warm_up",
 ]
 
 

@@ -10,7 +10,8 @@ from dialogs.slots.text import MAX_SCAN, normalize
 _ORDER_CUE = re.compile(
     r"(?:(?<![A-Za-z])order(?:\s*(?:no\.?|number|num|id|code|ref))?"
     r"|订单(?:编号|号码|号)?|訂單(?:編號|號碼|號)?|单号|單號|运单号|運單號|#)"
-    r"\s*(?:is|是|为|為|:|#)?\s*:?\s*([A-Za-z0-9][A-Za-z0-9-]{3,31})(?![A-Za-z0-9-])",
+    r"\s*(?:is|是|为|為|:|#)?\s*(?:actually|really|其实是|其實是|应该是|應該是)?"
+    r"\s*:?\s*([A-Za-z0-9][A-Za-z0-9-]{3,31})(?![A-Za-z0-9-])",
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z0-9][A-Za-z0-9-]{2,31}(?![A-Za-z0-9-])")

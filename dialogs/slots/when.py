@@ -217,7 +217,14 @@ def _zh_month_day(text: str, today: date) -> date | None:
     return None
 
 
-def _rule_date(text: str, today: date) -> date | None:
+# "last week", "上个月": a period, not a day. Asked "when?", the customer who can say no
+# better is taken at their word; in a story it leaves the day to be asked.
+_VAGUE_PERIOD = re.compile(
+    r"(?i)^(?:(?:last|past|previous)\s+(?:week|month)|(?:上|这|這|本)\s?(?:个|個)?月"
+    rf"|上(?:个|個)?{_WEEK})$")
+
+
+def _rule_date(text: str, today: date, lenient: bool = True) -> date | None:
     """Relative forms: "上周二", "三天前", "18号", "the 1st", "yesterday"."""
     if m := _ZH_WEEKDAY_RE.search(text):
         weekday = _ZH_WEEKDAY[m.group(2)]
@@ -230,7 +237,7 @@ def _rule_date(text: str, today: date) -> date | None:
         if amount is None:
             return None
         return today - timedelta(days=amount if m.group(2) in "天日" else 7 * amount)
-    if _ZH_LAST_WEEK.search(text):
+    if lenient and _ZH_LAST_WEEK.search(text):
         return today - timedelta(weeks=1)
     if m := _ZH_DAY.search(text):
         day = _zh_int(m.group(1))
@@ -299,9 +306,11 @@ def parse_when_clean(
         if found is not None:
             break
         if pattern is None:
-            found = _rule_date(clean, today)
+            found = _rule_date(clean, today, lenient)
             continue
         for m in pattern.finditer(clean):
+            if not lenient and _VAGUE_PERIOD.match(m.group().strip()):
+                continue
             found = _dateparser(m.group(), now)
             if found is not None:
                 break
@@ -314,6 +323,19 @@ def parse_when_clean(
         # ("1.12") it reads as a time of today.
         found = _dateparser(clean, now)
     return found if found is not None and found <= today else None
+
+
+# A problem that has lasted a while ("for three weeks", "已经三个礼拜了"): the date the
+# record needs is when it started, not the day of whatever the story mentions next.
+_LASTING = re.compile(
+    r"(?i)\bfor\s+(?:the\s+(?:past|last)\s+)?(?:(?:\d+|a|one|two|three|four|five|six|several"
+    r"|many|a\s+few|a\s+couple\s+of)\s+)?(?:days|weeks|months)\b|\bfor\s+ages\b"
+    rf"|已经[^，。！？]{{0,6}}(?:天|{_WEEK}|个月|個月|个多月|個多月)了|(?:好几|好幾)(?:天|{_WEEK}|个月|個月)了")
+
+
+def lasting(text: str) -> bool:
+    """The message says the problem has gone on for a while."""
+    return bool(_LASTING.search(to_simplified(text)))
 
 
 def warm_up_dates() -> None:

@@ -4,6 +4,7 @@ still missing."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dialogs.categories import infer_category
@@ -86,8 +87,29 @@ def fill(t: TurnContext, slot: str) -> bool:
     return True
 
 
+# An answer that corrects itself: "11月20号，哦不对，是11月21号", "0791… sorry, 07911 …".
+_SELF_CORRECTION = re.compile(
+    r"(?i)\b(?:no wait|i mean|sorry|actually|correction)\b"
+    r"|哦不|不对|不對|应该是|應該是|其实是|其實是|更正")
+
+
+def corrected_tail(text: str) -> str | None:
+    """What follows the last "no wait" / "不对" of an answer that corrects itself."""
+    cues = list(_SELF_CORRECTION.finditer(text))
+    return text[cues[-1].end():].strip(" ,，:：、") or None if cues else None
+
+
 def parse_slot(t: TurnContext, slot: str, text: str) -> Any:
-    """The value `text` gives for `slot`, or None."""
+    """The value `text` gives for `slot`, or None; the corrected one when the answer
+    corrects itself."""
+    if tail := corrected_tail(text):
+        value = _parse_slot(t, slot, tail)
+        if value is not None:
+            return value
+    return _parse_slot(t, slot, text)
+
+
+def _parse_slot(t: TurnContext, slot: str, text: str) -> Any:
     c = t.conv
     if slot == "phone":
         return parse_phone(text, t.region)

@@ -50,11 +50,15 @@ def corrections(t: TurnContext, *, at_read_back: bool) -> dict[str, Any]:
             continue
         value = value.isoformat() if slot == "when" else str(value) if slot == "amount" \
             else value
-        if c.slots.get(slot) != value and (slot in c.slots or slot in named
-                                           or slot in c.required_details()):
+        if c.slots.get(slot) != value and (slot in c.slots or (at_read_back and (
+                slot in named or slot in c.required_details()))):
             changed[slot] = value
             if slot == "amount":
                 changed["currency"] = found.currency
+    if not at_read_back:
+        # Told in passing ("门市说不是她们的问题"), only a number or a date already in the
+        # record is taken as corrected; the read-back is where the rest is checked.
+        return changed
     meant = t.e.meaning.classify(t.text, [f"out.{o}" for o in OUTCOMES])
     if meant.choice and (meant.negated or "outcome" in named or at_read_back) \
             and meant.score >= ACCEPT and meant.choice != f"out.{c.slots.get('outcome')}":

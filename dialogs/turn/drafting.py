@@ -38,6 +38,13 @@ async def on_listening(t: TurnContext, pressed: str | None) -> None:
     if t.reading is not None and t.reading.suggest == "done" and c.has_story():
         did_you_mean(t, "done")
         return
+    if c.has_story() and t.reading is not None \
+            and (changed := corrections.corrections(t, at_read_back=False)):
+        # "sorry, the order number is actually 88321": the record changes, the story does not
+        # gain a line about it.
+        t.say("correction.done", fields=corrections.apply(t, changed))
+        t.prompt()
+        return
     first = not c.has_story()
     add_story(t)
     t.story_acknowledged()

@@ -31,6 +31,8 @@ def _detail(t: TurnContext) -> tuple[str, dict[str, Any]]:
     slot = t.conv.missing_detail()
     if slot == "product" and t.conv.is_vague(slot):
         return "ask.product.which", {"product": t.conv.slots.get(slot)}
+    if slot == "when" and t.conv.context.get("lasting"):
+        return "ask.when.started", {}
     return f"ask.{slot}", {}
 
 

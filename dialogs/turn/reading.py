@@ -137,6 +137,10 @@ def _interpret(c: Conversation, text: str, found: Meaning, mapped: dict[str, str
             # Leaving the question for a request needs a clearer match than answering it.
             if found.score < GLOBAL_ACCEPT:
                 return Reading(score=found.score)
+            if c.state in FREE_TEXT_STATES and not is_short(text):
+                # "打客服电话没人接，在线客服一直让我等" tells the story; a request said
+                # inside a long message is found by `said_within` above.
+                return Reading(score=found.score)
             return Reading(intent=found.choice, score=found.score)
         return Reading(as_button(found.choice), negated=found.negated, score=found.score,
                        said_no=found.choice == "no")

@@ -3,9 +3,13 @@ presses, whether it is a greeting, the files it carries and the facts it mention
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
+
 from dialogs.choices import choices_for, parse_payload
 from dialogs.language import locale_from_language_code, next_locale, opening_locale
+from dialogs.slots import lasting
 from dialogs.slots.place import vague
+from dialogs.turn.answers import corrected_tail
 from dialogs.turn.context import TurnContext
 from dialogs.turn.reading import read
 
@@ -79,6 +83,12 @@ def extract_slots(t: TurnContext) -> None:
         return
     found = t.e.extractor.extract(t.text, now=t.now, expect=expect, locale=c.locale,
                                   region=t.region)
+    if tail := corrected_tail(t.text):
+        # "11月20号，哦不对，是11月21号": what follows the correction wins.
+        again = t.e.extractor.extract(tail, now=t.now, expect=expect, locale=c.locale,
+                                      region=t.region)
+        found = replace(found, **{f.name: v for f in fields(again)
+                                  if (v := getattr(again, f.name)) is not None})
     slots = c.slots
     for name in ("phone", "order_no", "product", "where"):
         value = getattr(found, name, None)
@@ -92,5 +102,8 @@ def extract_slots(t: TurnContext) -> None:
     if found.amount is not None and "amount" not in slots:
         slots["amount"] = str(found.amount)
         slots["currency"] = found.currency
-    if found.when and "when" not in slots:
+    telling = c.state in ("new", "listening")
+    if telling and lasting(t.text):
+        c.context["lasting"] = True
+    if found.when and "when" not in slots and not (telling and c.context.get("lasting")):
         slots["when"] = found.when.isoformat()

@@ -34,7 +34,8 @@ SLOT_QUESTIONS = {
     "when": "ask.when", "where": "ask.where", "amount": "ask.amount",
     "outcome": "ask.outcome", "phone": "ask.contact",
 }
-QUESTION_SLOTS = {v: k for k, v in SLOT_QUESTIONS.items()}
+# The same fact asked in other words ("When did this start?" for a problem that lasts).
+QUESTION_SLOTS = {v: k for k, v in SLOT_QUESTIONS.items()} | {"ask.when.started": "when"}
 # What `expect` may name; each is compared with the filed ticket.
 RECORD_FIELDS = ("category", "outcome", "phone", "order_no", "amount", "currency", "when",
                  "where", "product")
