@@ -36,6 +36,9 @@ CLOSED_MARGIN = 0.1
 GLOBAL_ACCEPT = 0.55
 SHORT_WORDS = 4
 SHORT_HAN = 8
+# A message this long, while the story is being told, is more of the story.
+STORY_WORDS = 10
+STORY_HAN = 14
 
 _RATING = re.compile(r"(?<![\d.])([1-5])(?:\s*(?:分|星|颗星|stars?|/\s*5|out of 5))?(?![\d.])")
 _ZH_RATING = re.compile(r"([一二两三四五])\s*(?:分|星|颗星)")
@@ -73,6 +76,11 @@ def yes_no(conv: Conversation) -> dict[str, str]:
 def is_short(text: str) -> bool:
     han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
     return han <= SHORT_HAN if han else len(text.split()) <= SHORT_WORDS
+
+
+def _story_length(text: str) -> bool:
+    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return han > STORY_HAN if han else len(text.split()) > STORY_WORDS
 
 
 def rating(text: str) -> int | None:
@@ -137,7 +145,7 @@ def _interpret(c: Conversation, text: str, found: Meaning, mapped: dict[str, str
             # Leaving the question for a request needs a clearer match than answering it.
             if found.score < GLOBAL_ACCEPT:
                 return Reading(score=found.score)
-            if c.state in FREE_TEXT_STATES and not is_short(text):
+            if c.state in ("new", "listening") and _story_length(text):
                 # "打客服电话没人接，在线客服一直让我等" tells the story; a request said
                 # inside a long message is found by `said_within` above.
                 return Reading(score=found.score)
