@@ -11,11 +11,13 @@ repository) and its own bench/intake.py is run there, with this venv's Python an
 parameters, alternately with this checkout's bench/intake.py (baseline, current, baseline, …),
 so that a machine getting slower or faster mid-run hurts both alike. Prints every run's line,
 each side's median, and last:
-    intake_vs_baseline=<+x.x%> p99_vs_baseline=<+x.x%> within_10pct=<yes|no>
-(turns per second, current against baseline: negative is slower; p99 latency: positive is
-slower). Without git history (a tarball), git itself, or the baseline commit (a shallow clone)
-it says the comparison was skipped and why, and exits 0; so does a baseline that no longer
-runs in this venv. A current run that fails exits 1.
+    intake_vs_baseline=<+x.x%> p99_vs_baseline=<+x.x%> cpu_vs_baseline=<+x.x%>
+    within_10pct=<yes|no>
+(turns per second, current against baseline: negative is slower; p99 latency and the CPU time
+the whole run took, start-up included: positive is slower). Without git history (a tarball),
+git itself, or the baseline commit (a shallow clone) it says the comparison was skipped and
+why, and exits 0; so does a baseline that no longer runs in this venv. A current run that
+fails exits 1.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -34,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # The commit every issue-10 branch started from: the code before the issue's work.
 BASELINE = "909e2d3"
-KEYS = ("turns_per_s", "p50_ms", "p99_ms")
+KEYS = ("turns_per_s", "p50_ms", "p99_ms", "cpu_s")
 
 
 class Skip(Exception):
@@ -98,19 +101,29 @@ def check_imports(tree: Path) -> None:
         raise RuntimeError(f"{tree} imports dialogs from {where or probe.stderr.strip()}")
 
 
+def cpu_seconds() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def run_intake(tree: Path, params: list[str]) -> dict[str, float]:
+    """The run's figures, and the CPU seconds its process used (start-up and seeding included):
+    on a machine shared with other work the wall-clock figures swing, CPU time much less."""
+    before = cpu_seconds()
     done = subprocess.run([sys.executable, str(tree / "bench" / "intake.py"), *params],
                           cwd=tree, env=environment(tree), capture_output=True, text=True)
     if done.returncode:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"bench/intake.py in {tree} exited {done.returncode}: {tail}")
     line = done.stdout.strip().splitlines()[-1]
-    return {k: float(v) for k, v in (f.split("=", 1) for f in line.split())}
+    figures = {k: float(v) for k, v in (f.split("=", 1) for f in line.split())}
+    figures["cpu_s"] = cpu_seconds() - before
+    return figures
 
 
 def line(figures: dict[str, float]) -> str:
     return (f"turns_per_s={figures['turns_per_s']:.0f} p50_ms={figures['p50_ms']:.1f} "
-            f"p99_ms={figures['p99_ms']:.1f}")
+            f"p99_ms={figures['p99_ms']:.1f} cpu_s={figures['cpu_s']:.1f}")
 
 
 def main() -> int:
@@ -162,10 +175,17 @@ def main() -> int:
               for side, runs in sides.items()}
     for side in sides:
         print(f"{side:8} median: {line(median[side])}")
+    # Each pair ran back to back, so its ratio is the least disturbed by a load that comes and
+    # goes; the headline is the ratio of the medians.
+    pairs = [c["turns_per_s"] / b["turns_per_s"] - 1
+             for b, c in zip(sides["baseline"], sides["current"], strict=True)]
+    print(f"pairs (current against the baseline run just before it): "
+          f"{' '.join(f'{r * 100:+.1f}%' for r in pairs)}")
     speed = median["current"]["turns_per_s"] / median["baseline"]["turns_per_s"] - 1
     p99 = median["current"]["p99_ms"] / median["baseline"]["p99_ms"] - 1
+    cpu = median["current"]["cpu_s"] / median["baseline"]["cpu_s"] - 1
     print(f"intake_vs_baseline={speed * 100:+.1f}% p99_vs_baseline={p99 * 100:+.1f}% "
-          f"within_10pct={'yes' if speed >= -0.10 else 'no'}")
+          f"cpu_vs_baseline={cpu * 100:+.1f}% within_10pct={'yes' if speed >= -0.10 else 'no'}")
     return 0
 
 
