@@ -16,9 +16,11 @@ from typing import Any
 
 from dialogs.slots.regions import COMMON_REGIONS, languages_of
 from dialogs.slots.text import MAX_SCAN, normalize
+from dialogs.text_cache import text_cache
 
-# Cheap gate: the phonenumbers matcher costs ~80 µs, so only run it when 7+ digits could form one.
-_PHONE_HINT = re.compile(r"\d[\d\s().\-]{5,}\d")
+# Cheap gate: the phonenumbers matcher costs ~80 µs a region, so it runs only where 7+ digits
+# could form a number, and not inside a code glued to letters ("JD20261118001", an order).
+_PHONE_HINT = re.compile(r"(?<![A-Za-z0-9])\d[\d\s().\-]{5,}\d")
 
 Found = tuple[str, tuple[int, int]]
 
@@ -74,7 +76,11 @@ def find_phone(text: str, region: str) -> Found | None:
     module docstring."""
     if not _PHONE_HINT.search(text):
         return None
-    region = region.upper()
+    return _find_phone(text, region.upper())
+
+
+@text_cache(max_bytes=1024 * 1024, max_key_chars=200)
+def _find_phone(text: str, region: str) -> Found | None:
     home = _matches(text, region, valid=True)
     if home:
         number, start, end = home[0]

@@ -39,9 +39,9 @@ def named_fields(t: TurnContext, text: str) -> list[str]:
 def corrections(t: TurnContext, *, at_read_back: bool) -> dict[str, Any]:
     """The fields this message corrects, with their new values (not yet applied)."""
     c = t.conv
+    if not at_read_back and not _CUE.search(t.text):
+        return {}  # told in passing, a correction says so
     named = named_fields(t, t.text)
-    if not at_read_back and not _CUE.search(t.text) and not named:
-        return {}
     found = t.e.extractor.extract(t.text, now=t.now, locale=c.locale, region=t.region)
     changed: dict[str, Any] = {}
     for slot in _EXTRACTED:
