@@ -238,3 +238,17 @@ async def test_a_chinese_first_message_from_an_english_browser_is_answered_in_ch
     assert c.last[0].locale == "en"
     await c.says("快递没到")
     assert [(r.template, r.locale) for r in c.last] == [("ack.story", "zh-CN")]
+
+
+@pytest.mark.parametrize(("code", "hello"), [("en-US", "hi"), ("zh-CN", "你好"),
+                                             ("zh-TW", "您好")])
+async def test_a_hello_back_to_the_greeting_is_answered_in_kind_not_started_over(
+    any_core: Core, code: str, hello: str
+) -> None:
+    c = Customer(any_core, "visitor-1", channel="web", language_code=code, name=None)
+    await c.send(opened(c))
+    await c.says(hello)
+    assert c.templates == ["greet.again"]
+    assert "heard" not in c.text  # the service was named once, in the greeting
+    await c.says("快递没到，已经一个星期了" if code.startswith("zh") else "My parcel never came")
+    assert c.templates == ["ack.story"]

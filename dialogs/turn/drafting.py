@@ -52,7 +52,9 @@ async def on_listening(t: TurnContext, pressed: str | None) -> None:
         advance(t)
         return
     if is_greeting(t) and not c.has_story():
-        t.say("restarted")
+        # Greeted already (on open, /start, "hi"): a hello back is manners, not a request
+        # to start over, which nothing here has begun.
+        t.say("greet.again")
         return
     if t.reading is not None and t.reading.suggest == "done" and c.has_story():
         did_you_mean(t, "done")
