@@ -61,6 +61,10 @@ class Inbound:
     attachments: tuple[Attachment, ...] = ()
     # True where the channel itself identifies the customer (Telegram), so a phone is optional.
     identified: bool = False
+    # The customer opened the chat (the web chat's page) and has said nothing: a conversation
+    # that has not started is greeted, any other is left as it was. Not a message, so it is
+    # kept out of the transcript.
+    opened: bool = False
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     # What was removed from the fields above because storage cannot hold it (see
     # dialogs.text_clean), by kind; done here so that no channel can forget it.

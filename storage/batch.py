@@ -149,8 +149,10 @@ class BatchTx(ABC):
         rows: list[dict[str, Any]] = []
         inbound_at: dict[int, TurnRecord] = {}
         for rec in records:
-            inbound_at[len(rows)] = rec
-            rows.append(rec.inbound_row(now))
+            # Opening the chat is not a message: only its greeting, if any, is transcript.
+            if not rec.inbound.opened:
+                inbound_at[len(rows)] = rec
+                rows.append(rec.inbound_row(now))
             rows.extend(rec.outbound_rows(now))
         for rec in extra_out:
             rows.extend(rec.outbound_rows(now))

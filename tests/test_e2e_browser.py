@@ -27,6 +27,8 @@ README_SHOT = (ROOT / "docs" / "screenshot-webchat.png"
                if os.environ.get("HEARD_UPDATE_SCREENSHOT") else ARTIFACTS / "e2e-chat-full.png")
 TICKET = re.compile(r"C-20261124-\d{4}")
 STORY = "My parcel never arrived. The courier says it was delivered, but it wasn't."
+GREETING = ("Hello, this is heard customer care. I'm here to help. What happened? Tell me in "
+            "your own words — you can send several messages.")
 
 
 @pytest.fixture
@@ -98,10 +100,12 @@ async def test_whole_complaint_in_the_browser_then_reload_keeps_it(
     page = tab.page
     await page.goto(app.url("/chat"))
     await tab.online()
-    await expect(page.locator(".msg")).to_have_count(0)
+    # Received at once: greeted before typing anything.
+    await expect(page.locator(".msg .bubble")).to_have_text([f"heard: {GREETING}"])
 
     said = await tab.types(STORY)
     assert "anything else" in said.lower(), said
+    assert "hello" not in said.lower(), said  # greeted once
     said = await tab.clicks("That's all")
     assert "Delivery" in said
     said = await tab.clicks("Delivery")
@@ -149,4 +153,36 @@ async def test_whole_complaint_in_the_browser_then_reload_keeps_it(
         filed = (await conn.execute(sa.select(tickets.c.number, tickets.c.category))).all()
     assert [tuple(r) for r in filed] == [(number, "delivery")]
     assert tab.errors == []
+    await context.close()
+
+
+async def test_the_page_greets_in_the_browsers_language_without_typing_and_only_once(
+    browser: Browser, app: RunningApp
+) -> None:
+    context = await browser.new_context(locale="zh-TW")
+    tab = Tab(await context.new_page())
+    page = tab.page
+    assert await page.evaluate("() => navigator.languages[0]") == "zh-TW"
+    await page.goto(app.url("/chat"))
+    await expect(page.locator("#status")).to_have_text("線上")
+    greeting = ("heard: 您好，這裡是heard客服。很高興為您服務。請問發生了什麼事？"
+                "您可以慢慢說，分幾條訊息發也沒關係。")
+    bubbles = page.locator(".msg .bubble")
+    await expect(bubbles).to_have_text([greeting])
+
+    # A reload and a second tab show the greeting as history; neither is greeted again.
+    await page.reload()
+    await expect(page.locator("#status")).to_have_text("線上")
+    second = Tab(await context.new_page())
+    await second.page.goto(app.url("/chat"))
+    await expect(second.page.locator("#status")).to_have_text("線上")
+    await expect(second.page.locator(".msg .bubble")).to_have_text([greeting])
+    await expect(bubbles).to_have_text([greeting])
+
+    said = await tab.types("我買的耳機壞了，才用了兩天。")
+    assert "您好" not in said and "補充" in said, said
+    # The other tab hears the reply (the customer's own words show in the tab they typed in).
+    await expect(second.page.locator(".from-bot .bubble")).to_have_count(2)
+    await expect(second.page.locator(".from-bot .bubble").first).to_have_text(greeting)
+    assert tab.errors == [] and second.errors == []
     await context.close()

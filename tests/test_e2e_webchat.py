@@ -59,6 +59,21 @@ class WebVisitor:
         self.history = frame["items"]
         return self.history
 
+    async def hello(self, languages: list[str] | None = None) -> list[dict[str, Any]]:
+        """What the page sends once its socket is open; returns the greeting's frames. Only
+        a visitor with no history gets a turn (and so a "typing" off at its end) for it."""
+        await self.ws.send_json({"type": "hello", "languages": languages or ["en-US", "en"]})
+        if self.history:
+            return []
+        replies: list[dict[str, Any]] = []
+        while (frame := await self.frame()) != {"type": "typing", "active": False}:
+            assert frame["type"] != "error", frame
+            if frame["type"] == "reply":
+                replies.append(frame)
+                self.shown.append(("out", frame["text"]))
+        self.last = replies
+        return replies
+
     async def says(self, text: str) -> list[dict[str, Any]]:
         """Send `text`; return the reply frames that arrived before its ack."""
         client_id = f"m-{uuid.uuid4()}"
@@ -86,11 +101,15 @@ class WebVisitor:
 
 
 async def connect(app: RunningApp, session: aiohttp.ClientSession,
-                  origin: str | None = None) -> WebVisitor:
+                  origin: str | None = None, *, hello: bool = True) -> WebVisitor:
+    """A socket as the page opens it: the history, then its hello (and the greeting that
+    a visitor without a history gets for it)."""
     ws = await session.ws_connect(app.url("/chat/ws"),
                                   headers={"Origin": origin or app.base_url})
     visitor = WebVisitor(ws)
     await visitor.read_history()
+    if hello:
+        await visitor.hello()
     return visitor
 
 
@@ -108,9 +127,14 @@ async def test_typed_complaint_gets_a_ticket_and_the_history_survives_a_reconnec
     await open_page(app, session)
     v = await connect(app, session)
     assert v.history == []
+    # Received at once, before typing anything.
+    assert v.shown == [("out", "Hello, this is heard customer care. I'm here to help. What "
+                               "happened? Tell me in your own words — you can send several "
+                               "messages.")]
 
     await v.says(STORY)
     assert "anything else" in v.text.lower()
+    assert "hello" not in v.text.lower()  # greeted once, not again with the story
     assert v.labels() == ["That's all"]
     await v.says("1")  # That's all
     assert v.labels()[0] == "Delivery"  # inferred from "parcel", "courier"
@@ -187,8 +211,11 @@ async def test_foreign_origin_is_refused(
     with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
         await session.ws_connect(app.url("/chat/ws"), headers=headers)
     assert refused.value.status == 403
-    # The same visitor from our own origin still gets in, and nothing was recorded.
+    # Nothing was recorded for the refused socket; the same visitor from our own origin
+    # still gets in (and is greeted: the first thing recorded for them).
+    assert await _web_keys(app) == []
     v = await connect(app, session)
     assert v.history == []
+    assert [text for _, text in v.shown] == [v.text] and v.text.startswith("Hello")
     await v.ws.close()
-    assert await _web_keys(app) == []
+    assert len(await _web_keys(app)) == 1

@@ -41,6 +41,11 @@ class EchoTurns:
 
     def __init__(self) -> None:
         self.inbounds: list[Inbound] = []
+        # Pages that opened (hello frames run as turns), apart from what customers said.
+        self.opens: list[Inbound] = []
+        # Said on open to a visitor with no transcript yet, as the real dialog greets; None
+        # keeps these tests about messages free of it.
+        self.greeting: str | None = None
         self.transcripts: dict[ConversationKey, list[HistoryItem]] = {}
         self._seen: set[str] = set()
         self.fail_next = False
@@ -56,12 +61,18 @@ class EchoTurns:
             raise RuntimeError("pipeline exploded")
         if self.delay:
             await asyncio.sleep(self.delay)
+        history = self.transcripts.setdefault(inbound.key, [])
+        if inbound.opened:
+            self.opens.append(inbound)
+            if self.greeting is not None and not history:
+                history.append(HistoryItem("out", self.greeting))
+                await out.send(inbound.key, Reply(self.greeting))
+            return
         self.inbounds.append(inbound)
         if inbound.callback_data is not None:
             reply = Reply(f"pressed: {inbound.callback_data}", buttons=BUTTONS)
         else:
             reply = Reply(f"got: {inbound.text}", buttons=BUTTONS)
-        history = self.transcripts.setdefault(inbound.key, [])
         history.append(HistoryItem("in", inbound.text))
         history.append(HistoryItem("out", reply.text, reply.buttons))
         await out.send(inbound.key, reply)
@@ -279,10 +290,13 @@ async def test_text_gets_reply_with_buttons_and_ack(
 ) -> None:
     ws = await open_chat(client)
     assert await next_frame(ws) == {"type": "history", "items": []}
-    await ws.send_json({"type": "hello", "language": "zh-CN"})
+    await ws.send_json({"type": "hello", "languages": ["zh-CN", "en"]})
     mid = msg_id()
     await say(ws, "my parcel is late", mid)
 
+    # The hello's own turn first (the stand-in greets no one), then the message's.
+    assert await next_frame(ws, "typing") == {"type": "typing", "active": True}
+    assert await next_frame(ws, "typing") == {"type": "typing", "active": False}
     assert await next_frame(ws, "typing") == {"type": "typing", "active": True}
     reply = await next_frame(ws)
     assert reply == {
@@ -298,6 +312,86 @@ async def test_text_gets_reply_with_buttons_and_ack(
     assert inbound.update_id == mid
     assert inbound.language_code == "zh-CN"
     assert inbound.identified is False
+    await ws.close()
+
+
+async def test_hello_opens_the_conversation_once_in_the_first_language_we_speak(
+    client: TestClient[web.Request, web.Application], turns: EchoTurns
+) -> None:
+    turns.greeting = "Hello!"
+    ws = await open_chat(client)
+    await next_frame(ws, "history")
+    await ws.send_json({"type": "hello", "languages": ["fr-FR", "zh_HK", "en-US"]})
+    assert await next_frame(ws) == {"type": "reply", "text": "Hello!", "buttons": []}
+    # A second hello on the same socket (a page should not send one) is no second open.
+    await ws.send_json({"type": "hello", "languages": ["en-US"]})
+    await say(ws, "my parcel is late")
+    assert (await next_frame(ws, "reply"))["text"] == "got: my parcel is late"
+
+    [opened] = turns.opens
+    assert opened.opened and opened.text == "" and opened.update_id is None
+    assert opened.language_code == "zh-HK"  # the browser's order, skipping what we don't speak
+    assert turns.inbounds[0].language_code == "en-US"  # the latest hello's
+    await ws.close()
+
+
+async def test_a_visitor_with_a_history_is_not_opened_again(
+    client: TestClient[web.Request, web.Application], turns: EchoTurns
+) -> None:
+    turns.greeting = "Hello!"
+    ws = await open_chat(client)
+    await next_frame(ws, "history")
+    await ws.send_json({"type": "hello", "languages": ["en"]})
+    await next_frame(ws, "reply")
+    await ws.close()
+
+    again = await open_chat(client)
+    assert (await next_frame(again, "history"))["items"] == [
+        {"direction": "out", "text": "Hello!", "buttons": []}]
+    await again.send_json({"type": "hello", "languages": ["en"]})
+    await say(again, "back again")
+    # The next frame after the history is the message's own turn: the hello ran none.
+    assert await next_frame(again, "typing") == {"type": "typing", "active": True}
+    assert (await next_frame(again))["text"] == "got: back again"
+    assert len(turns.opens) == 1
+    await again.close()
+
+
+@pytest.mark.parametrize("hello", [
+    {"type": "hello", "languages": "zh-CN"},
+    {"type": "hello", "languages": [["zh-CN"]]},
+    {"type": "hello", "languages": [7]},
+    {"type": "hello", "languages": ["en"] * 33},
+    {"type": "hello", "languages": ["x" * 65]},
+    {"type": "hello", "language": {"tag": "en"}},
+])
+async def test_a_malformed_hello_gets_an_error_and_opens_nothing(
+    client: TestClient[web.Request, web.Application], turns: EchoTurns, hello: dict[str, Any]
+) -> None:
+    turns.greeting = "Hello!"
+    ws = await open_chat(client)
+    await next_frame(ws, "history")
+    await ws.send_json(hello)
+    assert await next_frame(ws) == {
+        "type": "error", "code": "bad_message",
+        "message": "A hello message needs 'languages', a list of language tags."}
+    assert turns.opens == []
+    # A good one afterwards still opens the conversation.
+    await ws.send_json({"type": "hello", "languages": []})
+    assert (await next_frame(ws, "reply"))["text"] == "Hello!"
+    await ws.close()
+
+
+async def test_a_page_from_before_the_language_list_still_opens(
+    client: TestClient[web.Request, web.Application], turns: EchoTurns
+) -> None:
+    """A tab loaded before a deploy sends navigator.language alone, as "language"."""
+    ws = await open_chat(client)
+    await next_frame(ws, "history")
+    await ws.send_json({"type": "hello", "language": "zh-TW"})
+    await say(ws, "still works")
+    await next_frame(ws, "reply")
+    assert [o.language_code for o in turns.opens] == ["zh-TW"]
     await ws.close()
 
 

@@ -10,18 +10,37 @@ from dialogs.turn.answers import MAX_STORY_LINE, add_story, advance, did_you_mea
 from dialogs.turn.context import TurnContext
 from dialogs.turn.first_turn import first_story
 from dialogs.turn.tickets import file
-from dialogs.turn.understanding import is_greeting
+from dialogs.turn.understanding import is_greeting, open_locale
+
+
+def say_hello(t: TurnContext) -> None:
+    """The playbook's first step: greet, name the service, ask what happened. Remembered, so
+    the story that follows is acknowledged without a second hello (first_turn.first_story)."""
+    c = t.conv
+    c.context["greeted"] = True
+    t.say("greet", name=c.display_name, brand=t.e.settings.brand)
 
 
 async def on_new(t: TurnContext, pressed: str | None) -> None:
     c = t.conv
     c.greet()
     if not t.text or is_greeting(t):
-        c.context["greeted"] = True
-        t.say("greet", name=c.display_name, brand=t.e.settings.brand)
+        say_hello(t)
         return
     add_story(t)
     first_story(t)
+
+
+def on_opened(t: TurnContext) -> None:
+    """The customer opened the chat: received at once if the conversation has not started.
+    Anything else (a reload, a second tab, a reconnect) says nothing: the page shows the
+    history, and a second hello mid-conversation would only confuse."""
+    c = t.conv
+    if c.state != "new":
+        return
+    open_locale(t)
+    c.greet()
+    say_hello(t)
 
 
 async def on_listening(t: TurnContext, pressed: str | None) -> None:
@@ -33,7 +52,9 @@ async def on_listening(t: TurnContext, pressed: str | None) -> None:
         advance(t)
         return
     if is_greeting(t) and not c.has_story():
-        t.say("restarted")
+        # Greeted already (on open, /start, "hi"): a hello back is manners, not a request
+        # to start over, which nothing here has begun.
+        t.say("greet.again")
         return
     if t.reading is not None and t.reading.suggest == "done" and c.has_story():
         did_you_mean(t, "done")

@@ -12,6 +12,7 @@ from dialogs.machine import DRAFT_STATES
 from dialogs.messages import Inbound
 from dialogs.ports import Desk
 from dialogs.turn.context import TurnContext
+from dialogs.turn.drafting import on_opened
 from dialogs.turn.escalate import escalate, escalation_hits
 from dialogs.turn.global_intents import global_intent
 from dialogs.turn.outcome import TurnOutcome
@@ -34,6 +35,10 @@ async def run_turn(engine: DialogEngine, conv: Conversation, inbound: Inbound, d
                    now: datetime) -> TurnOutcome:
     t = TurnContext(engine, conv, inbound, desk, now)
     c = conv
+    if inbound.opened:
+        # Nothing was said: no mood, no intent, and not "seen" for a welcome back.
+        on_opened(t)
+        return t.out
     settle_locale(t)
     if t.text:
         emotion = engine.scorer.score(t.text, c.locale)

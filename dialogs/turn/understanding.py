@@ -22,15 +22,25 @@ def settle_locale(t: TurnContext) -> None:
     c = t.conv
     # A pressed button carries its label in the current locale: no news about the language.
     text = "" if t.inbound.callback_data is not None else t.text
-    if c.state == "new" and "locale_set" not in c.context:
-        hint = locale_from_language_code(t.inbound.language_code)
-        c.locale = opening_locale(text, hint, t.e.settings.default_locale)
+    # The first message, in a new conversation or one greeted on open (see open_locale).
+    if "locale_set" not in c.context:
+        c.locale = opening_locale(text, _hint(t), t.e.settings.default_locale)
         c.context["locale_set"] = True
     elif c.state in ("collecting", "editing") and c.missing_detail() in NAMES:
         return  # "南京西路 store" names a place; it says nothing about the language
     elif not c.context.get("locale_locked"):
-        c.locale = next_locale(c.locale, text,
-                               prefer=locale_from_language_code(t.inbound.language_code))
+        c.locale = next_locale(c.locale, text, prefer=_hint(t))
+
+
+def open_locale(t: TurnContext) -> None:
+    """The locale to greet in before the customer has written anything: the client's
+    language. Not settled: their first message may still move it as it would have without
+    the greeting (one Han character from an English browser is enough)."""
+    t.conv.locale = opening_locale("", _hint(t), t.e.settings.default_locale)
+
+
+def _hint(t: TurnContext) -> str | None:
+    return locale_from_language_code(t.inbound.language_code)
 
 
 def pressed(t: TurnContext) -> str | None:

@@ -296,7 +296,12 @@ class TurnPipeline:
             conv.state, conv.slots, conv.context, conv.locale, conv.version = snapshot
             raise
         tx.commit_turn(desk)
-        tx.changed(ld, now, customer_spoke=True)
+        if not inbound.opened:
+            tx.changed(ld, now, customer_spoke=True)
+        elif conv.state != snapshot[0] or outcome.replies:
+            # Greeted on open: saved, but no idle spell starts (so no reminder, no expiry)
+            # for a visitor who only looked; an open that did nothing writes nothing.
+            tx.changed(ld, now)
         ld.add_text(day, len(inbound.text))
         return TurnRecord(ld, inbound, snapshot[0],
                           outcome.emotion.as_record() if outcome.emotion else None,

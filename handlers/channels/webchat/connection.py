@@ -31,7 +31,9 @@ from handlers.util.wsclose import abort, close_promptly
 
 log = logging.getLogger(__name__)
 
-Turn = TextMessage | ButtonPress
+# A hello is queued as a turn of its own: the greeting it may bring comes before the replies
+# to anything typed after it.
+Turn = TextMessage | ButtonPress | Hello
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,11 @@ class ChatConnection:
         self._turns: asyncio.Queue[Turn | None] = asyncio.Queue()
         self._background = background
         self._language: str | None = None
+        # Whether the history this socket was first sent holds anything (None: it could not
+        # be read). A conversation with a history has started: its hello greets no one, so
+        # a reconnect or a second tab costs no turn.
+        self._started: bool | None = None
+        self._opened = False
         # Set once the socket is being closed from our side: queued turns are then skipped.
         self._ending = False
 
@@ -100,7 +107,7 @@ class ChatConnection:
         abort(self._request)
 
     async def run(self) -> None:
-        await self._send_history()
+        self._started = await self._send_history()
         # Turns run beside the reader so pings, flood control and "slow down" answers keep
         # working while the pipeline is busy with a slow turn.
         worker = asyncio.create_task(self._work(), name=f"webchat-turns-{self._visitor_id}")
@@ -136,13 +143,16 @@ class ChatConnection:
             return
         if isinstance(parsed, ProtocolError):
             await self._send(error_frame(parsed.code, parsed.message, parsed.client_id))
-        elif isinstance(parsed, Hello):
-            self._language = parsed.language
         elif isinstance(parsed, HistoryRequest):
             await self._send_history()
+        elif isinstance(parsed, Hello) and (self._opened or self._started):
+            self._language = parsed.language
         else:
+            if isinstance(parsed, Hello):
+                self._language = parsed.language
+                self._opened = True
             if self._turns.qsize() >= self._limits.queue_size:
-                await self._refuse_flood(parsed.client_id)
+                await self._refuse_flood(_client_id(parsed))
             else:
                 self._turns.put_nowait(parsed)
 
@@ -171,32 +181,36 @@ class ChatConnection:
                 error_frame(
                     "server_error",
                     "Sorry, something went wrong on our side. Please try again.",
-                    turn.client_id,
+                    _client_id(turn),
                 )
             )
         else:
-            if turn.client_id is not None:
-                await self._send(ack_frame(turn.client_id))
+            if (client_id := _client_id(turn)) is not None:
+                await self._send(ack_frame(client_id))
         finally:
             await self._output.push(self._visitor_id, typing_frame(False))
 
     def _inbound(self, turn: Turn) -> Inbound:
-        # Without a client id the message cannot be recognised on a resend; a fresh id
-        # still gives the pipeline something unique to record.
-        update_id = turn.client_id or f"w-{uuid.uuid4()}"
         common: dict[str, Any] = {
             "key": self._key,
-            "update_id": update_id,
-            "message_id": turn.client_id,
             "user_id": self._visitor_id,
             "language_code": self._language,
             "identified": False,
         }
+        if isinstance(turn, Hello):
+            # No update id: an open that fails is not kept for a retry, since a greeting
+            # minutes later, to a page perhaps closed, would greet no one.
+            return Inbound(opened=True, **common)
+        # Without a client id the message cannot be recognised on a resend; a fresh id
+        # still gives the pipeline something unique to record.
+        common["update_id"] = turn.client_id or f"w-{uuid.uuid4()}"
+        common["message_id"] = turn.client_id
         if isinstance(turn, ButtonPress):
             return Inbound(text=turn.label, callback_data=turn.payload, **common)
         return Inbound(text=turn.text, **common)
 
-    async def _send_history(self) -> None:
+    async def _send_history(self) -> bool | None:
+        """Sends the transcript; says whether it holds anything (None: it could not be read)."""
         transcripts = self._request.config_dict[TRANSCRIPTS]
         try:
             items = await transcripts.history(self._key, limit=self._limits.history_limit)
@@ -205,8 +219,9 @@ class ChatConnection:
             await self._send(
                 error_frame("history_unavailable", "Earlier messages could not be loaded.")
             )
-            return
+            return None
         await self._send(history_frame(items))
+        return bool(items)
 
     async def _send(self, frame: dict[str, Any]) -> None:
         if self._ws.closed:
@@ -216,3 +231,7 @@ class ChatConnection:
         except (ConnectionError, RuntimeError, TimeoutError) as e:
             log.info("web chat socket dropped while sending: %r", e)
             self.abort()
+
+
+def _client_id(turn: Turn) -> str | None:
+    return None if isinstance(turn, Hello) else turn.client_id

@@ -2,7 +2,8 @@
 
 Client → server:  {"type": "text", "text": ..., "id": "m-<uuid>"}
                   {"type": "button", "payload": ..., "label": ..., "id": "m-<uuid>"}
-                  {"type": "hello", "language": "zh-CN"}
+                  {"type": "hello", "languages": ["zh-TW", "en-US"]}  (navigator.languages;
+                   sent when the socket opens: a conversation not started yet is greeted)
                   {"type": "history"}
 Server → client:  {"type": "history", "items": [{"direction", "text", "buttons", "agent"?}]}
                   {"type": "reply", "text": ..., "buttons": [{"label", "payload"}],
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dialogs.language import locale_from_language_code
 from dialogs.messages import Button, Reply
 from dialogs.text_clean import REPLACEMENT, clean
 from handlers.channels.base import HistoryItem
@@ -29,6 +31,9 @@ from handlers.channels.base import HistoryItem
 _CLIENT_ID = re.compile(r"^m-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # A BCP 47-looking tag; anything else is ignored rather than passed on to the engine.
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,2}$")
+# Browsers list a handful; a long list is no browser's.
+MAX_LANGUAGES = 32
+MAX_LANGUAGE_CHARS = 64
 # The transcript keeps button payloads in a 128-character column.
 MAX_PAYLOAD_CHARS = 128
 MAX_LABEL_CHARS = 200
@@ -49,6 +54,9 @@ class ButtonPress:
 
 @dataclass(frozen=True, slots=True)
 class Hello:
+    """The page opened its socket. `language` is the first of the browser's languages the
+    bot speaks (else its first one, for the record), in the visitor's order of preference."""
+
     language: str | None
 
 
@@ -106,13 +114,24 @@ def parse(raw: str, *, max_chars: int) -> ClientMessage:
             label = ""
         return ButtonPress(payload=payload, label=label[:MAX_LABEL_CHARS], client_id=client_id)
     if kind == "hello":
-        language = data.get("language")
-        if isinstance(language, str) and _LANGUAGE.match(language):
-            return Hello(language=language.replace("_", "-"))
-        return Hello(language=None)
+        return Hello(language=_browser_language(data))
     if kind == "history":
         return HistoryRequest()
     raise ProtocolError("bad_message", f"Unknown message type {str(kind)[:40]!r}.")
+
+
+def _browser_language(data: dict[str, Any]) -> str | None:
+    # A page loaded before "languages" existed sends navigator.language alone.
+    tags = data["languages"] if "languages" in data else (
+        [data["language"]] if "language" in data else [])
+    if (not isinstance(tags, list) or len(tags) > MAX_LANGUAGES
+            or not all(isinstance(t, str) and len(t) <= MAX_LANGUAGE_CHARS for t in tags)):
+        raise ProtocolError("bad_message",
+                            "A hello message needs 'languages', a list of language tags.")
+    # An unknown tag is no error: the visitor's browser may speak anything.
+    valid = [t.replace("_", "-") for t in tags if _LANGUAGE.match(t)]
+    spoken = next((t for t in valid if locale_from_language_code(t) is not None), None)
+    return spoken or next(iter(valid), None)
 
 
 def _client_id(value: Any) -> str | None:

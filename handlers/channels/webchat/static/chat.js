@@ -57,10 +57,17 @@
       tooFast: "您傳送訊息太快了，正在重新連線…",
     },
   };
+  // The visitor's languages in their order; the server greets in the first one it speaks
+  // (handlers/channels/webchat/protocol.py), and the page's own words follow the same pick.
+  const browserLanguages = (navigator.languages && navigator.languages.length
+    ? Array.from(navigator.languages) : [navigator.language || ""]).filter(Boolean);
   const language = (() => {
-    const tag = (navigator.language || "en").toLowerCase();
-    if (!tag.startsWith("zh")) return "en";
-    return /^zh-(tw|hk|mo|hant)/.test(tag) ? "zh-TW" : "zh-CN";
+    for (const raw of browserLanguages) {
+      const tag = raw.toLowerCase().replace(/_/g, "-");
+      if (tag === "en" || tag.startsWith("en-")) return "en";
+      if (tag.startsWith("zh")) return /^zh-(tw|hk|mo|hant)/.test(tag) ? "zh-TW" : "zh-CN";
+    }
+    return "en";
   })();
   const t = (key) => UI[language][key] || UI.en[key];
   // The server's close reasons (handlers/channels/webchat/caps.py, connection.py), word for word, and
@@ -364,7 +371,9 @@
     socket.addEventListener("open", () => {
       opened = true;
       setStatus("online", t("online"));
-      transmit({ type: "hello", language: navigator.language || "" });
+      // Sent on every connect: the server greets a conversation that has not started
+      // (and only such a one), so a reload or a second tab is not greeted again.
+      transmit({ type: "hello", languages: browserLanguages.slice(0, 32) });
     });
     socket.addEventListener("message", onFrame);
     socket.addEventListener("close", (event) => {
