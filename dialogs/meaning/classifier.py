@@ -60,8 +60,8 @@ class Classifier:
     def __init__(self, examples: Iterable[Example]) -> None:
         examples_list = list(examples)
         rows = [(e.meaning, features_text(e.text), e.within) for e in examples_list]
-        rows = [r for r in rows if r[1]]
-        self._meanings = np.array([r[0] for r in rows])
+        # Grouped by meaning, so each meaning's best example is one `reduceat` away.
+        rows = sorted((r for r in rows if r[1]), key=lambda r: r[0])
         self._texts = [r[1] for r in rows]
         self._within = {m: [t for mm, t, w in rows
                             if mm == m and w and (m not in _PHRASES_ONLY or _long_enough(t))]
@@ -88,9 +88,17 @@ class Classifier:
         self._vocab: dict[str, int] = self._vec.vocabulary_
         self._idf = self._vec.idf_.astype(np.float32)
         self._analyse = self._vec.build_analyzer()
-        self._rows_of: dict[str, np.ndarray] = {
-            m: np.flatnonzero(self._meanings == m) for m in set(self._meanings.tolist())}
-        self._sims = text_cache(max_bytes=2 * 1024 * 1024)(self._similarities)
+        self._exact: dict[str, set[str]] = {}
+        for m, t, _ in rows:
+            self._exact.setdefault(t, set()).add(m)
+        names = [r[0] for r in rows]
+        self._index = {m: i for i, m in enumerate(dict.fromkeys(names))}
+        self._starts = np.array([names.index(m) for m in self._index], dtype=np.intp)
+        self._best_of = text_cache(max_bytes=2 * 1024 * 1024)(self._best_per_meaning)
+
+    def _best_per_meaning(self, text: str) -> np.ndarray:
+        """Each meaning's closest example's cosine, in `self._index` order."""
+        return np.maximum.reduceat(self._similarities(text), self._starts)
 
     def _similarities(self, text: str) -> np.ndarray:
         """Cosine of `text` with every example (both TF-IDF vectors are L2-normalised)."""
@@ -116,8 +124,8 @@ class Classifier:
         f = features_text(text)
         if not f:
             return {}
-        sims = self._sims(f)
-        return {m: float(sims[self._rows_of[m]].max()) for m in options if m in self._rows_of}
+        best, index = self._best_of(f), self._index
+        return {m: float(best[index[m]]) for m in options if m in index}
 
     def contained(self, text: str, options: Collection[str]) -> dict[str, float]:
         """Each meaning with an example said inside a longer `text` (Chinese anywhere, other
@@ -153,6 +161,12 @@ class Classifier:
         for e in self._within_raw.get(meaning, ()):
             out = re.sub(re.escape(e), " ", out, flags=re.IGNORECASE)
         return " ".join(out.split()).strip(_TRIM)
+
+    def exact(self, text: str, options: Collection[str]) -> str | None:
+        """The one offered meaning `text` is an example of, word for word: the commonest
+        answers ("yes", "退款", "that's all") skip the arithmetic."""
+        found = self._exact.get(features_text(text), set()).intersection(options)
+        return next(iter(found)) if len(found) == 1 else None
 
     def classify(self, text: str, options: Collection[str]) -> Meaning:
         found = self._best(text, options)

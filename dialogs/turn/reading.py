@@ -118,7 +118,10 @@ def read(t: TurnContext) -> Reading:
     if ticket_number(text) and status_query(text, False) is not None:
         return Reading(intent="status", score=1.0)
     mapped = yes_no(c)
-    found = meaning.classify(text, (*values, *mapped, *GLOBALS, "yes", "no"))
+    offered = (*values, *mapped, *GLOBALS, "yes", "no")
+    if (word_for_word := meaning.exact(text, offered)) is not None:
+        return _interpret(c, text, Meaning(word_for_word, 1.0, margin=1.0), mapped)
+    found = meaning.classify(text, offered)
     if found.choice is None:
         # "退款，以后别再乱扣了", "A replacement, which you owe me": the answer is one clause.
         found = _best_clause(meaning, text, (*values, *mapped)) or found
