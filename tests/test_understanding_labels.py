@@ -101,3 +101,22 @@ def test_stories_are_well_formed() -> None:
     per_locale = Counter(story["locale"] for story in stories)
     assert all(per_locale[locale] >= 30 for locale in LOCALES), per_locale
     assert len({(s["locale"], s["text"]) for s in stories}) == len(stories)
+
+
+def test_no_example_is_a_measured_answer() -> None:
+    """The classifier learns only from dialogs/data/examples.yaml; an example that is (after the
+    classifier's own normalisation) one of the labelled or held-out answers would let the bench
+    measure memory, not understanding."""
+    from dialogs.meaning import load_default_examples
+    from dialogs.meaning.classifier import answer_text, features_text
+
+    answers: dict[str, str] = {}
+    for path in sorted(DATA.glob("*.yaml")) + sorted((DATA / "holdout").glob("*.yaml")):
+        for item in load(str(path.relative_to(DATA))):
+            for norm in (features_text, answer_text):  # as matched, and as scored
+                answers.setdefault(norm(str(item["text"])), f"{path.name}: {item['text']}")
+    leaked = [(e.meaning, e.locale, e.text, answers.get(features_text(e.text)
+                                                        ) or answers[answer_text(e.text)])
+              for e in load_default_examples()
+              if features_text(e.text) in answers or answer_text(e.text) in answers]
+    assert leaked == []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 import string
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,10 +39,35 @@ _APOSTROPHES = str.maketrans("", "", "'‘’")
 
 
 _TRIM = string.punctuation + " ，。！？、；：…～"
+# Yes and no: answers whose meaning is the step's (reading.yes_no).
+_ANSWERS = frozenset({"yes", "no"})
+_CLAUSE_END = re.compile(r"[,.;!?，。；！？、]")
+# A leading yes or no is short: "not really", "对的", "nope".
+MAX_HEAD = 12
+# How plainly that head must be a yes or no.
+HEAD_ACCEPT = 0.7
 
 
 def features_text(text: str) -> str:
     return " ".join(canon(text).translate(_SPACE_OUT).translate(_APOSTROPHES).split())
+
+
+# Words that carry no answer: politeness, hesitation, sentence-final particles. "please just
+# reimburse me" is "reimburse me"; "对的喔" is "对的". Only for scoring: a phrase said inside
+# a longer message (`within`) is matched on features_text, where "I just said" stays whole.
+_FILLER_EN = re.compile(r"(?<![a-z])(?:please|pls|plz|just|actually|um+|uh+|erm?|hmm+|well|"
+                        r"oh|thanks|thank you|thankyou|thx|ty|tbh|honestly|lol|haha|ok so)"
+                        r"(?![a-z])")
+_FILLER_ZH = re.compile(r"[吧啊呢呀啦喔耶嘛哦噢呗咯捏]|^请")
+
+
+@text_cache(max_bytes=1024 * 1024)
+def answer_text(text: str) -> str:
+    """What the classifier scores: features_text less filler words; the features text when
+    nothing else is left ("please", "啊")."""
+    f = features_text(text)
+    stripped = " ".join(_FILLER_ZH.sub(" ", _FILLER_EN.sub(" ", f)).split())
+    return stripped or f
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +83,11 @@ class Meaning:
 
 class Classifier:
     def __init__(self, examples: Iterable[Example]) -> None:
-        examples_list = list(examples)
+        # Grouped by meaning, so one reduction gives every meaning's closest example.
+        examples_list = sorted((e for e in examples if features_text(e.text)),
+                               key=lambda e: e.meaning)
         rows = [(e.meaning, features_text(e.text), e.within) for e in examples_list]
-        # Grouped by meaning, so each meaning's best example is one `reduceat` away.
-        rows = sorted((r for r in rows if r[1]), key=lambda r: r[0])
-        self._texts = [r[1] for r in rows]
+        meanings = [r[0] for r in rows]
         self._within = {m: [t for mm, t, w in rows
                             if mm == m and w and (m not in _PHRASES_ONLY or _long_enough(t))]
                         for m in {r[0] for r in rows if r[2]}}
@@ -75,57 +100,78 @@ class Classifier:
         for m, t, _ in rows:
             if len(t) >= (4 if t.isascii() else 2):
                 self._phrases.setdefault(m, []).append(t)
+        # Each `within` meaning's phrases as one pattern (" talk to a human " as whole words).
+        self._within_re = {m: re.compile("|".join(re.escape(f" {t} " if t.isascii() else t)
+                                                  for t in ts))
+                           for m, ts in self._within.items() if ts}
+        answers = [answer_text(e.text) for e in examples_list]
+        # Letters and characters: no segmentation, typos cost a few n-grams.
+        self._chars = _Index(TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True,
+                                             lowercase=False, dtype=np.float32), answers)
+        # Whole words and word pairs, for the Latin-script answers: "the store" is nearer
+        # "which store" than "the story", whatever the letters say.
+        self._words = _Index(TfidfVectorizer(analyzer="word", ngram_range=(1, 2),
+                                             token_pattern=r"(?u)\b\w+\b", sublinear_tf=True,
+                                             lowercase=False, dtype=np.float32), answers)
+        self._slot: dict[str, int] = {}
+        starts: list[int] = []
+        for i, m in enumerate(meanings):
+            if m not in self._slot:
+                self._slot[m] = len(starts)
+                starts.append(i)
+        self._starts = np.array(starts, dtype=np.intp)
+        # How many of each meaning's examples begin with each first word ("no" of "no way",
+        # "no it's not"; "取消" of "取消掉", "取消这次"): a one-word answer that begins several
+        # examples of one meaning and fewer of the others says that meaning.
+        self._heads: dict[str, dict[str, int]] = {}
+        for m, a in zip(meanings, answers, strict=True):
+            for head in _heads(a):
+                counts = self._heads.setdefault(head, {})
+                counts[m] = counts.get(m, 0) + 1
+        self._closest = text_cache(max_bytes=2 * 1024 * 1024)(self._closest_examples)
         # One pattern per meaning, longest phrase first: a scan of the sentence instead of a
         # test of every phrase (hundreds per category) against it.
         self._phrase_re = {m: _phrases_pattern(ps) for m, ps in self._phrases.items()}
-        self._vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True,
-                                    lowercase=False, dtype=np.float32)
-        x = self._vec.fit_transform(self._texts).tocsc()
-        # An inverted index (n-gram → the examples holding it, with their weights): one short
-        # answer touches a few dozen n-grams, so this beats a sparse product by a wide margin.
-        self._postings = [(x.indices[x.indptr[j]:x.indptr[j + 1]],
-                           x.data[x.indptr[j]:x.indptr[j + 1]]) for j in range(x.shape[1])]
-        self._vocab: dict[str, int] = self._vec.vocabulary_
-        self._idf = self._vec.idf_.astype(np.float32)
-        self._analyse = self._vec.build_analyzer()
         self._exact: dict[str, set[str]] = {}
         for m, t, _ in rows:
             self._exact.setdefault(t, set()).add(m)
-        names = [r[0] for r in rows]
-        self._index = {m: i for i, m in enumerate(dict.fromkeys(names))}
-        self._starts = np.array([names.index(m) for m in self._index], dtype=np.intp)
-        self._best_of = text_cache(max_bytes=2 * 1024 * 1024)(self._best_per_meaning)
 
-    def _best_per_meaning(self, text: str) -> np.ndarray:
-        """Each meaning's closest example's cosine, in `self._index` order."""
+    def _closest_examples(self, text: str) -> np.ndarray:
+        """Each meaning's closest example to `text` (answer_text), by slot."""
         return np.maximum.reduceat(self._similarities(text), self._starts)
 
     def _similarities(self, text: str) -> np.ndarray:
-        """Cosine of `text` with every example (both TF-IDF vectors are L2-normalised)."""
-        counts: dict[int, int] = {}
-        for gram in self._analyse(text):
-            j = self._vocab.get(gram)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        if not counts:
-            return np.zeros(len(self._texts), dtype=np.float32)
-        # As TfidfVectorizer weighs: sublinear tf times idf, then the L2 norm over every n-gram
-        # the text has in the vocabulary.
-        weights = {j: (1.0 + math.log(n)) * float(self._idf[j]) for j, n in counts.items()}
-        norm = math.sqrt(sum(w * w for w in weights.values()))
-        hits = [self._postings[j] for j in weights]
-        rows = np.concatenate([h[0] for h in hits])
-        values = np.concatenate([h[1] * (w / norm) for h, w in zip(hits, weights.values(),
-                                                                    strict=True)])
-        return np.bincount(rows, weights=values, minlength=len(self._texts))
+        """How close `text` (answer_text) is to every example: the character cosine, blended
+        with the word cosine when the text has Latin words."""
+        chars = self._chars.cosines(text)
+        if not _LATIN.search(text):
+            return chars
+        return WORD_WEIGHT * self._words.cosines(text) + (1.0 - WORD_WEIGHT) * chars
 
-    def scores(self, text: str, options: Collection[str]) -> dict[str, float]:
+    def scores(self, text: str, options: Collection[str],
+               same: Mapping[str, str] | None = None) -> dict[str, float]:
         """Each offered meaning's score: the cosine of its closest example."""
-        f = features_text(text)
-        if not f:
+        if not features_text(text):
             return {}
-        best, index = self._best_of(f), self._index
-        return {m: float(best[index[m]]) for m in options if m in index}
+        a = answer_text(text)
+        best = self._closest(a)
+        found = {m: float(best[self._slot[m]]) for m in options if m in self._slot}
+        begun = self._heads.get(a)
+        if begun and found and " " not in a:
+            # Meanings standing for the same button here count together.
+            to = (same or {}).get
+            counts: dict[str, int] = {}
+            for m in found:
+                counts[to(m) or m] = counts.get(to(m) or m, 0) + begun.get(m, 0)
+            ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
+            top, n = ranked[0]
+            runner_up = ranked[1][1] if len(ranked) > 1 else 0
+            if n >= MIN_HEADS and n >= 2 * runner_up:
+                m = max((m for m in found if (to(m) or m) == top), key=lambda m: begun.get(m, 0))
+                # Only this meaning's examples begin so ("correct, go ahead", "correct as
+                # it is"): more telling than letters shared with "incorrect".
+                found[m] = max(found[m], HEAD_SCORE if runner_up else ONLY_HEAD_SCORE)
+        return found
 
     def contained(self, text: str, options: Collection[str]) -> dict[str, float]:
         """Each meaning with an example said inside a longer `text` (Chinese anywhere, other
@@ -151,8 +197,8 @@ class Classifier:
 
     def said_within(self, text: str, meaning: str) -> bool:
         """One of the meaning's `within` examples is said inside a longer message."""
-        f = f" {features_text(text)} "
-        return any(_inside(e, f) for e in self._within.get(meaning, ()))
+        pattern = self._within_re.get(meaning)
+        return pattern is not None and pattern.search(f" {features_text(text)} ") is not None
 
     def without_within(self, text: str, meaning: str) -> str:
         """`text` as written, less any `within` example of `meaning` said in it ("我刚刚说了，
@@ -168,13 +214,50 @@ class Classifier:
         found = self._exact.get(features_text(text), set()).intersection(options)
         return next(iter(found)) if len(found) == 1 else None
 
-    def classify(self, text: str, options: Collection[str]) -> Meaning:
-        found = self._best(text, options)
+    def classify(self, text: str, options: Collection[str],
+                 same: Mapping[str, str] | None = None) -> Meaning:
+        """The meaning `text` has among `options`. `same` names meanings that stand for another
+        here ("no" for "done" at "anything else?"): two of them close together are no doubt."""
+        found = self._classify(text, options, same or {})
+        if found.choice is not None and found.choice not in _ANSWERS:
+            return found
+        rest = self._after_yes_no(text, options)
+        if rest is not None:
+            # "no, that's all", "对的 是扣费的问题", "not really, it's about the repair": a
+            # leading yes or no answers the question's tone; what follows says which choice.
+            meant = self._classify(rest, [o for o in options if o not in _ANSWERS], {})
+            if meant.choice is not None or (found.choice is None and meant.guess is not None):
+                return meant
+        return found
+
+    def _after_yes_no(self, text: str, options: Collection[str]) -> str | None:
+        """What follows a leading "yes" or "no" (its own clause, or a first word or two)."""
+        if not _ANSWERS & set(options):
+            return None
+        t = canon(text)
+        clause = _CLAUSE_END.search(t)
+        words = t.split()
+        heads = [t[:clause.start()]] if clause else []
+        heads += [" ".join(words[:n]) for n in (1, 2) if len(words) > n]
+        for head in heads:
+            rest = t[len(head):].strip(_TRIM)
+            if rest and features_text(rest) and len(features_text(head)) <= MAX_HEAD:
+                said = self._best(head, _ANSWERS)
+                if said.choice is not None and said.score >= HEAD_ACCEPT:
+                    return rest
+        return None
+
+    def _classify(self, text: str, options: Collection[str],
+                  same: Mapping[str, str]) -> Meaning:
+        found = self._best(text, options, same)
         spans = negated_spans(canon(text))
         if not spans:
             return found
         negated = set()
         for _, _, words in spans:
+            if "no" in options and self._best(words, ("yes", "no")).choice == "yes":
+                # "不是这样的", "not right": a negated yes is a no.
+                return Meaning("no", found.score, margin=found.margin)
             named = self._best(words, [o for o in options if o.startswith(NEGATABLE)])
             top = named.choice or named.guess
             if top is not None:
@@ -183,16 +266,18 @@ class Classifier:
             return found
         rest = without_spans(canon(text), spans)
         left = [o for o in options if o not in negated]
-        meant = self._best(rest, left) if rest else Meaning()
+        meant = self._best(rest, left, same) if rest else Meaning()
         return Meaning(meant.choice, meant.score, meant.guess, frozenset(negated), meant.margin)
 
-    def _best(self, text: str, options: Collection[str]) -> Meaning:
-        scores = self.scores(text, options)
+    def _best(self, text: str, options: Collection[str],
+              same: Mapping[str, str] | None = None) -> Meaning:
+        scores = self.scores(text, options, same)
         if not scores:
             return Meaning()
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
         top, score = ranked[0]
-        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        to = (same or {}).get
+        second = next((s for m, s in ranked[1:] if (to(m) or m) != (to(top) or top)), 0.0)
         if score >= ACCEPT and score - second >= MARGIN:
             return Meaning(top, score, margin=score - second)
         if score >= SUGGEST:
@@ -223,3 +308,56 @@ def _long_enough(text: str) -> bool:
     # Inside a story "person" or "客服" is too easily something else ("the last person I spoke
     # to", "客服态度差"); "talk to a human" and "转人工" are not.
     return len(text) >= 3 if not text.isascii() else len(text.split()) >= 2
+
+
+_LATIN = re.compile(r"[a-z]")
+# A one-word answer beginning this many examples of a meaning (twice as many as of any other
+# offered meaning) scores this much for it.
+MIN_HEADS = 3
+HEAD_SCORE = 0.6
+ONLY_HEAD_SCORE = 0.8
+
+
+def _heads(answer: str) -> tuple[str, ...]:
+    """The first word of a Latin example with more words; the first two characters of a
+    longer Chinese one."""
+    words = answer.split()
+    if answer.isascii():
+        return (words[0],) if len(words) > 1 else ()
+    return (answer[:2],) if len(answer) > 2 and not answer[:2].isascii() else ()
+# The word cosine's share of an English answer's score.
+WORD_WEIGHT = 0.3
+
+
+class _Index:
+    """TF-IDF vectors of the examples as an inverted index (n-gram → the examples holding it,
+    with their weights): one short answer touches a few dozen n-grams, so this beats a sparse
+    product by a wide margin."""
+
+    def __init__(self, vec: TfidfVectorizer, texts: list[str]) -> None:
+        self._n = len(texts)
+        x = vec.fit_transform(texts).tocsc()
+        self._postings = [(x.indices[x.indptr[j]:x.indptr[j + 1]],
+                           x.data[x.indptr[j]:x.indptr[j + 1]]) for j in range(x.shape[1])]
+        self._vocab: dict[str, int] = vec.vocabulary_
+        self._idf = vec.idf_.astype(np.float32)
+        self._analyse = vec.build_analyzer()
+
+    def cosines(self, text: str) -> np.ndarray:
+        """Cosine of `text` with every example (both TF-IDF vectors are L2-normalised)."""
+        counts: dict[int, int] = {}
+        for gram in self._analyse(text):
+            j = self._vocab.get(gram)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        if not counts:
+            return np.zeros(self._n, dtype=np.float32)
+        # As TfidfVectorizer weighs: sublinear tf times idf, then the L2 norm over every n-gram
+        # the text has in the vocabulary.
+        weights = {j: (1.0 + math.log(n)) * float(self._idf[j]) for j, n in counts.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        hits = [self._postings[j] for j in weights]
+        rows = np.concatenate([h[0] for h in hits])
+        values = np.concatenate([h[1] * (w / norm) for h, w in zip(hits, weights.values(),
+                                                                    strict=True)])
+        return np.bincount(rows, weights=values, minlength=self._n)

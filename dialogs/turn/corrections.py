@@ -60,9 +60,12 @@ def corrections(t: TurnContext, *, at_read_back: bool) -> dict[str, Any]:
         # record is taken as corrected; the read-back is where the rest is checked.
         return changed
     meant = t.e.meaning.classify(t.text, [f"out.{o}" for o in OUTCOMES])
-    if meant.choice and (meant.negated or "outcome" in named or at_read_back) \
-            and meant.score >= ACCEPT and meant.choice != f"out.{c.slots.get('outcome')}":
-        changed["outcome"] = meant.choice.removeprefix("out.")
+    # "不是退款，是换货" says plainly which is wrong: a weaker match for the rest will do.
+    wanted, bar = (meant.choice or meant.guess, SUGGEST) if meant.negated \
+        else (meant.choice, ACCEPT)
+    if wanted and (meant.negated or "outcome" in named or at_read_back) \
+            and meant.score >= bar and wanted != f"out.{c.slots.get('outcome')}":
+        changed["outcome"] = wanted.removeprefix("out.")
     kind = t.e.meaning.classify(t.text, [f"cat.{k}" for k in CATEGORIES])
     if kind.choice and (kind.negated or "category" in named) and kind.score >= ACCEPT \
             and kind.choice != f"cat.{c.slots.get('category')}":

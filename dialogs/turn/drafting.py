@@ -118,8 +118,7 @@ def take_outcome(t: TurnContext, pressed: str | None) -> bool:
     if pressed and pressed.startswith("out."):
         c.slots["outcome"] = pressed.removeprefix("out.")
         c.slots.pop("outcome_note", None)
-    elif t.reading is not None and t.reading.suggest and t.reading.suggest.startswith("out.") \
-            and t.reading.negated:
+    elif t.reading is not None and t.reading.suggest and t.reading.suggest.startswith("out."):
         did_you_mean(t, t.reading.suggest)
         return False
     elif not c.context.get("outcome_unsure") and unsure_of_outcome(t):

@@ -4,6 +4,8 @@ holds the facts, taken straight to the category check and the read-back."""
 
 from __future__ import annotations
 
+import re
+
 from dialogs.categories import clauses
 from dialogs.choices import OUTCOMES
 from dialogs.turn.answers import advance
@@ -20,10 +22,18 @@ REPLY_HERE_IN_STORY = 0.7
 _IN_STORY = ("reply_here", *(f"out.{o}" for o in OUTCOMES if o != "other"))
 
 
+# A clause that asks for something ("want a refund", "请退款", "Refund it please"); "under
+# warranty it should be repaired for free" argues, and the outcome is still asked.
+_WISH = re.compile(r"(?i)\b(?:want|wants|would like|i'd like|please|need|give me|expect)\b"
+                   r"|要|请|請|给我|給我|希望|想|麻烦|麻煩|就行|就好|is fine")
+
+
 def said_in_story(t: TurnContext) -> dict[str, float]:
     """The wanted outcome and the wish to be answered here, by their best clause's score."""
     best: dict[str, float] = {}
     for clause in clauses(t.text):
+        if not _WISH.search(clause):
+            continue
         found = t.e.meaning.classify(clause, _IN_STORY)
         if found.choice and found.score > best.get(found.choice, 0.0):
             best[found.choice] = found.score

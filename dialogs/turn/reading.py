@@ -120,12 +120,12 @@ def read(t: TurnContext) -> Reading:
     mapped = yes_no(c)
     offered = (*values, *mapped, *GLOBALS, "yes", "no")
     if (word_for_word := meaning.exact(text, offered)) is not None:
-        return _interpret(c, text, Meaning(word_for_word, 1.0, margin=1.0), mapped)
-    found = meaning.classify(text, offered)
+        return _interpret(c, text, Meaning(word_for_word, 1.0, margin=1.0), mapped, values)
+    found = meaning.classify(text, offered, same=mapped)
     if found.choice is None:
         # "退款，以后别再乱扣了", "A replacement, which you owe me": the answer is one clause.
         found = _best_clause(meaning, text, (*values, *mapped)) or found
-    return _interpret(c, text, found, mapped)
+    return _interpret(c, text, found, mapped, values)
 
 
 def _best_clause(meaning: Classifier, text: str, options: tuple[str, ...]) -> Meaning | None:
@@ -137,15 +137,17 @@ def _best_clause(meaning: Classifier, text: str, options: tuple[str, ...]) -> Me
     return max(sure, key=lambda m: m.score) if sure else None
 
 
-def _interpret(c: Conversation, text: str, found: Meaning, mapped: dict[str, str]) -> Reading:
+def _interpret(c: Conversation, text: str, found: Meaning, mapped: dict[str, str],
+               values: list[str]) -> Reading:
     def as_button(meaning: str | None) -> str | None:
         if meaning is None or meaning in ("yes", "no"):
             return mapped.get(meaning) if meaning else None
         return meaning
 
     if found.choice is not None:
-        if found.choice in GLOBALS:
-            # Leaving the question for a request needs a clearer match than answering it.
+        if found.choice in GLOBALS and found.choice not in values:
+            # Leaving the question for a request needs a clearer match than answering it (a
+            # button that is also a request, Cancel at the read-back, is an answer).
             if found.score < GLOBAL_ACCEPT:
                 return Reading(score=found.score)
             if c.state in ("new", "listening") and _story_length(text):
@@ -155,7 +157,8 @@ def _interpret(c: Conversation, text: str, found: Meaning, mapped: dict[str, str
             return Reading(intent=found.choice, score=found.score)
         return Reading(as_button(found.choice), negated=found.negated, score=found.score,
                        said_no=found.choice == "no")
-    guess = as_button(found.guess) if found.guess not in GLOBALS else None
+    guess = as_button(found.guess) if found.guess not in GLOBALS or found.guess in values \
+        else None
     if guess is not None and c.state not in FREE_TEXT_STATES and found.score >= CLOSED_ACCEPT \
             and found.margin >= CLOSED_MARGIN:
         # Only the buttons can answer this question: a clear favourite among them is it.
