@@ -70,9 +70,21 @@ class DialogEngine:
         self.fmt: Formatter = Formatter(templates, self.settings.timezone)
         self.hours: BusinessHours = parse_hours(self.settings.business_hours,
                                                 self.settings.timezone)
-        self.meaning: Classifier = Classifier(examples or load_default_examples())
+        # Built when first needed: a running service replaces it with the stored examples'
+        # before any turn, and building it costs a tenth of a second.
+        self._meaning: Classifier | None = Classifier(examples) if examples else None
         self._labels_cache: dict[str, list[str]] = {}
         self._labels_generation = -1
+
+    @property
+    def meaning(self) -> Classifier:
+        if self._meaning is None:
+            self._meaning = Classifier(load_default_examples())
+        return self._meaning
+
+    @meaning.setter
+    def meaning(self, classifier: Classifier) -> None:
+        self._meaning = classifier
 
     async def turn(self, conv: Conversation, inbound: Inbound, desk: Desk,
                    now: datetime) -> TurnOutcome:

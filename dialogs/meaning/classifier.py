@@ -48,7 +48,9 @@ MAX_HEAD = 12
 HEAD_ACCEPT = 0.7
 
 
+@text_cache(max_bytes=1024 * 1024)
 def features_text(text: str) -> str:
+    """The text the classifier compares: canonical, punctuation as spaces, no apostrophes."""
     return " ".join(canon(text).translate(_SPACE_OUT).translate(_APOSTROPHES).split())
 
 
