@@ -125,7 +125,23 @@ def read(t: TurnContext) -> Reading:
     if found.choice is None:
         # "退款，以后别再乱扣了", "A replacement, which you owe me": the answer is one clause.
         found = _best_clause(meaning, text, (*values, *mapped)) or found
+    if found.choice in ("no", None) and (field := _field_named(meaning, text, values)):
+        # "电话号码错了", "the date is wrong": which field, not "no, nothing to change".
+        return Reading(field, score=found.score)
     return _interpret(c, text, found, mapped, values)
+
+
+def _field_named(meaning: Classifier, text: str, values: list[str]) -> str | None:
+    fields = [v for v in values if v.startswith("field.")]
+    if not fields:
+        return None
+    named = meaning.contained(text, fields)
+    if not named:
+        return None
+    ranked = sorted(named.items(), key=lambda kv: kv[1], reverse=True)
+    if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < CLOSED_MARGIN:
+        return None
+    return ranked[0][0]
 
 
 def _best_clause(meaning: Classifier, text: str, options: tuple[str, ...]) -> Meaning | None:
