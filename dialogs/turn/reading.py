@@ -42,6 +42,7 @@ STORY_HAN = 14
 
 _RATING = re.compile(r"(?<![\d.])([1-5])(?:\s*(?:分|星|颗星|stars?|/\s*5|out of 5))?(?![\d.])")
 _ZH_RATING = re.compile(r"([一二两三四五])\s*(?:分|星|颗星)")
+_FULL_MARKS = re.compile(r"满分|滿分|\bfull marks\b|\btop marks\b|10\s*/\s*10")
 _EN_RATING = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 
 
@@ -90,6 +91,8 @@ def rating(text: str) -> int | None:
     found |= {int(cn2an.cn2an(m.group(1).replace("两", "二"), "normal"))
               for m in _ZH_RATING.finditer(c)}
     found |= {n for word, n in _EN_RATING.items() if re.search(rf"\b{word}\b", c)}
+    if _FULL_MARKS.search(c):
+        found.add(5)
     return found.pop() if len(found) == 1 else None
 
 
