@@ -34,6 +34,9 @@ MAX_CLAUSES = 4
 CLOSED_ACCEPT = 0.35
 CLOSED_MARGIN = 0.1
 GLOBAL_ACCEPT = 0.55
+# While the story is told, what sounds a little like asking for a person ("客服都没人接") is
+# more of the story.
+STORY_GLOBAL_ACCEPT = 0.75
 SHORT_WORDS = 4
 SHORT_HAN = 8
 # A message this long, while the story is being told, is more of the story.
@@ -169,9 +172,10 @@ def _interpret(c: Conversation, text: str, found: Meaning, mapped: dict[str, str
             # button that is also a request, Cancel at the read-back, is an answer).
             if found.score < GLOBAL_ACCEPT:
                 return Reading(score=found.score)
-            if c.state in ("new", "listening") and _story_length(text):
-                # "打客服电话没人接，在线客服一直让我等" tells the story; a request said
-                # inside a long message is found by `said_within` above.
+            if c.state in ("new", "listening") and (_story_length(text) or (
+                    found.choice == "human" and found.score < STORY_GLOBAL_ACCEPT)):
+                # "打客服电话没人接，在线客服一直让我等", "而且打客服都没人接" tell the story;
+                # a request for a person said inside it is found by `said_within` above.
                 return Reading(score=found.score)
             return Reading(intent=found.choice, score=found.score)
         return Reading(as_button(found.choice), negated=found.negated, score=found.score,
