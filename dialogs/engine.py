@@ -105,6 +105,7 @@ class DialogEngine:
         """Load lexicons, dictionaries and date parsers now, not on the first customer turn
         (together they take a few seconds)."""
         self.templates.compile_all()
+        self.meaning.classify("warm up", ("yes", "no"))
         for text in ("This is terrible, I am furious!!!", "太失望了，质量很差，气死我了"):
             self.scorer.score(text)
         self.extractor.extract("订单 JD20261118001 昨天 ¥299 13800138000", now=datetime.now(UTC),
