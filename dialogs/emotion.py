@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from dialogs.language import has_han, to_simplified
+from dialogs.text_cache import text_cache
 
 # Beyond this the message is a paste, not a mood; cutting keeps one turn's cost bounded.
 MAX_CHARS = 4000
@@ -246,11 +247,16 @@ class EmotionScorer:
         self.angry_threshold = angry_threshold
         self._zh = _chinese()
         self._en = _english()
+        # Short answers ("yes", "就这些", "退款") repeat across customers: scored once.
+        self._scored = text_cache(max_bytes=1024 * 1024)(self._score)
 
     def score(self, text: str, locale: str | None = None) -> Emotion:
         """Score `text`. Each script present is scored with its own lexicon, so mixed messages
         count both halves. `locale` is accepted so callers can pass what they know, but the
         script decides: a zh-TW customer who writes English is scored as English."""
+        return self._scored(text)
+
+    def _score(self, text: str) -> Emotion:
         text = (text or "")[:MAX_CHARS]
         zh = _Tally()
         en = _Tally(evidence=zh.evidence)  # one evidence list, in reading order per script

@@ -131,6 +131,9 @@ class Classifier:
                 counts = self._heads.setdefault(head, {})
                 counts[m] = counts.get(m, 0) + 1
         self._closest = text_cache(max_bytes=2 * 1024 * 1024)(self._closest_examples)
+        # The commonest answers ("yes", "就这些", "that's all") come again and again, at the
+        # same steps: read once.
+        self._classified = text_cache(max_bytes=2 * 1024 * 1024)(self._classify_uncached)
         # One pattern per meaning, longest phrase first: a scan of the sentence instead of a
         # test of every phrase (hundreds per category) against it.
         self._phrase_re = {m: _phrases_pattern(ps) for m, ps in self._phrases.items()}
@@ -220,7 +223,11 @@ class Classifier:
                  same: Mapping[str, str] | None = None) -> Meaning:
         """The meaning `text` has among `options`. `same` names meanings that stand for another
         here ("no" for "done" at "anything else?"): two of them close together are no doubt."""
-        found = self._classify(text, options, same or {})
+        return self._classified(text, tuple(options), tuple(sorted((same or {}).items())))
+
+    def _classify_uncached(self, text: str, options: tuple[str, ...],
+                           same_items: tuple[tuple[str, str], ...]) -> Meaning:
+        found = self._classify(text, options, dict(same_items))
         if found.choice is not None and found.choice not in _ANSWERS:
             return found
         rest = self._after_yes_no(text, options)
