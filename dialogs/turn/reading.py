@@ -173,7 +173,8 @@ def _interpret(c: Conversation, text: str, found: Meaning, mapped: dict[str, str
             if found.score < GLOBAL_ACCEPT:
                 return Reading(score=found.score)
             if c.state in ("new", "listening") and (_story_length(text) or (
-                    found.choice == "human" and found.score < STORY_GLOBAL_ACCEPT)):
+                    found.choice == "human" and not is_short(text)
+                    and found.score < STORY_GLOBAL_ACCEPT)):
                 # "打客服电话没人接，在线客服一直让我等", "而且打客服都没人接" tell the story;
                 # a request for a person said inside it is found by `said_within` above.
                 return Reading(score=found.score)
