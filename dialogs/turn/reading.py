@@ -82,7 +82,7 @@ def is_short(text: str) -> bool:
     return han <= SHORT_HAN if han else len(text.split()) <= SHORT_WORDS
 
 
-def _story_length(text: str) -> bool:
+def story_length(text: str) -> bool:
     han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
     return han > STORY_HAN if han else len(text.split()) > STORY_WORDS
 
@@ -123,6 +123,10 @@ def read(t: TurnContext) -> Reading:
         return Reading(intent="human", score=1.0)
     if ticket_number(text) and status_query(text, False) is not None:
         return Reading(intent="status", score=1.0)
+    if c.state == "new" and story_length(text):
+        # The opening story: no button to press yet, and a request for anything but a
+        # person (found above) is not said in a story this long.
+        return Reading()
     mapped = yes_no(c)
     offered = (*values, *mapped, *GLOBALS, "yes", "no")
     if (word_for_word := meaning.exact(text, offered)) is not None:
@@ -172,7 +176,7 @@ def _interpret(c: Conversation, text: str, found: Meaning, mapped: dict[str, str
             # button that is also a request, Cancel at the read-back, is an answer).
             if found.score < GLOBAL_ACCEPT:
                 return Reading(score=found.score)
-            if c.state in ("new", "listening") and (_story_length(text) or (
+            if c.state in ("new", "listening") and (story_length(text) or (
                     found.choice == "human" and not is_short(text)
                     and found.score < STORY_GLOBAL_ACCEPT)):
                 # "打客服电话没人接，在线客服一直让我等", "而且打客服都没人接" tell the story;

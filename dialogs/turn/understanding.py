@@ -11,7 +11,7 @@ from dialogs.slots import lasting
 from dialogs.slots.place import vague
 from dialogs.turn.answers import corrected_tail
 from dialogs.turn.context import TurnContext
-from dialogs.turn.reading import read
+from dialogs.turn.reading import read, story_length
 
 # Details answered with a name, which may be in any language.
 NAMES = frozenset({"where", "product", "order_no"})
@@ -62,8 +62,8 @@ def pressed(t: TurnContext) -> str | None:
 
 def is_greeting(t: TurnContext) -> bool:
     """A message that only says hello."""
-    return bool(t.text) and t.e.meaning.classify(t.text, ("greeting", "yes", "no")).choice \
-        == "greeting"
+    return bool(t.text) and not story_length(t.text) and t.e.meaning.classify(
+        t.text, ("greeting", "yes", "no")).choice == "greeting"
 
 
 def attachments_only(t: TurnContext) -> bool:
