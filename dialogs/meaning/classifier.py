@@ -175,7 +175,12 @@ class Classifier:
                 m = max((m for m in found if (to(m) or m) == top), key=lambda m: begun.get(m, 0))
                 # Only this meaning's examples begin so ("correct, go ahead", "correct as
                 # it is"): more telling than letters shared with "incorrect".
-                found[m] = max(found[m], HEAD_SCORE if runner_up else ONLY_HEAD_SCORE)
+                if runner_up:
+                    found[m] = max(found[m], HEAD_SCORE)
+                else:
+                    rivals = max((v for k, v in found.items() if (to(k) or k) != top),
+                                 default=0.0)
+                    found[m] = max(found[m], ONLY_HEAD_SCORE, min(rivals + ONLY_HEAD_LEAD, 1.0))
         return found
 
     def contained(self, text: str, options: Collection[str]) -> dict[str, float]:
@@ -325,6 +330,8 @@ _LATIN = re.compile(r"[a-z]")
 MIN_HEADS = 3
 HEAD_SCORE = 0.6
 ONLY_HEAD_SCORE = 0.8
+# ... and at least this far ahead of any other meaning.
+ONLY_HEAD_LEAD = 0.1
 
 
 def _heads(answer: str) -> tuple[str, ...]:
