@@ -134,9 +134,7 @@ class Classifier:
         # The commonest answers ("yes", "就这些", "that's all") come again and again, at the
         # same steps: read once.
         self._classified = text_cache(max_bytes=2 * 1024 * 1024)(self._classify_uncached)
-        # One pattern per meaning, longest phrase first: a scan of the sentence instead of a
-        # test of every phrase (hundreds per category) against it.
-        self._phrase_re = {m: _phrases_pattern(ps) for m, ps in self._phrases.items()}
+        self._phrase_index = _PhraseIndex(self._phrases)
         self._exact: dict[str, set[str]] = {}
         for m, t, _ in rows:
             self._exact.setdefault(t, set()).add(m)
@@ -187,15 +185,8 @@ class Classifier:
         """Each meaning with an example said inside a longer `text` (Chinese anywhere, other
         words as whole words), scored by the longest such example: a longer phrase says more
         ("服务态度" more than "态度", "never arrived" more than "late")."""
-        f = f" {features_text(text)} "
-        found: dict[str, float] = {}
-        for m in options:
-            pattern = self._phrase_re.get(m)
-            longest = max((len(x.group()) for x in pattern.finditer(f)), default=0) \
-                if pattern is not None else 0
-            if longest:
-                found[m] = min(0.5 + 0.04 * longest, 0.8)
-        return found
+        longest = self._phrase_index.longest(f" {features_text(text)} ", options)
+        return {m: min(0.5 + 0.04 * n, 0.8) for m, n in longest.items()}
 
     def sentence_scores(self, text: str, options: Collection[str]) -> dict[str, float]:
         """Each meaning's score in a sentence that may say more than the answer: its closest
@@ -299,19 +290,38 @@ class Classifier:
         return Meaning(None, score, margin=score - second)
 
 
-def _phrases_pattern(phrases: list[str]) -> re.Pattern[str]:
-    """Any of `phrases` as `_inside` finds them, longest first."""
-    ordered = sorted(set(phrases), key=len, reverse=True)
-    words = "|".join(re.escape(p) for p in ordered if p.isascii())
-    han = "|".join(re.escape(p) for p in ordered if not p.isascii())
-    parts = ([f"(?<= )(?:{words})(?= )"] if words else []) + ([f"(?:{han})"] if han else [])
-    return re.compile("|".join(parts))
+class _PhraseIndex:
+    """Every meaning's phrases by how they start (two characters, or the first word), so a
+    sentence is scanned once instead of testing hundreds of phrases against it. Chinese is
+    found anywhere, other words as whole words ("rude", not the "rude" of "prudent")."""
 
+    def __init__(self, phrases: Mapping[str, list[str]]) -> None:
+        self._by_start: dict[str, list[tuple[str, str]]] = {}
+        self._by_word: dict[str, list[tuple[str, str]]] = {}
+        for m, ps in phrases.items():
+            for p in set(ps):
+                if p.isascii():
+                    self._by_word.setdefault(p.split(" ", 1)[0], []).append((m, f" {p} "))
+                else:
+                    self._by_start.setdefault(p[:2], []).append((m, p))
 
-def _inside(example: str, padded: str) -> bool:
-    """`example` said in `padded` (features text with a space each side): Chinese anywhere,
-    other words as whole words."""
-    return f" {example} " in padded if example.isascii() else example in padded
+    def longest(self, padded: str, options: Collection[str]) -> dict[str, int]:
+        """Each offered meaning's longest phrase inside `padded` (features text with a space
+        each side), by length."""
+        found: dict[str, int] = {}
+
+        def seen(m: str, p: str, at: int, size: int) -> None:
+            if m in options and size > found.get(m, 0) and padded.startswith(p, at):
+                found[m] = size
+
+        for i in range(len(padded) - 1):
+            for m, p in self._by_start.get(padded[i:i + 2], ()):
+                seen(m, p, i, len(p))
+            if padded[i] == " ":
+                word = padded[i + 1:padded.find(" ", i + 1)]
+                for m, p in self._by_word.get(word, ()):
+                    seen(m, p, i, len(p) - 2)
+        return found
 
 
 # Meanings whose single words are too easily something else inside a story.
