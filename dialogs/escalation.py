@@ -20,6 +20,7 @@ import yaml
 from dialogs.conversation import Conversation
 from dialogs.language import to_simplified
 from dialogs.machine import DRAFT_STATES
+from dialogs.text_cache import TextCache, text_cache
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
 
@@ -114,6 +115,20 @@ class EscalationRules:
     teams: dict[str, str] = field(default_factory=dict)
     resolution_hours: dict[str, int] = field(default_factory=dict)
     _exceptions: dict[str, _Exceptions] = field(default_factory=dict)
+    _found: TextCache[tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Frozen: the cache of words found per text is attached once, here. Most turns are
+        # short answers that recur ("yes", "就这些"), scanned once.
+        object.__setattr__(self, "_found", text_cache(max_bytes=512 * 1024)(self._find_words))
+
+    def _find_words(self, simplified: str, name: str) -> tuple[str, ...]:
+        pattern = self._patterns.get(name)
+        if pattern is None or not simplified:
+            return ()
+        ex = self._exceptions.get(name)
+        return tuple(sorted(set(ex.found(pattern, simplified) if ex is not None
+                                else pattern.findall(simplified))))
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> EscalationRules:
@@ -170,13 +185,8 @@ class EscalationRules:
             hit("human_request", words=s.text[:200])
         simplified = _fold(s.text)
         for name in ("safety", "public_or_legal"):
-            pattern = self._patterns.get(name)
-            if pattern is not None and simplified:
-                ex = self._exceptions.get(name)
-                found = sorted(set(ex.found(pattern, simplified) if ex is not None
-                                   else pattern.findall(simplified)))
-                if found:
-                    hit(name, words=found)
+            if found := self._found(simplified, name):
+                hit(name, words=list(found))
         if "anger" in r and s.anger >= float(r["anger"]["threshold"]):
             hit("anger", score=round(s.anger, 2), threshold=r["anger"]["threshold"])
         if "upset_streak" in r and s.upset_streak >= int(r["upset_streak"]["count"]):
