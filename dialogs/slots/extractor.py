@@ -14,6 +14,7 @@ from dialogs.slots.phone import find_phone
 from dialogs.slots.place import find_product, find_where
 from dialogs.slots.text import MAX_SCAN, blank, normalize
 from dialogs.slots.when import local_now, parse_when_clean
+from dialogs.text_cache import text_cache
 
 SLOTS = ("phone", "order_no", "amount", "when", "product", "where")
 
@@ -40,6 +41,7 @@ class SlotExtractor:
         self.phone_region = phone_region.upper()
         self.default_currency = currency_of_region(self.phone_region) or "CNY"
         self.timezone: tzinfo = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
+        self._extracted = text_cache(max_bytes=1024 * 1024)(self._extract)
 
     def extract(
         self, text: str, *, now: datetime, expect: str | None = None,
@@ -52,6 +54,13 @@ class SlotExtractor:
         read (see `region_for`; PHONE_REGION when None)."""
         if expect is not None and expect not in SLOTS:
             raise ValueError(f"unknown slot {expect!r}")
+        # To the minute, as dates are read: the same words read twice in a turn (or by many
+        # customers in the same minute: "yesterday", a phone number) are read once.
+        local = local_now(now, self.timezone).replace(second=0, microsecond=0)
+        return self._extracted(text, local, expect, locale, region)
+
+    def _extract(self, text: str, local: datetime, expect: str | None, locale: str | None,
+                 region: str | None) -> Extracted:
         clean = normalize(text)[:MAX_SCAN]
         if not clean:
             return Extracted()
@@ -75,8 +84,7 @@ class SlotExtractor:
         if amount is None and expect == "amount":
             amount = find_amount(rest, True, self.default_currency, locale)
             rest = blank(rest, amount[2] if amount else None)
-        when = parse_when_clean(
-            to_simplified(rest), local_now(now, self.timezone), expect == "when", locale)
+        when = parse_when_clean(to_simplified(rest), local, expect == "when", locale)
         return Extracted(
             phone=phone[0] if phone else None,
             order_no=order[0] if order else None,
