@@ -219,6 +219,8 @@ class Classifier:
                  same: Mapping[str, str] | None = None) -> Meaning:
         """The meaning `text` has among `options`. `same` names meanings that stand for another
         here ("no" for "done" at "anything else?"): two of them close together are no doubt."""
+        if not options:
+            return Meaning()
         return self._classified(text, tuple(options), tuple(sorted((same or {}).items())))
 
     def _classify_uncached(self, text: str, options: tuple[str, ...],

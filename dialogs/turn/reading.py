@@ -155,6 +155,8 @@ def _field_named(meaning: Classifier, text: str, values: list[str]) -> str | Non
 
 
 def _best_clause(meaning: Classifier, text: str, options: tuple[str, ...]) -> Meaning | None:
+    if not options:
+        return None  # no button here: nothing a clause could answer
     parts = [p for p in _CLAUSE.split(text) if p.strip()]
     if len(parts) < 2:
         return None
