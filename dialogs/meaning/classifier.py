@@ -103,9 +103,6 @@ class Classifier:
             if len(t) >= (4 if t.isascii() else 2):
                 self._phrases.setdefault(m, []).append(t)
         # Each `within` meaning's phrases as one pattern (" talk to a human " as whole words).
-        self._within_re = {m: re.compile("|".join(re.escape(f" {t} " if t.isascii() else t)
-                                                  for t in ts))
-                           for m, ts in self._within.items() if ts}
         answers = [answer_text(e.text) for e in examples_list]
         # Letters and characters: no segmentation, typos cost a few n-grams.
         self._chars = _Index(TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True,
@@ -135,6 +132,7 @@ class Classifier:
         # same steps: read once.
         self._classified = text_cache(max_bytes=2 * 1024 * 1024)(self._classify_uncached)
         self._phrase_index = _PhraseIndex(self._phrases)
+        self._within_index = _PhraseIndex(self._within)
         self._exact: dict[str, set[str]] = {}
         for m, t, _ in rows:
             self._exact.setdefault(t, set()).add(m)
@@ -198,8 +196,7 @@ class Classifier:
 
     def said_within(self, text: str, meaning: str) -> bool:
         """One of the meaning's `within` examples is said inside a longer message."""
-        pattern = self._within_re.get(meaning)
-        return pattern is not None and pattern.search(f" {features_text(text)} ") is not None
+        return bool(self._within_index.longest(f" {features_text(text)} ", (meaning,)))
 
     def without_within(self, text: str, meaning: str) -> str:
         """`text` as written, less any `within` example of `meaning` said in it ("我刚刚说了，
