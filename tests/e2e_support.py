@@ -111,12 +111,20 @@ async def wait_for(check: Callable[[], Awaitable[bool]] | Callable[[], bool],
 
 
 @asynccontextmanager
-async def running_app(tmp_path: Path, clock: Clock, **settings: object) -> AsyncIterator[
+async def app_on(database_url: str, clock: Clock, **settings: object) -> AsyncIterator[
         RunningApp]:
-    """The real app on a fresh SQLite file in `tmp_path`, served on a free local port."""
-    running = await start_app(
-        make_settings(f"sqlite+aiosqlite:///{tmp_path / 'heard.db'}", **settings), clock=clock)
+    """The real app on `database_url`, served on a free local port."""
+    running = await start_app(make_settings(database_url, **settings), clock=clock)
     try:
         yield running
     finally:
         await running.stop()
+
+
+@asynccontextmanager
+async def running_app(tmp_path: Path, clock: Clock, **settings: object) -> AsyncIterator[
+        RunningApp]:
+    """The real app on a fresh SQLite file in `tmp_path`, served on a free local port."""
+    async with app_on(f"sqlite+aiosqlite:///{tmp_path / 'heard.db'}", clock,
+                      **settings) as running:
+        yield running

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from dialogs.messages import ConversationKey, Inbound
 from storage.schema import conversations, messages
-from tests.conftest import Clock, make_settings
-from tests.e2e_support import RunningApp, start_app
+from tests.conftest import Clock
+from tests.e2e_support import RunningApp, app_on
 
 SECRET = "poison-test-web-secret-0123456789abcdef"
 STORY = "My parcel never arrived, the courier says it was delivered."
@@ -32,11 +32,8 @@ NOTHING_STORABLE = '{"type": "text", "text": "\\u0000\\ud800", "id": "ID"}'
 
 @pytest.fixture
 async def app(database_url: str, clock: Clock) -> AsyncIterator[RunningApp]:
-    running = await start_app(make_settings(database_url, WEB_SECRET=SECRET), clock=clock)
-    try:
+    async with app_on(database_url, clock, WEB_SECRET=SECRET) as running:
         yield running
-    finally:
-        await running.stop()
 
 
 class Tab:

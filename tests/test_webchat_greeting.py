@@ -16,7 +16,7 @@ from dialogs.messages import ConversationKey, Inbound
 from handlers.channels.base import CollectingOutputChannel
 from handlers.channels.webchat.visitor import COOKIE_NAME
 from tests.conftest import Clock, Customer, make_settings
-from tests.e2e_support import RunningApp, start_app
+from tests.e2e_support import RunningApp, app_on
 from tests.test_e2e_webchat import WebVisitor, connect, open_page
 
 SECRET = "greeting-web-secret-0123456789abcdef"
@@ -32,11 +32,8 @@ GREETINGS = {
 
 @pytest.fixture
 async def app(database_url: str, clock: Clock) -> AsyncIterator[RunningApp]:
-    running = await start_app(make_settings(database_url, WEB_SECRET=SECRET), clock=clock)
-    try:
+    async with app_on(database_url, clock, WEB_SECRET=SECRET) as running:
         yield running
-    finally:
-        await running.stop()
 
 
 @pytest.fixture
