@@ -119,9 +119,11 @@ class Classifier:
                 self._slot[m] = len(starts)
                 starts.append(i)
         self._starts = np.array(starts, dtype=np.intp)
+        self._negative = np.array([_negative(a) for a in answers], dtype=bool)
         # How many of each meaning's examples begin with each first word ("no" of "no way",
-        # "no it's not"; "取消" of "取消掉", "取消这次"): a one-word answer that begins several
-        # examples of one meaning and fewer of the others says that meaning.
+        # "no it's not") or, in Chinese, hold each short run of characters ("取消" of "取消掉",
+        # "重来" of "全部重来吧"): a one-word answer found in several examples of one meaning
+        # and fewer of the others says that meaning.
         self._heads: dict[str, dict[str, int]] = {}
         for m, a in zip(meanings, answers, strict=True):
             for head in _heads(a):
@@ -139,7 +141,11 @@ class Classifier:
 
     def _closest_examples(self, text: str) -> np.ndarray:
         """Each meaning's closest example to `text` (answer_text), by slot."""
-        return np.maximum.reduceat(self._similarities(text), self._starts)
+        sims = self._similarities(text)
+        # "correct" is not "not correct", "改" is not "不改": letters shared across a
+        # negation count for less.
+        sims = np.where(self._negative == _negative(text), sims, sims * POLARITY_PENALTY)
+        return np.maximum.reduceat(sims, self._starts)
 
     def _similarities(self, text: str) -> np.ndarray:
         """How close `text` (answer_text) is to every example: the character cosine, blended
@@ -255,7 +261,9 @@ class Classifier:
                   same: Mapping[str, str]) -> Meaning:
         found = self._best(text, options, same)
         spans = negated_spans(canon(text))
-        if not spans:
+        if not spans or (found.choice is not None and found.choice != "yes"
+                         and not found.choice.startswith(NEGATABLE)):
+            # "都对 不用改", "不取消了": the negation is part of what the answer means.
             return found
         negated = set()
         for _, _, words in spans:
@@ -334,6 +342,20 @@ def _long_enough(text: str) -> bool:
 
 
 _LATIN = re.compile(r"[a-z]")
+# A negation in an English answer: "not", "no", "dont" (apostrophes are gone by now).
+_NEGATIVE_EN = re.compile(r"(?<![a-z])(?:not|no|nope|nah|never|none|nothing|cannot|dont|cant|wont|"
+                          r"isnt|wasnt|didnt|doesnt|havent|hasnt|arent|werent|couldnt|wouldnt)"
+                          r"(?![a-z])")
+# How much an example of the other polarity is worth.
+POLARITY_PENALTY = 0.7
+
+
+def _negative(text: str) -> bool:
+    # English only: in Chinese 不 and 没 are inside words that negate nothing (不错 is "good",
+    # 没事 "it's fine"), and measured, marking them cost more answers than it won.
+    return bool(_NEGATIVE_EN.search(text))
+
+
 # A one-word answer beginning this many examples of a meaning (twice as many as of any other
 # offered meaning) scores this much for it.
 MIN_HEADS = 3
@@ -344,12 +366,16 @@ ONLY_HEAD_LEAD = 0.1
 
 
 def _heads(answer: str) -> tuple[str, ...]:
-    """The first word of a Latin example with more words; the first two characters of a
-    longer Chinese one."""
+    """The first word of a Latin example with more words; every run of two to four characters
+    inside a longer Chinese one ("重来" of "全部重来吧", "别的" of "别的问题")."""
     words = answer.split()
     if answer.isascii():
         return (words[0],) if len(words) > 1 else ()
-    return (answer[:2],) if len(answer) > 2 and not answer[:2].isascii() else ()
+    return tuple({answer[i:i + n] for n in (2, 3, 4) for i in range(len(answer) - n + 1)
+                  if len(answer) > n and not _NOT_HAN.search(answer[i:i + n])})
+
+
+_NOT_HAN = re.compile(r"[\sa-z0-9]")
 # The word cosine's share of an English answer's score.
 WORD_WEIGHT = 0.3
 

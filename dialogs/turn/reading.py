@@ -8,14 +8,16 @@ the offered choices (free text: more of the story, a detail, the customer's own 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import cn2an
 
-from dialogs.choices import choices_for
+from dialogs.choices import Choice, choices_for
 from dialogs.conversation import Conversation
 from dialogs.intents import canon, status_query, ticket_number
 from dialogs.meaning import Classifier, Meaning
+from dialogs.meaning.classifier import features_text
 from dialogs.turn.context import TurnContext
 
 # Requests a customer may make at any step, recognised from whole messages; "human" also
@@ -34,6 +36,8 @@ MAX_CLAUSES = 4
 CLOSED_ACCEPT = 0.35
 CLOSED_MARGIN = 0.1
 GLOBAL_ACCEPT = 0.55
+SHORT_ACCEPT = 0.4
+SHORT_MARGIN = 0.2
 # While the story is told, what sounds a little like asking for a person ("客服都没人接") is
 # more of the story.
 STORY_GLOBAL_ACCEPT = 0.75
@@ -135,17 +139,25 @@ def read(t: TurnContext) -> Reading:
     if found.choice is None:
         # "退款，以后别再乱扣了", "A replacement, which you owe me": the answer is one clause.
         found = _best_clause(meaning, text, (*values, *mapped)) or found
-    if found.choice in ("no", None) and (field := _field_named(meaning, text, values)):
+    if found.choice in ("no", None) and (field := _field_named(t, text, options)):
         # "电话号码错了", "the date is wrong": which field, not "no, nothing to change".
         return Reading(field, score=found.score)
     return _interpret(c, text, found, mapped, values)
 
 
-def _field_named(meaning: Classifier, text: str, values: list[str]) -> str | None:
-    fields = [v for v in values if v.startswith("field.")]
+def _field_named(t: TurnContext, text: str, options: Sequence[Choice]) -> str | None:
+    """The one field a message names, by an example ("电话号码错了") or by its button's label
+    said inside it ("金额写错了", "amount's wrong")."""
+    fields = [o for o in options if o.value.startswith("field.")]
     if not fields:
         return None
-    named = meaning.contained(text, fields)
+    named = t.e.meaning.contained(text, [o.value for o in fields])
+    padded = f" {features_text(text)} "
+    for o in fields:
+        for label in t.e.labels(o.label_template):
+            words = features_text(label)
+            if words and (f" {words} " in padded if words.isascii() else words in padded):
+                named[o.value] = max(named.get(o.value, 0.0), min(0.5 + 0.04 * len(words), 0.8))
     if not named:
         return None
     ranked = sorted(named.items(), key=lambda kv: kv[1], reverse=True)
@@ -192,6 +204,11 @@ def _interpret(c: Conversation, text: str, found: Meaning, mapped: dict[str, str
     if guess is not None and c.state not in FREE_TEXT_STATES and found.score >= CLOSED_ACCEPT \
             and found.margin >= CLOSED_MARGIN:
         # Only the buttons can answer this question: a clear favourite among them is it.
+        return Reading(guess, negated=found.negated, score=found.score)
+    if guess is not None and guess in values and is_short(text) and found.score >= SHORT_ACCEPT \
+            and found.margin >= SHORT_MARGIN:
+        # A few words plainly nearer one button than any other ("要维修", "something else"),
+        # even where free text is an answer too.
         return Reading(guess, negated=found.negated, score=found.score)
     if guess is not None and (c.state not in FREE_TEXT_STATES or is_short(text)):
         return Reading(suggest=guess, negated=found.negated, score=found.score)
