@@ -317,3 +317,17 @@ async def test_coming_back_after_a_pause_finds_the_draft(core: Core, clock: Cloc
     await c.presses("Delivery")
     assert c.templates[0] == "welcome_back"
     assert "order number" in c.text.lower()
+
+
+async def test_something_else_asks_what_would_help_and_reads_it_back(core: Core) -> None:
+    c = Customer(core, "u-else")
+    await c.says("My parcel never arrived, order JD20261118001, it happened yesterday")
+    await c.presses("That's all")
+    await c.presses("Delivery")
+    await c.presses("Something else")
+    assert "what would you like us to do" in c.text.lower()
+    assert await c.state() == "choosing_outcome"
+    await c.says("Send it again by Friday, it's a birthday present")
+    await c.presses("Reply here")
+    assert await c.state() == "confirming"
+    assert "Send it again by Friday, it's a birthday present" in c.text

@@ -115,6 +115,11 @@ def unsure_of_outcome(t: TurnContext) -> bool:
 
 def take_outcome(t: TurnContext, pressed: str | None) -> bool:
     c = t.conv
+    if pressed == "out.other" and not c.context.get("outcome_other"):
+        # "Something else" says nothing of what would help: ask, once, in their words.
+        c.context["outcome_other"] = True
+        t.say("ask.outcome.other")
+        return False
     if pressed and pressed.startswith("out."):
         c.slots["outcome"] = pressed.removeprefix("out.")
         c.slots.pop("outcome_note", None)
