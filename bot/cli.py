@@ -12,9 +12,8 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from bot import cli_failed
+from bot import cli_agents, cli_failed
 from bot.settings import Settings, SettingsError, load_settings, unknown_names
-from storage.agents import Role
 
 log = logging.getLogger("heard")
 
@@ -50,19 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="upgrade the schema at DATABASE_URL to the latest")
-    agents = sub.add_parser("agents", help="the people who take over conversations")
-    agents_sub = agents.add_subparsers(dest="agents_command", required=True, metavar="ACTION")
-    add = agents_sub.add_parser("add", help="register an agent")
-    add.add_argument("name", help="login and display name (letters, digits, . _ -)")
-    add.add_argument("--role", required=True, choices=[r.value for r in Role])
-    add.add_argument("--team", help="the team whose queue the agent works, e.g. logistics")
-    add.add_argument("--telegram-id", type=int,
-                     help="the agent's Telegram user id, to act from the agents' group")
-    add.add_argument("--password-stdin", action="store_true",
-                     help="read a console password from the first line of standard input")
-    agents_sub.add_parser("list", help="list agents")
-    disable = agents_sub.add_parser("disable", help="stop an agent from acting")
-    disable.add_argument("name")
+    cli_agents.add_parser(sub)
     cli_failed.add_parser(sub)
     dialog = sub.add_parser("dialog", help="the complaint dialog")
     dialog_sub = dialog.add_subparsers(dest="dialog_command", required=True, metavar="ACTION")
@@ -107,10 +94,9 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(_serve(settings))
     if args.command == "chat":
         return asyncio.run(_chat(settings, args.chat_id))
-    if args.command == "agents":
-        return asyncio.run(_agents(settings, args))
-    if args.command == "failed":
-        code, said = asyncio.run(cli_failed.run(settings.database_url, args))
+    if args.command in ("agents", "failed"):
+        runner = cli_agents.run if args.command == "agents" else cli_failed.run
+        code, said = asyncio.run(runner(settings.database_url, args))
         print(said, file=sys.stderr if code else sys.stdout)
         return code
     if args.command == "db":
@@ -189,54 +175,6 @@ async def _until_signalled() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-
-
-async def _agents(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
-    from handlers.agents.grammar import AGENT_NAME, AGENT_NAME_RULE
-    from handlers.agents.passwords import hash_password
-    from storage.agents import AgentExists, AgentStore
-    from storage.migrate import upgrade
-    from storage.store import Store
-
-    store = Store(settings.database_url)
-    try:
-        await upgrade(store.engine)
-        agents = AgentStore(store.engine, store.read_engine)
-        if args.agents_command == "list":
-            for a in await agents.all():
-                flags = ", ".join(f for f, on in (("disabled", a.disabled),
-                                                   ("console", a.has_password)) if on)
-                print(f"{a.name}\t{a.role}\t{a.team or '-'}\t{a.telegram_id or '-'}"
-                      f"\t{flags or '-'}")
-            return 0
-        if args.agents_command == "disable":
-            if await agents.disable(args.name):
-                print(f"{args.name} can no longer act")
-                return 0
-            print(f"heard: no agent named {args.name!r}", file=sys.stderr)
-            return 1
-        if not AGENT_NAME.fullmatch(args.name):
-            print(f"heard: an agent name is {AGENT_NAME_RULE}", file=sys.stderr)
-            return 2
-        hashed = None
-        if args.password_stdin:
-            try:
-                hashed = await hash_password(sys.stdin.readline().rstrip("\r\n"))
-            except ValueError as e:
-                print(f"heard: {e}", file=sys.stderr)
-                return 2
-        try:
-            agent = await agents.add(args.name, Role(args.role), datetime.now(UTC), team=args.team,
-                                     telegram_id=args.telegram_id, password_hash=hashed)
-        except AgentExists as e:
-            print(f"heard: {e}", file=sys.stderr)
-            return 1
-        print(f"added {agent.role} {agent.name}" + (f" on {agent.team}" if agent.team else ""))
-        return 0
-    finally:
-        await store.close()
 
 
 async def _chat(settings: Settings, chat_id: str) -> int:

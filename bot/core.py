@@ -12,7 +12,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.settings import Settings
 from dialogs.emotion import EmotionScorer
@@ -92,9 +92,13 @@ async def running(core: Core, *, migrate: bool = True) -> AsyncIterator[Core]:
 
 
 async def _escalation_rules(core: Core) -> EscalationRules:
+    return await stored_escalation_rules(core.store, core.clock())
+
+
+async def stored_escalation_rules(store: Store, now: datetime) -> EscalationRules:
     """The rules as stored (admins edit them there); the shipped ones if they do not load."""
-    await core.store.seed_config("escalation", default_data(), core.clock())
-    stored = await core.store.load_config("escalation")
+    await store.seed_config("escalation", default_data(), now)
+    stored = await store.load_config("escalation")
     if stored is None:
         return default_rules()
     body, version = stored

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from storage.schema import agents
+from storage.schema import agents, console_sessions
 
 if TYPE_CHECKING:
     # Not at run time: the `heard` command reads Role to build its parser, and the asyncio
@@ -101,9 +101,31 @@ class AgentStore:
         return [agent_from_row(r) for r in rows]
 
     async def disable(self, name: str) -> bool:
+        return await self._set(name, disabled=True, end_sessions=True)
+
+    async def enable(self, name: str) -> bool:
+        return await self._set(name, disabled=False)
+
+    async def set_team(self, name: str, team: str | None) -> bool:
+        return await self._set(name, team=team)
+
+    async def set_role(self, name: str, role: Role) -> bool:
+        return await self._set(name, role=Role(role), end_sessions=True)
+
+    async def set_password(self, name: str, password_hash: str) -> bool:
+        return await self._set(name, password_hash=password_hash, end_sessions=True)
+
+    async def _set(self, name: str, *, end_sessions: bool = False, **values: Any) -> bool:
+        """Change one agent; False when there is no agent by that name. `end_sessions`: their
+        console sessions end with the change (a reset password, a lost role), in one
+        transaction, so no request slips between."""
         async with self.engine.begin() as conn:
             result = await conn.execute(
-                sa.update(agents).where(agents.c.name == name).values(disabled=True))
+                sa.update(agents).where(agents.c.name == name).values(**values))
+            if end_sessions and result.rowcount == 1:
+                await conn.execute(sa.delete(console_sessions).where(
+                    console_sessions.c.agent_id
+                    == sa.select(agents.c.id).where(agents.c.name == name).scalar_subquery()))
         return bool(result.rowcount == 1)
 
     async def password_hash(self, name: str) -> str | None:

@@ -46,3 +46,37 @@ def test_agents_are_added_listed_and_disabled(tmp_path: Path) -> None:
     assert hashed and hashed.startswith("$argon2")  # never the password itself
     assert asyncio.run(verify_password(hashed, "correct horse battery"))
     assert not asyncio.run(verify_password(hashed, "wrong horse battery"))
+
+
+def test_agents_are_changed_and_only_known_teams_are_taken(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    assert heard("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    unknown = heard("agents", "add", "dan", "--role", "agent", "--team", "logistcs", env=env,
+                    cwd=tmp_path)
+    assert unknown.returncode == 2 and "no team 'logistcs'" in unknown.stderr
+    assert "logistics" in unknown.stderr  # the teams there are, to pick from
+    assert heard("agents", "list", env=env, cwd=tmp_path).stdout.strip() == "no agents yet"
+
+    assert heard("agents", "add", "dan", "--role", "agent", "--team", "logistics", env=env,
+                 cwd=tmp_path).returncode == 0
+    moved = heard("agents", "set-team", "dan", "finance", env=env, cwd=tmp_path)
+    assert moved.returncode == 0, moved.stderr
+    assert heard("agents", "set-team", "dan", "nowhere", env=env, cwd=tmp_path).returncode == 2
+    assert heard("agents", "set-role", "dan", "supervisor", env=env, cwd=tmp_path).returncode == 0
+    assert heard("agents", "disable", "dan", env=env, cwd=tmp_path).returncode == 0
+    assert heard("agents", "enable", "dan", env=env, cwd=tmp_path).returncode == 0
+    assert heard("agents", "enable", "erin", env=env, cwd=tmp_path).returncode == 1
+    assert heard("agents", "list", env=env, cwd=tmp_path).stdout.splitlines() == [
+        "dan\tsupervisor\tfinance\t-\t-"]
+
+    # No terminal and no --password-stdin: refused, not hanging on a prompt.
+    blind = heard("agents", "set-password", "dan", env=env, cwd=tmp_path)
+    assert blind.returncode == 2 and "--password-stdin" in blind.stderr
+    short = heard("agents", "set-password", "dan", "--password-stdin", env=env, cwd=tmp_path,
+                  stdin="short\n")
+    assert short.returncode == 2 and "at least 10 characters" in short.stderr
+    done = heard("agents", "set-password", "dan", "--password-stdin", env=env, cwd=tmp_path,
+                 stdin="a much longer secret\n")
+    assert done.returncode == 0, done.stderr
+    assert heard("agents", "list", env=env, cwd=tmp_path).stdout.splitlines() == [
+        "dan\tsupervisor\tfinance\t-\tconsole"]

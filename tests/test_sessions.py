@@ -80,6 +80,30 @@ class TestSessions:
         await sessions.close_all(bob.id)
         assert await sessions.find(b1, T0) is None
 
+    async def test_a_new_password_or_role_ends_their_sessions_and_a_team_does_not(
+            self, engine: AsyncEngine) -> None:
+        agents = AgentStore(engine)
+        alice = await agents.add("alice", "supervisor", T0)
+        bob = await agents.add("bob", "agent", T0)
+        sessions = store(engine)
+        a1, _ = await sessions.open(alice.id, T0)
+        b1, _ = await sessions.open(bob.id, T0)
+        b2, _ = await sessions.open(bob.id, T0)
+        assert await agents.set_team("bob", "finance")
+        assert await sessions.find(b1, T0) is not None  # moving team changes no rights
+        assert await agents.set_password("bob", "$argon2id$not-checked-here")
+        assert await sessions.find(b1, T0) is None and await sessions.find(b2, T0) is None
+        assert await sessions.find(a1, T0) is not None  # only bob's
+        assert await agents.set_role("alice", "agent")
+        assert await sessions.find(a1, T0) is None
+        assert not await agents.set_password("nobody", "$argon2id$x")
+        found = await agents.by_name("alice")
+        assert found is not None and found.role == "agent"
+        await agents.disable("alice")
+        assert await agents.enable("alice")
+        found = await agents.by_name("alice")
+        assert found is not None and not found.disabled
+
     async def test_purge_removes_only_dead_sessions(self, engine: AsyncEngine) -> None:
         agent = await AgentStore(engine).add("alice", "agent", T0)
         sessions = store(engine)
