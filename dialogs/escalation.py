@@ -37,6 +37,16 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Check:
+    """One rule against one turn."""
+
+    rule: str
+    priority: str
+    fired: bool
+    evidence: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Signals:
     """What one customer turn shows, as the rules need it."""
 
@@ -178,45 +188,64 @@ class EscalationRules:
         return int(self.rules.get("repeat_complainant", {}).get("days", 30))
 
     def evaluate(self, s: Signals) -> list[Hit]:
-        hits: list[Hit] = []
+        """The rules that fire on this turn, with their evidence."""
+        return [Hit(c.rule, c.priority, c.evidence) for c in self.checks(s) if c.fired]
+
+    def checks(self, s: Signals) -> list[Check]:
+        """Every rule against this turn, fired or not, with what it looked at: the evidence a
+        ticket keeps when it fires, and why not when it does not ("test a message")."""
+        out: list[Check] = []
         r = self.rules
 
-        def hit(name: str, **evidence: Any) -> None:
+        def check(name: str, fired: bool, **evidence: Any) -> None:
             if name in r:
-                hits.append(Hit(name, str(r[name]["priority"]), evidence))
+                out.append(Check(name, str(r[name]["priority"]), bool(fired), evidence))
 
-        if s.asked_for_human:
-            hit("human_request", words=s.text[:200])
+        check("human_request", s.asked_for_human, **({"words": s.text[:200]}
+                                                     if s.asked_for_human else {}))
         simplified = _fold(s.text)
         for name in ("safety", "public_or_legal"):
-            if found := self._found(simplified, name):
-                hit(name, words=list(found))
-        if "anger" in r and s.anger >= float(r["anger"]["threshold"]):
-            hit("anger", score=round(s.anger, 2), threshold=r["anger"]["threshold"])
-        if "upset_streak" in r and s.upset_streak >= int(r["upset_streak"]["count"]):
-            hit("upset_streak", count=s.upset_streak)
-        if "high_amount" in r and s.amount is not None and s.currency:
-            limit = r["high_amount"]["threshold"].get(s.currency)
-            if limit is not None and s.amount >= Decimal(str(limit)):
-                hit("high_amount", amount=str(s.amount), currency=s.currency, threshold=limit)
-        if "repeat_complainant" in r and s.earlier_tickets >= int(
-                r["repeat_complainant"]["tickets"]):
-            hit("repeat_complainant", tickets=s.earlier_tickets, days=self.window_days())
-        if s.order_seen_before:
-            hit("same_order_again", ticket=s.order_seen_before)
+            found = self._found(simplified, name)
+            check(name, bool(found), words=list(found))
+        if "anger" in r:
+            threshold = r["anger"]["threshold"]
+            check("anger", s.anger >= float(threshold), score=round(s.anger, 2),
+                  threshold=threshold)
+        if "upset_streak" in r:
+            needed = int(r["upset_streak"]["count"])
+            check("upset_streak", s.upset_streak >= needed, count=s.upset_streak,
+                  **({} if s.upset_streak >= needed else {"needed": needed}))
+        if "high_amount" in r:
+            limit = r["high_amount"]["threshold"].get(s.currency) if s.currency else None
+            if s.amount is not None and limit is not None:
+                check("high_amount", s.amount >= Decimal(str(limit)), amount=str(s.amount),
+                      currency=s.currency, threshold=limit)
+            else:
+                check("high_amount", False, amount=None if s.amount is None else str(s.amount),
+                      currency=s.currency)
+        if "repeat_complainant" in r:
+            needed = int(r["repeat_complainant"]["tickets"])
+            check("repeat_complainant", s.earlier_tickets >= needed, tickets=s.earlier_tickets,
+                  days=self.window_days(), **({} if s.earlier_tickets >= needed
+                                               else {"needed": needed}))
+        check("same_order_again", bool(s.order_seen_before),
+              **({"ticket": s.order_seen_before} if s.order_seen_before else {}))
         vip = r.get("vip")
-        if vip and s.channel_id and s.channel_id in {str(c) for c in vip.get("channels") or ()}:
-            hit("vip", channel=s.channel_id)
-        elif vip and s.phone and s.phone in {str(p) for p in vip.get("phones") or ()}:
-            hit("vip", phone=s.phone)
-        if s.refused_outcome:
-            hit("outcome_rejected", words=list(s.refused_outcome))
+        if vip:
+            if s.channel_id and s.channel_id in {str(c) for c in vip.get("channels") or ()}:
+                check("vip", True, channel=s.channel_id)
+            elif s.phone and s.phone in {str(p) for p in vip.get("phones") or ()}:
+                check("vip", True, phone=s.phone)
+            else:
+                check("vip", False, channel=s.channel_id, phone=s.phone)
+        check("outcome_rejected", bool(s.refused_outcome),
+              **({"words": list(s.refused_outcome)} if s.refused_outcome else {}))
         failing = r.get("bot_failing")
-        if failing and (s.invalid_streak >= int(failing["invalid_in_a_row"])
-                        or s.readback_rejected >= int(failing["readback_rejected"])):
-            hit("bot_failing", invalid_in_a_row=s.invalid_streak,
-                readback_rejected=s.readback_rejected)
-        return hits
+        if failing:
+            check("bot_failing", s.invalid_streak >= int(failing["invalid_in_a_row"])
+                  or s.readback_rejected >= int(failing["readback_rejected"]),
+                  invalid_in_a_row=s.invalid_streak, readback_rejected=s.readback_rejected)
+        return out
 
 
 def signals_for(conv: Conversation, text: str, *, asked: bool, anger: float,

@@ -89,6 +89,7 @@ class Classifier:
         examples_list = sorted((e for e in examples if features_text(e.text)),
                                key=lambda e: e.meaning)
         rows = [(e.meaning, features_text(e.text), e.within) for e in examples_list]
+        self._examples = examples_list
         meanings = [r[0] for r in rows]
         self._within = {m: [t for mm, t, w in rows
                             if mm == m and w and (m not in _PHRASES_ONLY or _long_enough(t))]
@@ -211,6 +212,18 @@ class Classifier:
         for e in self._within_raw.get(meaning, ()):
             out = re.sub(re.escape(e), " ", out, flags=re.IGNORECASE)
         return " ".join(out.split()).strip(_TRIM)
+
+    def closest(self, text: str, meaning: str) -> tuple[Example, float] | None:
+        """The example of `meaning` nearest `text`, and its score: which example pulled an
+        answer where it went (the admin's "test a message")."""
+        slot = self._slot.get(meaning)
+        if slot is None:
+            return None
+        start = int(self._starts[slot])
+        end = int(self._starts[slot + 1]) if slot + 1 < len(self._starts) else len(self._examples)
+        sims = self._similarities(answer_text(text))[start:end]
+        best = int(np.argmax(sims))
+        return self._examples[start + best], float(sims[best])
 
     def exact(self, text: str, options: Collection[str]) -> str | None:
         """The one offered meaning `text` is an example of, word for word: the commonest

@@ -29,9 +29,10 @@ async def escalation_hits(t: TurnContext, *, asked: bool) -> list[Hit]:
         ctx["order_checked"] = order
         ctx["order_seen_before"] = await t.desk.ticket_for_order(str(order))
     emotion = t.out.emotion
-    hits = rules.evaluate(signals_for(c, t.text, asked=asked,
-                                      anger=emotion.anger if emotion else 0.0,
-                                      refused=t.refused))
+    t.out.checks = rules.checks(signals_for(c, t.text, asked=asked,
+                                            anger=emotion.anger if emotion else 0.0,
+                                            refused=t.refused))
+    hits = [Hit(k.rule, k.priority, k.evidence) for k in t.out.checks if k.fired]
     if c.state == "handed_off" and not asked:
         # Already with a person: only something more urgent than before is news.
         hits = more_urgent(hits, str(ctx.get("priority", "P4")))

@@ -4,6 +4,7 @@ desk opens, reopening a closed case, and answering "where is my complaint?"."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from dialogs import intents
 from dialogs.escalation import Hit, top_priority
@@ -11,6 +12,9 @@ from dialogs.events import Escalated, Reopened, ReopenWhy
 from dialogs.machine import CLOSED_STATES, DRAFT_STATES
 from dialogs.ports import ReopenedTicket, TicketDraft, TicketInfo
 from dialogs.turn.context import TurnContext
+
+if TYPE_CHECKING:
+    from dialogs.engine import DialogEngine
 
 
 async def file(t: TurnContext, status: str, hits: list[Hit] | None = None) -> None:
@@ -39,24 +43,29 @@ def draft(t: TurnContext, status: str, hits: list[Hit]) -> TicketDraft:
     incomplete = not (c.has_story() and c.has_category() and c.details_complete()
                       and c.has_outcome() and c.contact_ok())
     priority = top_priority(hits)
+    first, resolve = promised(t.e, t.now, priority)
     return TicketDraft(
         key=c.key, status=status, incomplete=incomplete,
         category=c.slots.get("category"), description=c.description(),
         outcome=c.slots.get("outcome"), phone=c.slots.get("phone"),
         slots={**c.slots, **({"refers_to": c.context["refers_to"]}
                              if c.context.get("refers_to") else {})},
-        locale=c.locale, first_response_due=due(t, priority),
-        priority=priority, reasons=tuple(h.record() for h in hits),
-        team=t.e.rules.team_for(c.slots.get("category")),
-        resolution_due=t.now + timedelta(
-            hours=t.e.rules.resolution_hours.get(priority, 168)),
+        locale=c.locale, first_response_due=first, priority=priority,
+        reasons=tuple(h.record() for h in hits),
+        team=t.e.rules.team_for(c.slots.get("category")), resolution_due=resolve,
     )
 
 
 def due(t: TurnContext, priority: str) -> datetime:
-    # A person can only answer while the desk is open: the promise counts open time.
-    return t.e.hours.add(
-        t.now, timedelta(minutes=t.e.rules.first_response_minutes[priority]))
+    return promised(t.e, t.now, priority)[0]
+
+
+def promised(e: DialogEngine, now: datetime, priority: str) -> tuple[datetime, datetime]:
+    """When a case of this priority filed now is promised a first response and a
+    resolution. A person can only answer while the desk is open: the first counts open
+    time; the second is calendar time."""
+    return (e.hours.add(now, timedelta(minutes=e.rules.first_response_minutes[priority])),
+            now + timedelta(hours=e.rules.resolution_hours.get(priority, 168)))
 
 
 def after_hours(t: TurnContext) -> None:
