@@ -50,6 +50,7 @@ def draft(t: TurnContext, status: str, hits: list[Hit]) -> TicketDraft:
         team=t.e.rules.team_for(c.slots.get("category")),
         resolution_due=t.now + timedelta(
             hours=t.e.rules.resolution_hours.get(priority, 168)),
+        bundle_version=t.e.bundle_version,
     )
 
 
