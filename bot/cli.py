@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from bot import cli_failed
+from bot import cli_config, cli_failed
 from bot.settings import Settings, SettingsError, load_settings, unknown_names
 from storage.agents import Role
 
@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     disable = agents_sub.add_parser("disable", help="stop an agent from acting")
     disable.add_argument("name")
     cli_failed.add_parser(sub)
+    cli_config.add_parser(sub)
     dialog = sub.add_parser("dialog", help="the complaint dialog")
     dialog_sub = dialog.add_subparsers(dest="dialog_command", required=True, metavar="ACTION")
     graph = dialog_sub.add_parser("graph", help="print the state diagram")
@@ -88,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"heard: warning: {line}", file=sys.stderr)
     from bot.logs import configure
 
-    handler = configure(settings, quiet=["alembic"] if args.command in ("agents", "failed") else [])
+    quiet = ["alembic"] if args.command in ("agents", "failed", "config") else []
+    handler = configure(settings, quiet=quiet)
     try:
         if args.command in CREATES_DATABASE:
             reach_database(settings)
@@ -109,6 +111,8 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(_chat(settings, args.chat_id))
     if args.command == "agents":
         return asyncio.run(_agents(settings, args))
+    if args.command == "config":
+        return asyncio.run(cli_config.run(settings, args))
     if args.command == "failed":
         code, said = asyncio.run(cli_failed.run(settings.database_url, args))
         print(said, file=sys.stderr if code else sys.stdout)
