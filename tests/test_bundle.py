@@ -360,3 +360,15 @@ def test_hours_from_the_old_setting_keep_their_spans() -> None:
     h = hours_from_text("Mon-Fri 09:00-12:00; Mon-Fri 13:00-18:00; Sat 10:00-14:00", "UTC")
     assert h.week[Weekday.MON] == (Span(540, 720), Span(780, 1080))
     assert h.week[Weekday.SUN] == ()
+
+
+def test_the_classifier_is_kept_when_the_phrases_are_the_same() -> None:
+    first = build(SHIPPED, 1)
+    greeting = with_template(SHIPPED, "greet", Locale.EN, Tone.NEUTRAL, "Hi!")
+    assert build(greeting, 2, first).classifier is first.classifier
+    yes = SHIPPED.examples["yes"]
+    more = replace(SHIPPED, examples={**SHIPPED.examples, "yes": replace(yes, phrases={
+        **yes.phrases, Locale.EN: (*yes.phrases[Locale.EN], "aye aye")})})
+    rebuilt = build(more, 3, first)
+    assert rebuilt.classifier is not first.classifier
+    assert rebuilt.classifier.classify("aye aye", ("yes", "no")).choice == "yes"

@@ -47,6 +47,8 @@ class BundleWatch:
         # A version whose body does not load (it passed validation, so a bug): tried once.
         self._broken: int | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        # The behaviour in force, whose classifier the next version may keep.
+        self._in_force: Behaviour | None = None
         self._complained = 0.0
 
     @property
@@ -80,6 +82,7 @@ class BundleWatch:
             return
         if behaviour.version > (self.engine.bundle_version or 0):
             self.engine.adopt(behaviour)
+            self._in_force = behaviour
             log.info("configuration bundle version %d in force", behaviour.version)
 
     async def load_now(self) -> None:
@@ -99,7 +102,7 @@ class BundleWatch:
         stored = await self.bundles.version(number)
         if stored is None:
             raise LookupError(f"bundle version {number} is not stored")
-        return await asyncio.to_thread(_behaviour, stored.body, number)
+        return await asyncio.to_thread(_behaviour, stored.body, number, self._in_force)
 
     # --- the background: listening and looking ---------------------------------------------
     async def start(self) -> None:
@@ -144,8 +147,8 @@ class BundleWatch:
                                 type(e).__name__, str(e).splitlines()[0] if str(e) else "")
 
 
-def _behaviour(body: dict[str, Any], number: int) -> Behaviour:
-    return build(from_data(body), number)
+def _behaviour(body: dict[str, Any], number: int, previous: Behaviour | None) -> Behaviour:
+    return build(from_data(body), number, previous)
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:
