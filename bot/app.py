@@ -21,6 +21,7 @@ from handlers.channels.telegram.service import TELEGRAM, TelegramService
 from handlers.channels.webchat import setup_webchat
 from handlers.channels.webchat.caps import SocketCaps
 from handlers.channels.webchat.keys import TRANSCRIPTS, TURNS, WEBCHAT_OUTPUT
+from handlers.config.teams import LiveTeams
 from handlers.ops.listener import OpsLog
 from handlers.turns.drafts import SCHEDULER, DraftScheduler
 from handlers.turns.failed_retry import FAILED_RETRY, FailedTurnRetrier
@@ -81,7 +82,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     outbox.register("web", app[WEBCHAT_OUTPUT])
     queue = TicketQueue(core.store.engine, core.store.read_engine)
     agents = AgentStore(core.store.engine, core.store.read_engine)
-    teams = set(core.engine.rules.teams.values())
+    teams = LiveTeams(core.engine)
     desk = AgentDesk(queue, core.pipeline, clock, teams=teams, agents=agents,
                      timezone=settings.timezone)
     sla = SlaWatch(queue, core.pipeline, clock)
@@ -114,8 +115,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
             telegram.dispatcher.side_channel = group.handle
     app[SCHEDULER] = DraftScheduler(
         core.store, core.pipeline, clock=clock,
-        remind_after=timedelta(minutes=settings.idle_reminder_minutes),
-        expire_after=timedelta(hours=settings.draft_expiry_hours),
+        remind_after=lambda: timedelta(minutes=core.engine.settings.welcome_back_minutes),
+        expire_after=lambda: timedelta(hours=core.engine.settings.draft_expiry_hours),
         interval=scheduler_interval)
     app[FAILED_RETRY] = FailedTurnRetrier(core.store.failed, core.pipeline, clock,
                                           interval=min(scheduler_interval, 5.0))
@@ -157,4 +158,5 @@ async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _health(request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
+    # The configuration bundle version this process runs on.
+    return web.json_response({"ok": True, "bundle": request.app[CORE].engine.bundle_version})

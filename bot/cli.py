@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from bot import cli_agents, cli_failed
+from bot import cli_agents, cli_config, cli_failed
 from bot.settings import Settings, SettingsError, load_settings, unknown_names
 
 log = logging.getLogger("heard")
@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="upgrade the schema at DATABASE_URL to the latest")
     cli_agents.add_parser(sub)
     cli_failed.add_parser(sub)
+    cli_config.add_parser(sub)
     dialog = sub.add_parser("dialog", help="the complaint dialog")
     dialog_sub = dialog.add_subparsers(dest="dialog_command", required=True, metavar="ACTION")
     graph = dialog_sub.add_parser("graph", help="print the state diagram")
@@ -75,7 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"heard: warning: {line}", file=sys.stderr)
     from bot.logs import configure
 
-    handler = configure(settings, quiet=["alembic"] if args.command in ("agents", "failed") else [])
+    quiet = ["alembic"] if args.command in ("agents", "failed", "config") else []
+    handler = configure(settings, quiet=quiet)
     try:
         if args.command in CREATES_DATABASE:
             reach_database(settings)
@@ -94,9 +96,11 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(_serve(settings))
     if args.command == "chat":
         return asyncio.run(_chat(settings, args.chat_id))
+    if args.command == "config":
+        return asyncio.run(cli_config.run(settings, args))
     if args.command in ("agents", "failed"):
-        runner = cli_agents.run if args.command == "agents" else cli_failed.run
-        code, said = asyncio.run(runner(settings.database_url, args))
+        code, said = asyncio.run(cli_agents.run(settings, args) if args.command == "agents"
+                                 else cli_failed.run(settings.database_url, args))
         print(said, file=sys.stderr if code else sys.stdout)
         return code
     if args.command == "db":

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from storage.agents import Role
 
 if TYPE_CHECKING:
+    from bot.settings import Settings
     from storage.agents import AgentStore
     from storage.store import Store
 
@@ -46,16 +47,19 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                           help="read it from the first line of standard input instead")
 
 
-async def run(database_url: str, args: argparse.Namespace) -> tuple[int, str]:
+async def run(settings: Settings, args: argparse.Namespace) -> tuple[int, str]:
     """(exit code, what to print): 0 done, 1 no such agent or it exists, 2 bad input."""
     # Imported here, like the other commands' storage: `heard --help` stays quick.
+    from bot.bundle_first import ensure_first_version
     from storage.agents import AgentStore
     from storage.migrate import upgrade
     from storage.store import Store
 
-    store = Store(database_url)
+    store = Store(settings.database_url)
     try:
         await upgrade(store.engine)
+        # The teams are the bundle's: a database no service has started on gets version 1.
+        await ensure_first_version(store, settings, datetime.now(UTC))
         return await _act(store, AgentStore(store.engine, store.read_engine), args)
     finally:
         await store.close()
@@ -112,9 +116,10 @@ async def _act(store: Store, agents: AgentStore, args: argparse.Namespace) -> tu
 
 
 async def _unknown_team(store: Store, team: str) -> str | None:
-    from bot.core import stored_escalation_rules
+    from dialogs.bundle.data import from_data
 
-    known = (await stored_escalation_rules(store, datetime.now(UTC))).known_teams()
+    latest = await store.bundles.latest()
+    known = from_data(latest.body).teams if latest is not None else ()
     if team in known:
         return None
     return f"heard: no team {team!r}; the routing sends cases to {', '.join(sorted(known))}"

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import gc
 import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from bot.bundle_first import ensure_first_version
 from bot.settings import Settings
 from dialogs.emotion import EmotionScorer
 from dialogs.engine import DialogEngine, DialogSettings
-from dialogs.escalation import EscalationRules, default_data, default_rules
-from dialogs.meaning import Classifier, load_default_examples
 from dialogs.slots import SlotExtractor, warm_up
 from dialogs.templates import TemplateRepository, load_defaults
+from handlers.config.studio import Studio
+from handlers.config.watch import BundleWatch
 from handlers.turns.pipeline import Clock, TurnPipeline, backoff, utcnow
 from handlers.util.periodic import Periodic
 from storage.checkpoint import INTERVAL_SECONDS as CHECKPOINT_SECONDS
@@ -38,6 +38,10 @@ class Core:
     engine: DialogEngine
     pipeline: TurnPipeline
     clock: Clock
+    # The configuration bundle: what keeps this process on the newest version, and the one
+    # way to publish a new one.
+    watch: BundleWatch
+    studio: Studio
 
 
 def dialog_settings(settings: Settings) -> DialogSettings:
@@ -61,11 +65,15 @@ def build_core(settings: Settings, *, clock: Clock = utcnow) -> Core:
     engine = DialogEngine(templates, EmotionScorer(), SlotExtractor(settings.phone_region,
                                                                    timezone=settings.timezone),
                           dialog_settings(settings))
+    watch = BundleWatch(store.bundles, store.bundle_news, engine,
+                        interval=settings.bundle_check_seconds)
     pipeline = TurnPipeline(
         store, engine, clock=clock, daily_text_quota=settings.daily_text_quota,
         retry=backoff(settings.failed_turn_tries,
-                      timedelta(seconds=settings.failed_turn_retry_seconds)))
-    return Core(settings, store, templates, engine, pipeline, clock)
+                      timedelta(seconds=settings.failed_turn_retry_seconds)),
+        before_batch=watch.ensure_current)
+    studio = Studio(store.bundles, clock, published=watch.heard)
+    return Core(settings, store, templates, engine, pipeline, clock, watch, studio)
 
 
 @asynccontextmanager
@@ -73,41 +81,19 @@ async def running(core: Core, *, migrate: bool = True) -> AsyncIterator[Core]:
     try:
         if migrate:
             await upgrade(core.store.engine)
-        await core.store.seed_templates(load_defaults(), core.clock())
-        core.templates.replace(await core.store.load_templates())
-        core.engine.rules = await _escalation_rules(core)
-        await core.store.seed_examples(load_default_examples(), core.clock())
-        core.engine.meaning = Classifier(await core.store.load_examples()
-                                         or load_default_examples())
+        if await ensure_first_version(core.store, core.settings, core.clock()):
+            log.info("configuration bundle version 1 made from the shipped defaults")
+        await core.watch.load_now()
         warm_up()
         core.engine.warm_up()
         # The lexicons and dictionaries loaded above are millions of long-lived objects; a
         # full collection walking them stalls every turn for tens of milliseconds.
         gc.freeze()
-        async with core.pipeline, Periodic("wal-checkpoint", core.store.checkpoint,
-                                           CHECKPOINT_SECONDS):
+        async with core.pipeline, core.watch, Periodic("wal-checkpoint", core.store.checkpoint,
+                                                       CHECKPOINT_SECONDS):
             yield core
     finally:
         await core.store.close()
-
-
-async def _escalation_rules(core: Core) -> EscalationRules:
-    return await stored_escalation_rules(core.store, core.clock())
-
-
-async def stored_escalation_rules(store: Store, now: datetime) -> EscalationRules:
-    """The rules as stored (admins edit them there); the shipped ones if they do not load."""
-    await store.seed_config("escalation", default_data(), now)
-    stored = await store.load_config("escalation")
-    if stored is None:
-        return default_rules()
-    body, version = stored
-    try:
-        return EscalationRules.from_data(body)
-    except (KeyError, TypeError, ValueError, re.error) as e:
-        log.error("stored escalation rules v%d do not load (%s); using the shipped ones",
-                  version, e)
-        return default_rules()
 
 
 @asynccontextmanager

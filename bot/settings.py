@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     # customer is answered politely and the text is not kept.
     daily_text_quota: int = Field(default=100_000, ge=1_000, le=10_000_000,
                                   alias="DAILY_TEXT_QUOTA")
+    # How often each process looks for a newer published configuration bundle version. On
+    # PostgreSQL a publish is also announced at once (LISTEN/NOTIFY); this is the fallback.
+    bundle_check_seconds: float = Field(default=0.5, ge=0.05, le=3600,
+                                        alias="BUNDLE_CHECK_SECONDS")
 
     @field_validator("database_url")
     @classmethod

@@ -8,8 +8,9 @@ every channel and in tests without a network. How a turn goes is in dialogs/turn
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from dialogs.commands import (
     AgentClosed,
@@ -36,6 +37,9 @@ from dialogs.templates import LOCALES, TemplateRepository
 from dialogs.turn.context import render, state_buttons
 from dialogs.turn.outcome import TurnOutcome
 from dialogs.turn.run import run_turn
+
+if TYPE_CHECKING:
+    from dialogs.bundle.behaviour import Behaviour
 
 __all__ = ["DialogEngine", "DialogSettings", "TurnOutcome"]
 
@@ -75,6 +79,25 @@ class DialogEngine:
         self._meaning: Classifier | None = Classifier(examples) if examples else None
         self._labels_cache: dict[str, list[str]] = {}
         self._labels_generation = -1
+        # The configuration bundle version in force (None: the shipped defaults, no store),
+        # and the teams it names.
+        self.bundle_version: int | None = None
+        self.teams: frozenset[str] = frozenset(self.rules.teams.values())
+
+    def adopt(self, b: Behaviour) -> None:
+        """Run on a published bundle version from the next turn on. Called between turns
+        only (the pipeline does, before a batch), so no turn sees two versions."""
+        self.templates.replace(b.templates)
+        self.templates.compile_all()
+        self.meaning = b.classifier
+        self.rules = b.rules
+        self.hours = b.hours
+        self.teams = b.teams
+        self.settings = replace(
+            self.settings, welcome_back_minutes=b.times.idle_reminder_minutes,
+            draft_expiry_hours=b.times.draft_expiry_hours,
+            follow_up_days=b.times.follow_up_days, reopen_days=b.times.reopen_days)
+        self.bundle_version = b.version
 
     @property
     def meaning(self) -> Classifier:

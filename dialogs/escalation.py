@@ -180,10 +180,6 @@ class EscalationRules:
         """The team a category routes to; unknown or missing categories go to customer care."""
         return self.teams.get(category or "other", self.teams.get("other", "customer_care"))
 
-    def known_teams(self) -> frozenset[str]:
-        """Every team a case can be routed to: an agent's team must be one of them."""
-        return frozenset({*self.teams.values(), self.team_for(None)})
-
     def window_days(self) -> int:
         return int(self.rules.get("repeat_complainant", {}).get("days", 30))
 

@@ -18,8 +18,9 @@ ALWAYS = "Mon-Sun 00:00-24:00"
 _SPAN = re.compile(
     r"^(?P<d1>[a-z]{3})(?:\s*-\s*(?P<d2>[a-z]{3}))?\s+"
     r"(?P<h1>\d{1,2}):(?P<m1>\d{2})\s*-\s*(?P<h2>\d{1,2}):(?P<m2>\d{2})$")
-# Far enough to cross any week of closed days, near enough to stop on a bad table.
-_SEARCH_DAYS = 15
+# Far enough to cross a closed week and a holiday fortnight, near enough to stop on a bad
+# table.
+_SEARCH_DAYS = 31
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +28,12 @@ class BusinessHours:
     # For each weekday (0 = Monday): opening spans as minutes after local midnight.
     week: tuple[tuple[tuple[int, int], ...], ...]
     tz: ZoneInfo
+    # Whole local days the desk is shut whatever the weekday says (holidays).
+    closed: frozenset[date] = frozenset()
 
     @property
     def always(self) -> bool:
-        return all(day == ((0, 1440),) for day in self.week)
+        return not self.closed and all(day == ((0, 1440),) for day in self.week)
 
     def _windows(self, start: datetime) -> list[tuple[datetime, datetime]]:
         """Open windows (UTC) from the local day of `start` on, merged across midnight."""
@@ -38,6 +41,8 @@ class BusinessHours:
         out: list[tuple[datetime, datetime]] = []
         for offset in range(_SEARCH_DAYS):
             day = local_day + timedelta(days=offset)
+            if day in self.closed:
+                continue
             for a, b in self.week[day.weekday()]:
                 lo = _at(day, a, self.tz)
                 hi = _at(day, b, self.tz)
@@ -99,6 +104,13 @@ def parse_hours(text: str, timezone: str = "UTC") -> BusinessHours:
         i, j = DAYS.index(d1), DAYS.index(d2)
         for day in (range(i, j + 1) if i <= j else [*range(i, 7), *range(0, j + 1)]):
             week[day].append((a, b))
+    return week_hours(week, tz)
+
+
+def week_hours(week: list[list[tuple[int, int]]], tz: ZoneInfo,
+               closed: frozenset[date] = frozenset()) -> BusinessHours:
+    """Opening hours from each weekday's spans (minutes after midnight), touching or
+    overlapping spans of a day merged."""
     merged: list[tuple[tuple[int, int], ...]] = []
     for spans_of_day in week:
         out: list[tuple[int, int]] = []
@@ -108,7 +120,7 @@ def parse_hours(text: str, timezone: str = "UTC") -> BusinessHours:
             else:
                 out.append((a, b))
         merged.append(tuple(out))
-    return BusinessHours(tuple(merged), tz)
+    return BusinessHours(tuple(merged), tz, closed)
 
 
 def _at(day: date, minutes: int, tz: ZoneInfo) -> datetime:

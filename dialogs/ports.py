@@ -28,6 +28,8 @@ class TicketDraft:
     resolution_due: datetime | None = None
     # Why a person takes over: {"reason", "priority", "evidence"} for each rule that fired.
     reasons: tuple[dict[str, Any], ...] = ()
+    # The configuration bundle version the ticket was filed under (None: shipped defaults).
+    bundle_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,6 +152,7 @@ class SqlDesk:
             "first_response_due": draft.first_response_due,
             "order_no": draft.slots.get("order_no"), "reasons": list(draft.reasons),
             "team": draft.team, "resolution_due": draft.resolution_due,
+            "bundle_version": draft.bundle_version,
             # Only conversations that sent photos or files need their attachments linked.
             "_has_files": bool(draft.slots.get("attachments"))})
         self._event(number, "filed", {"status": draft.status, "incomplete": draft.incomplete,

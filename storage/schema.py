@@ -181,6 +181,9 @@ tickets = sa.Table(
     sa.Column("callback_due", TS),
     sa.Column("callback_warned_at", TS),
     sa.Column("callback_breached_at", TS),
+    # The configuration bundle version the ticket was filed under, to compare before and
+    # after a change (NULL: filed before bundles).
+    sa.Column("bundle_version", sa.Integer),
     sa.Index(None, "customer_id", "created_at"),
     sa.Index(None, "order_no"),
     sa.Index(None, "team", "status", "assigned_agent_id"),
@@ -282,4 +285,44 @@ service_secrets = sa.Table(
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("value", sa.String(256), nullable=False),
     sa.Column("created_at", TS, nullable=False),
+)
+
+# The configuration bundle (dialogs/bundle/): every published version, whole, numbered from 1
+# (the shipped defaults, or a database's content from before bundles). A rollback is a new
+# version repeating an old one's body. The primary key is what makes two processes that start
+# at once, or publish at once, agree on the numbers.
+bundle_versions = sa.Table(
+    "bundle_versions",
+    metadata,
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("author", sa.String(64), nullable=False),
+    sa.Column("published_at", TS, nullable=False),
+    sa.Column("rolled_back_from", sa.Integer),
+)
+
+# The admins' draft: one per service (`name` is always "main"), on top of the version it was
+# started from; none stored means the draft is the current version.
+bundle_drafts = sa.Table(
+    "bundle_drafts",
+    metadata,
+    sa.Column("name", sa.String(16), primary_key=True),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("based_on", sa.Integer, nullable=False),
+    sa.Column("edited_by", sa.String(64), nullable=False),
+    sa.Column("edited_at", TS, nullable=False),
+)
+
+# Who did what to the service's configuration and access, and when (storage/audit.py).
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("subject", sa.String(128), nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),
+    sa.Index(None, "at"),
 )

@@ -1,5 +1,5 @@
 """The storage service: batches of turns in one transaction, the update inbox, transcripts,
-templates and the drafts the scheduler looks after."""
+the configuration bundle's versions and the drafts the scheduler looks after."""
 
 from __future__ import annotations
 
@@ -14,24 +14,21 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from dialogs.conversation import Conversation
-from dialogs.meaning.examples import Example
 from dialogs.messages import Button, ConversationKey, HistoryItem, agent_of
-from dialogs.templates import TemplateRecord
 from storage.batch import BatchTx
 from storage.batch_postgres import PostgresBatchTx
 from storage.batch_sqlite import SqliteBatchTx
+from storage.bundle_news import NoListener, PgListener, no_notify, pg_notify
+from storage.bundles import BundleStore
 from storage.checkpoint import checkpoint
 from storage.clock import utc_required
 from storage.database import create_engine, is_sqlite
 from storage.failed_turns import FailedTurns
 from storage.schema import (
     attachments,
-    config_documents,
     conversations,
     inbound_updates,
     messages,
-    phrase_examples,
-    templates,
     ticket_events,
     tickets,
 )
@@ -61,6 +58,12 @@ class Store:
         self._batch_tx: type[BatchTx] = SqliteBatchTx if self.is_sqlite else PostgresBatchTx
         self._fold_log: Callable[[], Awaitable[tuple[int, int, int] | None]] = (
             partial(checkpoint, self.read_engine) if self.is_sqlite else _no_log_to_fold)
+        # A publish is news to other processes through NOTIFY on PostgreSQL; on SQLite they
+        # look at the newest version number (handlers/config/watch.py).
+        self.bundles = BundleStore(self.engine, self.read_engine,
+                                   notify=no_notify if self.is_sqlite else pg_notify)
+        self.bundle_news: NoListener | PgListener = (
+            NoListener() if self.is_sqlite else PgListener(url))
 
     async def checkpoint(self) -> tuple[int, int, int] | None:
         """Fold SQLite's write-ahead log into the database; None on PostgreSQL."""
@@ -154,60 +157,6 @@ class Store:
             return None
         return Conversation(key=key, state=row.state, slots=dict(row.slots),
                             context=dict(row.context), locale=row.locale, version=row.version)
-
-    # --- templates --------------------------------------------------------------------------
-    async def seed_templates(self, records: list[TemplateRecord], now: datetime) -> int:
-        """Add shipped defaults that are not in the database yet; never overwrite edits."""
-        if not records:
-            return 0
-        async with self.engine.begin() as conn:
-            stmt = insert_for(conn, templates).on_conflict_do_nothing()
-            result = await conn.execute(stmt, [
-                {"name": r.name, "locale": r.locale, "tone": r.tone, "source": r.source,
-                 "version": r.version, "updated_at": now, "updated_by": "defaults"}
-                for r in records])
-            return max(result.rowcount, 0)
-
-    async def seed_config(self, name: str, body: dict[str, Any], now: datetime) -> bool:
-        """Store the shipped default of a configuration document unless one is there."""
-        async with self.engine.begin() as conn:
-            stmt = insert_for(conn, config_documents).values(
-                name=name, body=body, version=1, updated_at=now, updated_by="defaults")
-            result = await conn.execute(stmt.on_conflict_do_nothing())
-            return bool(result.rowcount == 1)
-
-    async def load_config(self, name: str) -> tuple[dict[str, Any], int] | None:
-        async with self.read_engine.connect() as conn:
-            row = (await conn.execute(sa.select(config_documents.c.body, config_documents.c.version)
-                                      .where(config_documents.c.name == name))).first()
-        return (dict(row.body), int(row.version)) if row else None
-
-    # --- what typed answers mean ----------------------------------------------------------
-    async def seed_examples(self, examples: list[Example], now: datetime) -> int:
-        """Add shipped example phrases that are not stored yet; never touch the admin's."""
-        if not examples:
-            return 0
-        async with self.engine.begin() as conn:
-            stmt = insert_for(conn, phrase_examples).on_conflict_do_nothing()
-            result = await conn.execute(stmt, [
-                {"meaning": e.meaning, "locale": e.locale, "text": e.text[:200],
-                 "within": e.within, "updated_at": now, "updated_by": "defaults"}
-                for e in examples])
-            return max(result.rowcount, 0)
-
-    async def load_examples(self) -> list[Example]:
-        async with self.read_engine.connect() as conn:
-            rows = (await conn.execute(sa.select(
-                phrase_examples.c.meaning, phrase_examples.c.locale, phrase_examples.c.text,
-                phrase_examples.c.within).order_by(phrase_examples.c.id))).all()
-        return [Example(r.meaning, r.locale, r.text, bool(r.within)) for r in rows]
-
-    async def load_templates(self) -> list[TemplateRecord]:
-        async with self.read_engine.connect() as conn:
-            rows = (await conn.execute(sa.select(
-                templates.c.name, templates.c.locale, templates.c.tone, templates.c.source,
-                templates.c.version))).all()
-        return [TemplateRecord(r.name, r.locale, r.tone, r.source, r.version) for r in rows]
 
     # --- the scheduler's view ---------------------------------------------------------------
     async def idle_drafts(self, idle_before: datetime, limit: int = 200) -> list[IdleDraft]:

@@ -253,7 +253,8 @@ def test_run_serves_and_stops_cleanly_on_a_signal(
         run.wait_for(f"web chat on http://127.0.0.1:{port}/chat")
         # Said once the site listens: the very first request after the line is answered.
         status, body = _get(base + "/healthz")
-        assert (status, body.replace(" ", "")) == (200, '{"ok":true}')
+        # With the configuration bundle version in force: the first, made at this start.
+        assert (status, body.replace(" ", "")) == (200, '{"ok":true,"bundle":1}')
         agent = {"User-Agent": "Mozilla/5.0 heard-test-browser/1.0"}
         status, page = _get(base + "/chat", agent)
         assert status == 200 and 'id="messages"' in page
@@ -275,9 +276,10 @@ def test_run_serves_and_stops_cleanly_on_a_signal(
         # It really stopped serving.
         with pytest.raises((urllib.error.URLError, ConnectionError)):
             _get(base + "/healthz")
-        # `run` upgraded the schema in the configured database.
+        # `run` upgraded the schema in the configured database and made the bundle's first
+        # version there.
         with sqlite3.connect(tmp_path / "cli.db") as conn:
-            assert conn.execute("SELECT count(*) FROM templates").fetchone()[0] > 0
+            assert conn.execute("SELECT number FROM bundle_versions").fetchall() == [(1,)]
     finally:
         run.kill()
 

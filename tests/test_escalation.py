@@ -253,40 +253,21 @@ async def test_after_filing_a_safety_report_raises_the_ticket(core: Core) -> Non
     assert events[-1]["kind"] == "escalated" and events[-1]["data"]["priority"] == "P1"
 
 
-async def test_rules_are_stored_and_edits_take_effect_on_start(sqlite_url: str,
-                                                                clock: Clock) -> None:
-    from bot.core import open_core
-    from storage.schema import config_documents
-    from tests.conftest import make_settings
+async def test_rules_published_in_a_new_version_take_effect_at_the_next_turn(
+        core: Core) -> None:
+    from dataclasses import replace
 
-    settings = make_settings(sqlite_url)
-    async with open_core(settings, clock=clock) as core:
-        stored = await core.store.load_config("escalation")
-        assert stored is not None and stored[1] == 1
-        body = stored[0]
-        body["rules"]["high_amount"]["threshold"]["CNY"] = 100  # an admin lowers the bar
-        async with core.store.engine.begin() as conn:
-            await conn.execute(sa.update(config_documents)
-                               .where(config_documents.c.name == "escalation")
-                               .values(body=body, version=2, updated_by="admin"))
-    async with open_core(settings, clock=clock) as core:
-        c = Customer(core)
-        await c.says("I was overcharged ¥150 on my bill")
-        assert await c.state() == "handed_off"  # 150 ≥ the edited 100
-
-
-async def test_broken_stored_rules_fall_back_to_the_shipped_ones(sqlite_url: str,
-                                                                 clock: Clock) -> None:
-    from bot.core import open_core
-    from storage.schema import config_documents
-    from tests.conftest import make_settings
-
-    settings = make_settings(sqlite_url)
-    async with open_core(settings, clock=clock) as core, core.store.engine.begin() as conn:
-        await conn.execute(sa.update(config_documents).values(body={"rules": "oops"},
-                                                              version=3))
-    async with open_core(settings, clock=clock) as core:
-        assert core.engine.rules is default_rules()
+    _, bundle = await core.studio.current()
+    rules = {**bundle.rules, "high_amount": {**bundle.rules["high_amount"],
+                                             "threshold": {"CNY": 100}}}
+    c = Customer(core)
+    await c.says("I was overcharged ¥150 on my bill")
+    assert await c.state() != "handed_off"  # 150 is below the shipped 5000
+    await core.studio.publish(replace(bundle, rules=rules), note="lower the bar",
+                              actor="admin")
+    d = Customer(core, "1002")
+    await d.says("I was overcharged ¥150 on my bill")
+    assert await d.state() == "handed_off"  # 150 ≥ the published 100, no restart
 
 
 async def test_while_with_a_person_only_something_more_urgent_is_raised(core: Core) -> None:

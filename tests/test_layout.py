@@ -412,6 +412,8 @@ ROOMS: dict[str, frozenset[str]] = {
                                  "handlers.util"}),
     "handlers/agents": frozenset({"handlers.agents", "handlers.turns", "handlers.channels",
                                   "handlers.ops", "handlers.util"}),
+    # The configuration bundle at run time: the pipeline is handed its check as a callable.
+    "handlers/config": frozenset({"handlers.config", "handlers.util"}),
 }
 
 

@@ -12,7 +12,8 @@ from tests.conftest import Clock, Customer
 def scheduler(core: Core, c: Customer, clock: Clock) -> DraftScheduler:
     core.pipeline.outbox.register(c.key.channel, c.out)
     return DraftScheduler(core.store, core.pipeline, clock=clock,
-                          remind_after=timedelta(minutes=30), expire_after=timedelta(hours=72))
+                          remind_after=lambda: timedelta(minutes=30),
+                          expire_after=lambda: timedelta(hours=72))
 
 
 async def test_an_idle_draft_gets_one_reminder(core: Core, clock: Clock) -> None:

@@ -11,7 +11,6 @@ import pytest
 from dialogs.conversation import Conversation
 from dialogs.messages import Attachment, Button, ConversationKey, Inbound, Reply
 from dialogs.ports import TicketDraft
-from dialogs.templates import TemplateRecord
 from storage.batch_postgres import PostgresBatchTx
 from storage.batch_sqlite import SqliteBatchTx
 from storage.migrate import upgrade
@@ -190,14 +189,6 @@ class TestStorageContract:
             a, b = await load_one(tx, mine), await load_one(tx, theirs)
             assert await tx.desk(a).ticket(number, mine)
             assert await tx.desk(b).ticket(number, theirs) is None
-
-    async def test_templates_are_seeded_once_and_edits_survive(self, store: Store) -> None:
-        rec = TemplateRecord("greet", "en", "neutral", "Hello")
-        assert await store.seed_templates([rec], NOW) == 1
-        assert await store.seed_templates([TemplateRecord("greet", "en", "neutral", "Hi")],
-                                          NOW) == 0
-        loaded = await store.load_templates()
-        assert [r.source for r in loaded] == ["Hello"]
 
     async def test_transcript_keeps_order_templates_and_attachments(self, store: Store) -> None:
         key = ConversationKey("web", "hist")

@@ -53,6 +53,7 @@ def draft(t: TurnContext, status: str, hits: list[Hit]) -> TicketDraft:
         locale=c.locale, first_response_due=first, priority=priority,
         reasons=tuple(h.record() for h in hits),
         team=t.e.rules.team_for(c.slots.get("category")), resolution_due=resolve,
+        bundle_version=t.e.bundle_version,
     )
 
 

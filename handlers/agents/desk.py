@@ -34,7 +34,8 @@ class AgentDesk:
                  teams: Collection[str] = (), agents: AgentStore | None = None,
                  timezone: str = "UTC") -> None:
         self.queue = queue
-        self.teams = frozenset(teams)
+        # Not copied: the teams follow the configuration bundle in force.
+        self.teams = teams
         self.pipeline = pipeline
         self.clock = clock
         self.agents = agents

@@ -8,6 +8,7 @@ out once even with several processes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from aiohttp import web
@@ -22,11 +23,12 @@ log = logging.getLogger(__name__)
 
 class DraftScheduler:
     def __init__(self, store: Store, pipeline: TurnPipeline, *, clock: Clock,
-                 remind_after: timedelta, expire_after: timedelta,
+                 remind_after: Callable[[], timedelta], expire_after: Callable[[], timedelta],
                  interval: float = 30.0) -> None:
         self.store = store
         self.pipeline = pipeline
         self.clock = clock
+        # Asked on each pass: the times are the configuration bundle's in force.
         self.remind_after = remind_after
         self.expire_after = expire_after
         self._periodic = Periodic("draft-scheduler", self.tick, interval)
@@ -35,8 +37,9 @@ class DraftScheduler:
         """One pass; returns how many drafts it acted on."""
         now = self.clock()
         acted = 0
-        for draft in await self.store.idle_drafts(now - self.remind_after):
-            if draft.idle_since <= now - self.expire_after:
+        expire_after = self.expire_after()
+        for draft in await self.store.idle_drafts(now - self.remind_after()):
+            if draft.idle_since <= now - expire_after:
                 await self.pipeline.act(draft.key, Expire())
                 acted += 1
             elif not draft.reminded and await self.pipeline.act(draft.key, Remind()):

@@ -76,7 +76,8 @@ class _Job:
 class TurnPipeline:
     def __init__(self, store: Store, engine: DialogEngine, *, clock: Clock = utcnow,
                  max_batch: int = 256, retry: RetryPolicy | None = None,
-                 daily_text_quota: int = 100_000) -> None:
+                 daily_text_quota: int = 100_000,
+                 before_batch: Callable[[], Awaitable[None]] | None = None) -> None:
         self.store = store
         self.engine = engine
         self.clock = clock
@@ -91,6 +92,9 @@ class TurnPipeline:
         self._writer: asyncio.Task[None] | None = None
         # Where replies to commands go, and who hears of what was committed.
         self.outbox = Outbox()
+        # Run before each batch, between turns: the newest configuration bundle is switched
+        # to there (handlers/config/watch.py), so no turn runs on two versions.
+        self.before_batch = before_batch
 
     async def start(self) -> None:
         if self._writer is None:
@@ -198,6 +202,11 @@ class TurnPipeline:
                     break
             while len(jobs) < self.max_batch and not self._queue.empty():
                 jobs.append(self._queue.get_nowait())
+            if self.before_batch is not None:
+                try:
+                    await self.before_batch()
+                except Exception:
+                    log.exception("could not prepare the batch; its turns run as before")
             try:
                 await self._commit(jobs)
             except Exception as e:
