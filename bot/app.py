@@ -79,7 +79,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
 
     outbox = core.pipeline.outbox
     outbox.register("web", app[WEBCHAT_OUTPUT])
-    queue = TicketQueue(core.store.engine, core.store.read_engine)
+    queue = TicketQueue(core.store.engine, core.store.read_engine, hours=core.engine.hours)
     agents = AgentStore(core.store.engine, core.store.read_engine)
     teams = set(core.engine.rules.teams.values())
     desk = AgentDesk(queue, core.pipeline, clock, teams=teams, agents=agents,

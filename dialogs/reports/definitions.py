@@ -75,7 +75,9 @@ DEFINITIONS: tuple[Definition, ...] = (
                "The same category and product, or the same order number, in two or more "
                "complaints of the period; and categories that grew against the period "
                "before. Candidates for the action plan."),
-    Definition("agent_team", "Teams and agents",
+    Definition("agent_team", "Teams, agents and priorities",
                "A ticket's team is the team its category routes to (or it was transferred "
-               "to); its agent is the person holding it, or who held it when it was closed."),
+               "to); its agent is the person holding it, or who held it when it was closed; "
+               "its priority is the one it has now (an escalation or a reopening may have "
+               "raised it since the filing)."),
 )

@@ -77,13 +77,17 @@ class Row:
     values: tuple[str | int | float | datetime | None, ...]
     drill: Drill = field(default_factory=dict)  # what the row is about (a category, an agent)
 
+    def number(self, index: int) -> int | float | None:
+        value = self.values[index]
+        return value if isinstance(value, int | float) else None
+
 
 @dataclass(frozen=True, slots=True)
 class Chart:
     kind: ChartKind
     title: str
-    # The columns drawn as series (their titles are the legend); the first column labels
-    # the x axis.
+    # The keys of the columns drawn as series (their titles are the legend); the first
+    # column labels the x axis.
     series: tuple[str, ...]
     y_title: str
 
