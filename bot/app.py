@@ -22,6 +22,8 @@ from handlers.channels.webchat import setup_webchat
 from handlers.channels.webchat.caps import SocketCaps
 from handlers.channels.webchat.keys import TRANSCRIPTS, TURNS, WEBCHAT_OUTPUT
 from handlers.ops.listener import OpsLog
+from handlers.reports.app import create_reports_app
+from handlers.reports.deps import REPORTS, ReportsDeps
 from handlers.turns.drafts import SCHEDULER, DraftScheduler
 from handlers.turns.failed_retry import FAILED_RETRY, FailedTurnRetrier
 from handlers.turns.pipeline import Clock, utcnow
@@ -29,6 +31,8 @@ from handlers.util.periodic import Periodic
 from storage.agents import AgentStore
 from storage.casefile import CaseFiles
 from storage.queue import TicketQueue
+from storage.reports import ReportStore
+from storage.reports_archive import ActionPlan, ReportArchive
 from storage.service_secrets import kept_secret
 from storage.sessions import LoginFailures, SessionStore
 
@@ -37,6 +41,7 @@ log = logging.getLogger(__name__)
 CORE: web.AppKey[Core] = web.AppKey("core")
 # The name the web chat's cookie key is kept under in service_secrets.
 WEBCHAT_COOKIE_KEY = "webchat_cookie"
+REPORTS_PATH = "/admin/reports"
 
 
 def telegram_service(settings: Settings, turns: TurnHandler,
@@ -103,6 +108,13 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
                           secure_cookies=settings.secure_cookies)
     app[CONSOLE] = console
     app.add_subapp("/console", console_app(console))
+    reports = ReportsDeps(ReportStore(core.store.read_engine, settings.timezone),
+                          ReportArchive(core.store.engine), ActionPlan(core.store.engine),
+                          sessions, clock, settings.timezone, brand=settings.brand,
+                          base=REPORTS_PATH)
+    app[REPORTS] = reports
+    # The admin studio will mount this under its own /admin; until then it stands alone.
+    app.add_subapp(REPORTS_PATH, create_reports_app(reports))
     # Everyone who hears of what was committed: turns, agents' actions, promise alerts.
     outbox.subscribe(console.hub.on_events)
     outbox.subscribe(OpsLog().on_events)

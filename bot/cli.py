@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from bot import cli_failed
+from bot import cli_failed, cli_report
 from bot.settings import Settings, SettingsError, load_settings, unknown_names
 from storage.agents import Role
 
@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     disable = agents_sub.add_parser("disable", help="stop an agent from acting")
     disable.add_argument("name")
     cli_failed.add_parser(sub)
+    cli_report.add_parser(sub)
     dialog = sub.add_parser("dialog", help="the complaint dialog")
     dialog_sub = dialog.add_subparsers(dest="dialog_command", required=True, metavar="ACTION")
     graph = dialog_sub.add_parser("graph", help="print the state diagram")
@@ -88,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"heard: warning: {line}", file=sys.stderr)
     from bot.logs import configure
 
-    handler = configure(settings, quiet=["alembic"] if args.command in ("agents", "failed") else [])
+    quiet = ["alembic"] if args.command in ("agents", "failed", "report") else []
+    handler = configure(settings, quiet=quiet)
     try:
         if args.command in CREATES_DATABASE:
             reach_database(settings)
@@ -112,6 +114,16 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "failed":
         code, said = asyncio.run(cli_failed.run(settings.database_url, args))
         print(said, file=sys.stderr if code else sys.stdout)
+        return code
+    if args.command == "report":
+        code, made = asyncio.run(cli_report.run(settings.database_url, settings.timezone,
+                                                settings.brand, args))
+        if code:
+            print(made, file=sys.stderr)
+        elif args.out is not None:
+            args.out.write_bytes(made if isinstance(made, bytes) else made.encode())
+        else:
+            sys.stdout.write(made if isinstance(made, str) else made.decode())
         return code
     if args.command == "db":
         from storage.migrate import upgrade_url

@@ -87,7 +87,7 @@ async def by_month(conn: AsyncConnection, scope: Scope, period: Period,
     rows.sort(key=lambda r: -(r.number(len(r.values) - 2) or 0))
     return Table(key, title, (Column(f.value, f.value.title(), Unit.TEXT),
                               *(m.column for m in measures)), tuple(rows),
-                 Chart(ChartKind.LINE, f"{title} (tickets)",
+                 Chart(ChartKind.BAR, f"{title} (tickets)",
                        tuple(f"m{i}" for i in range(1, len(months) + 1)), "tickets"),
                  note="The trend inside the quarter, and the quarter against the one before")
 

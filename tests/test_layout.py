@@ -412,6 +412,9 @@ ROOMS: dict[str, frozenset[str]] = {
                                  "handlers.util"}),
     "handlers/agents": frozenset({"handlers.agents", "handlers.turns", "handlers.channels",
                                   "handlers.ops", "handlers.util"}),
+    # The reports read what agents and customers did, and use the console's sessions.
+    "handlers/reports": frozenset({"handlers.reports", "handlers.agents", "handlers.turns",
+                                   "handlers.channels", "handlers.ops", "handlers.util"}),
 }
 
 
