@@ -23,6 +23,7 @@ from handlers.channels.webchat.caps import SocketCaps
 from handlers.channels.webchat.keys import TRANSCRIPTS, TURNS, WEBCHAT_OUTPUT
 from handlers.ops.listener import OpsLog
 from handlers.reports.app import create_reports_app
+from handlers.reports.delivery import REPORT_DELIVERY, GroupPoster, ReportDelivery
 from handlers.reports.deps import REPORTS, ReportsDeps
 from handlers.turns.drafts import SCHEDULER, DraftScheduler
 from handlers.turns.failed_retry import FAILED_RETRY, FailedTurnRetrier
@@ -132,6 +133,13 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     app[FAILED_RETRY] = FailedTurnRetrier(core.store.failed, core.pipeline, clock,
                                           interval=min(scheduler_interval, 5.0))
 
+    poster = (GroupPoster(telegram.output, settings.telegram_agent_chat_id)
+              if telegram is not None and settings.telegram_agent_chat_id is not None else None)
+    delivery = ReportDelivery(reports.reports, reports.archive, settings.report_schedule,
+                              settings.timezone, clock, poster, brand=settings.brand,
+                              base=settings.public_url + REPORTS_PATH)
+    app[REPORT_DELIVERY] = Periodic("reports", delivery.tick, max(scheduler_interval, 60.0))
+
     app.router.add_get("/healthz", _health)
     if telegram is not None:
         app.cleanup_ctx.append(telegram.aiohttp_ctx)
@@ -162,7 +170,9 @@ async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[SCHEDULER].start()
     await app[SLA_WATCH].start()
     await app[FAILED_RETRY].start()
+    await app[REPORT_DELIVERY].start()
     yield
+    await app[REPORT_DELIVERY].stop()
     await app[FAILED_RETRY].stop()
     await app[SLA_WATCH].stop()
     await app[SCHEDULER].stop()
