@@ -45,7 +45,8 @@ BENCH_BASELINE ?= 909e2d3
 # turn with 1,000 and with 100,000 conversations already stored; the same intake run against
 # the baseline's code, interleaved (intake_vs_baseline=); then the relay between customers and
 # agents (SQLite, then PostgreSQL with two bot processes); then honest customers beside
-# poisoners (exits 1 if any honest turn failed).
+# poisoners (exits 1 if any honest turn failed); then the reports on a year of 200,000
+# tickets (SQLite, then PostgreSQL).
 bench: $(STAMP)
 	$(BIN)/python bench/understanding.py
 	$(BIN)/python bench/intake.py --stored 1000
@@ -53,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/intake_compare.py --baseline '$(BENCH_BASELINE)' --stored 1000 --runs 3
 	$(BIN)/python bench/relay.py --postgres-url '$(BENCH_POSTGRES_URL)'
 	$(BIN)/python bench/poison.py --seconds 20
+	$(BIN)/python bench/reports.py --postgres-url '$(BENCH_POSTGRES_URL)'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache heard.db*

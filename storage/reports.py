@@ -30,6 +30,7 @@ from storage.reports_tables import (
     DIMENSIONS,
     bar_chart,
     compared,
+    compared_all,
     headline,
     in_period,
     praise_tables,
@@ -138,8 +139,7 @@ class ReportStore:
     async def _month(self, conn: AsyncConnection, scope: Scope,
                      period: Period) -> tuple[list[Figure], list[Table]]:
         figures = await headline(conn, scope, period)
-        tables = [await compared(conn, scope, period, key, title, dim, f)
-                  for key, title, dim, f in DIMENSIONS]
+        tables = await compared_all(conn, scope, period, DIMENSIONS)
         tables.append(await reasons_table(conn, scope, period))
         tables.append(await sla_table(conn, scope, period))
         tables.append(await ratings_table(conn, scope, period))

@@ -22,7 +22,7 @@ from dialogs.reports.model import (
 )
 from dialogs.reports.periods import Period, PeriodKind
 from storage.reports_filters import PRODUCT, Scope, t
-from storage.reports_query import Grid, count, customers, grouped, mean, share
+from storage.reports_query import Grid, count, customers, grouped, mean, rolled, share
 from storage.reports_tables import (
     compared,
     headline,
@@ -178,10 +178,11 @@ async def year_tables(conn: AsyncConnection, scope: Scope,
                  {**here, Filter.SOLVED: "answered"}),
            share("reopen", "Reopen rate %", {Filter.REOPENED: "yes"},
                  {**here, Filter.REOPENED: "ever_closed"})]
-    for key, title, dim, f in (("teams", "Satisfaction by team", t.team, Filter.TEAM),
-                               ("categories", "Satisfaction by category", t.category,
-                                Filter.CATEGORY)):
-        found = await grouped(conn, scope, dim, f, per, in_period(period))
+    specs = (("teams", "Satisfaction by team", t.team, Filter.TEAM),
+             ("categories", "Satisfaction by category", t.category, Filter.CATEGORY))
+    rolled_up = await rolled(conn, scope, [(dim, f) for _, _, dim, f in specs], per,
+                             in_period(period))
+    for (key, title, _, f), found in zip(specs, rolled_up, strict=True):
         tables.append(Table(key, title, (Column(f.value, f.value.title(), Unit.TEXT),
                                          *(m.column for m in per)), tuple(found),
                             Chart(ChartKind.BAR, f"{title}: solved %", ("solved",), "%")))
