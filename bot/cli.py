@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="upgrade the schema and serve the web chat on "
                                "http://WEB_HOST:WEB_PORT/chat, the agents' console on "
-                               "/console, and Telegram when TELEGRAM_BOT_TOKEN is set "
+                               "/console, the reports on /admin/reports, and Telegram when "
+                               "TELEGRAM_BOT_TOKEN is set "
                                "(retried in the background while Telegram cannot be reached)")
     chat = sub.add_parser("chat", help="talk to the bot as a customer in this terminal")
     chat.add_argument("--as", dest="chat_id", default="local",

@@ -14,7 +14,7 @@ from bot.core import Core, open_core
 from dialogs.reports.model import Filter, Report, Unit
 from dialogs.reports.periods import PeriodKind, parse_period
 from storage.reports import ReportStore
-from tests.conftest import Clock, make_settings
+from tests.conftest import Clock, Customer, make_settings
 from tests.report_support import NOW, SETTINGS, ZONE, Year, build_year
 
 
@@ -147,3 +147,23 @@ async def test_every_number_drills_down_to_exactly_its_tickets(year: Year) -> No
     assert checked > 100
     total, lines = await s.tickets({Filter.PERIOD: "2026-03", Filter.RATING: "low"}, NOW)
     assert [x.number for x in lines] == [year.numbers["T3"]]
+
+
+async def test_a_month_ends_at_local_midnight_in_summer_time(database_url: str) -> None:
+    """London in BST (UTC+1): 23:30 on 30 April local is April's, 00:30 on 1 May is May's,
+    though both are 30 April in UTC."""
+    clock = Clock(datetime(2026, 4, 30, 22, 30, tzinfo=UTC))
+    async with open_core(make_settings(database_url, HEARD_TIMEZONE="Europe/London"),
+                         clock=clock) as core:
+        for chat, at in (("l1", datetime(2026, 4, 30, 22, 30, tzinfo=UTC)),
+                         ("l2", datetime(2026, 4, 30, 23, 30, tzinfo=UTC))):
+            clock.now = at
+            c = Customer(core, chat)
+            await c.says("My parcel never arrived")
+            await c.says("human")
+        s = ReportStore(core.store.read_engine, "Europe/London")
+        now = datetime(2026, 6, 1, tzinfo=UTC)
+        april = await s.report(parse_period(PeriodKind.MONTH, "2026-04", "Europe/London"), now)
+        may = await s.report(parse_period(PeriodKind.MONTH, "2026-05", "Europe/London"), now)
+        assert april.figure("complaints").value == 1 and may.figure("complaints").value == 1
+        assert may.figure("complaints").previous == 1

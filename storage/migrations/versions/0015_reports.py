@@ -10,6 +10,7 @@ Revision ID: 0015
 Revises: 0014
 """
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -94,6 +95,11 @@ def _utc(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+def _json(value: Any) -> Any:
+    """The columns are read untyped here: SQLite hands JSON back as its text."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _backfill() -> None:
     """Old tickets, one by one: a database from before the reports is small enough."""
     conn = op.get_bind()
@@ -109,9 +115,10 @@ def _backfill() -> None:
         values: dict[str, Any] = {}
         events = conn.execute(sa.select(e.c.kind, e.c.data).where(e.c.ticket_id == row.id)
                               .order_by(e.c.id)).all()
-        reasons = {str(r.get("reason")) for r in (row.reasons or []) if isinstance(r, dict)}
+        reasons = {str(r.get("reason")) for r in (_json(row.reasons) or [])
+                   if isinstance(r, dict)}
         for ev in events:
-            data = ev.data or {}
+            data = _json(ev.data) or {}
             if ev.kind == "escalated":
                 reasons |= {str(r.get("reason")) for r in data.get("reasons", [])}
             elif ev.kind == "rating":
