@@ -29,7 +29,6 @@ from storage.reports_review import quarter_tables, year_tables
 from storage.reports_tables import (
     DIMENSIONS,
     bar_chart,
-    compared,
     compared_all,
     headline,
     in_period,
@@ -118,10 +117,9 @@ class ReportStore:
         figures = await headline(conn, scope, period)
         lines = await ticket_lines(conn, in_period(period), TICKET_LIMIT, oldest_first=True)
         tables = [week_list(lines)]
-        for key, title, dim, f in (("by_category", "Categories", t.category, Filter.CATEGORY),
-                                   ("by_team", "Teams", t.team, Filter.TEAM)):
-            tables.append(await compared(conn, scope, period, key, title, dim, f))
-        prev = period.previous()
+        tables += await compared_all(conn, scope, period, (
+            ("by_category", "Categories that drew most", t.category, Filter.CATEGORY),
+            ("by_team", "Teams that drew most", t.team, Filter.TEAM)))
         agent_rows = await grouped(conn, scope, AGENT, Filter.AGENT, [
             count("handled", "Handled", {P: period.key}),
             count("closed", "Closed", {P: period.key, Filter.STATUS: "closed"})],
@@ -132,7 +130,7 @@ class ReportStore:
                              Column("closed", "Closed", Unit.COUNT,
                                     {P: period.key, Filter.STATUS: "closed"})),
                             tuple(agent_rows), bar_chart("Complaints handled", ("handled",)),
-                            note=f"Complaints filed this week (not {prev.title}), by agent"))
+                            note="Complaints filed this week, by the agent holding them"))
         return figures, tables
 
     # --- month: the review for all managers ------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -17,14 +18,21 @@ from pathlib import Path
 import pytest
 from playwright.async_api import ConsoleMessage, expect
 
+from dialogs.reports.periods import PeriodKind
+from handlers.reports.delivery import ReportDelivery
+from storage.reports import ReportStore
+from storage.reports_archive import ReportArchive
 from tests import browser_support
 from tests.conftest import Clock
 from tests.console_support import PASSWORD, ConsoleClient, add_agent
 from tests.e2e_support import RunningApp, running_app
-from tests.report_support import SETTINGS, Year, build_year
+from tests.report_support import SETTINGS, ZONE, Year, build_year, local
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
+# Refreshed in docs/ only on request, like the console's (HEARD_UPDATE_SCREENSHOT=1).
+README_SHOT = (ROOT / "docs" / "screenshot-reports.png"
+               if os.environ.get("HEARD_UPDATE_SCREENSHOT") else ARTIFACTS / "report-month.png")
 MONTH = "/admin/reports/month/2026-03"
 
 
@@ -140,6 +148,23 @@ async def test_the_action_plan_is_written_in_the_page_and_carried_over(
     await sam.close()
 
 
+async def test_a_sent_report_is_in_the_archive(served: tuple[RunningApp, Year]) -> None:
+    running, _ = served
+    clock = Clock(local(2026, 4, 1, 0, 5))
+    store = running.core.store
+    delivery = ReportDelivery(ReportStore(store.read_engine, ZONE), ReportArchive(store.engine),
+                              [PeriodKind.MONTH], ZONE, clock, None)
+    assert await delivery.tick() == ["month:2026-03"]
+    sam = await client(running, "sam")
+    _, listing, _ = await sam.get("/admin/reports/archive")
+    found = re.search(r'href="/admin/reports/archive/(\d+)">month 2026-03<', listing)
+    assert found and "Complaints: 4" in listing
+    async with sam.http.get(running.url(f"/admin/reports/archive/{found.group(1)}")) as r:
+        assert "sandbox" in r.headers["Content-Security-Policy"]
+        assert "Month report: March 2026" in await r.text()
+    await sam.close()
+
+
 @pytest.mark.browser
 async def test_a_supervisor_opens_the_month_sees_a_chart_and_clicks_through(
         served: tuple[RunningApp, Year]) -> None:
@@ -162,8 +187,9 @@ async def test_a_supervisor_opens_the_month_sees_a_chart_and_clicks_through(
         await expect(chart).to_be_visible()
         box = await chart.bounding_box()
         assert box is not None and box["width"] > 300 and box["height"] > 100
-        ARTIFACTS.mkdir(exist_ok=True)
-        shot = await page.screenshot(path=str(ARTIFACTS / "report-month.png"), full_page=False)
+        README_SHOT.parent.mkdir(exist_ok=True)
+        await page.set_viewport_size({"width": 1100, "height": 1300})
+        shot = await page.screenshot(path=str(README_SHOT), full_page=False)
         assert len(shot) > 20_000  # figures, a chart and tables, not a blank page
 
         await page.locator("#by_category tbody tr", has_text="quality").get_by_role(

@@ -69,8 +69,8 @@ def _clean(root: Any, own_style: bool) -> str:
     for parent in list(root.iter()):
         for child in list(parent):
             tag = child.tag if isinstance(child.tag, str) else ""
-            cls = child.get("class") or ""
-            if (tag.endswith("script") or "tooltip" in cls
+            classes = (child.get("class") or "").split()
+            if (tag.endswith("script") or "tooltip-overlay" in classes or "tooltip" in classes
                     or (tag.endswith("style") and not own_style)):
                 parent.remove(child)
     for element in root.iter():
@@ -85,7 +85,8 @@ def _clean(root: Any, own_style: bool) -> str:
 def chart_css() -> str:
     """pygal's stylesheet for every chart, keyed on the class all charts carry."""
     chart = _chart(ChartKind.BAR, "x", "y")
-    chart.add("x", [1])
+    for n in range(16):  # a colour rule for each series a chart may have
+        chart.add(str(n), [1])
     text = chart.render(is_unicode=True)
     css = "".join(re.findall(r"<style[^>]*>(.*?)</style>", text, flags=re.S))
     return _ID.sub(".pygal-chart", html.unescape(css))
