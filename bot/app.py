@@ -23,6 +23,9 @@ from handlers.channels.webchat.caps import SocketCaps
 from handlers.channels.webchat.keys import TRANSCRIPTS, TURNS, WEBCHAT_OUTPUT
 from handlers.config.teams import LiveTeams
 from handlers.ops.listener import OpsLog
+from handlers.reports.app import create_reports_app
+from handlers.reports.delivery import REPORT_DELIVERY, GroupPoster, ReportDelivery
+from handlers.reports.deps import REPORTS, ReportsDeps
 from handlers.turns.drafts import SCHEDULER, DraftScheduler
 from handlers.turns.failed_retry import FAILED_RETRY, FailedTurnRetrier
 from handlers.turns.pipeline import Clock, utcnow
@@ -30,6 +33,8 @@ from handlers.util.periodic import Periodic
 from storage.agents import AgentStore
 from storage.casefile import CaseFiles
 from storage.queue import TicketQueue
+from storage.reports import ReportStore
+from storage.reports_archive import ActionPlan, ReportArchive
 from storage.service_secrets import kept_secret
 from storage.sessions import LoginFailures, SessionStore
 
@@ -38,6 +43,7 @@ log = logging.getLogger(__name__)
 CORE: web.AppKey[Core] = web.AppKey("core")
 # The name the web chat's cookie key is kept under in service_secrets.
 WEBCHAT_COOKIE_KEY = "webchat_cookie"
+REPORTS_PATH = "/admin/reports"
 
 
 def telegram_service(settings: Settings, turns: TurnHandler,
@@ -80,7 +86,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
 
     outbox = core.pipeline.outbox
     outbox.register("web", app[WEBCHAT_OUTPUT])
-    queue = TicketQueue(core.store.engine, core.store.read_engine)
+    queue = TicketQueue(core.store.engine, core.store.read_engine, hours=core.engine.hours)
     agents = AgentStore(core.store.engine, core.store.read_engine)
     teams = LiveTeams(core.engine)
     desk = AgentDesk(queue, core.pipeline, clock, teams=teams, agents=agents,
@@ -104,6 +110,13 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
                           secure_cookies=settings.secure_cookies)
     app[CONSOLE] = console
     app.add_subapp("/console", console_app(console))
+    reports = ReportsDeps(ReportStore(core.store.read_engine, settings.timezone),
+                          ReportArchive(core.store.engine), ActionPlan(core.store.engine),
+                          sessions, clock, settings.timezone, brand=settings.brand,
+                          base=REPORTS_PATH)
+    app[REPORTS] = reports
+    # The admin studio will mount this under its own /admin; until then it stands alone.
+    app.add_subapp(REPORTS_PATH, create_reports_app(reports))
     # Everyone who hears of what was committed: turns, agents' actions, promise alerts.
     outbox.subscribe(console.hub.on_events)
     outbox.subscribe(OpsLog().on_events)
@@ -120,6 +133,13 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
         interval=scheduler_interval)
     app[FAILED_RETRY] = FailedTurnRetrier(core.store.failed, core.pipeline, clock,
                                           interval=min(scheduler_interval, 5.0))
+
+    poster = (GroupPoster(telegram.output, settings.telegram_agent_chat_id)
+              if telegram is not None and settings.telegram_agent_chat_id is not None else None)
+    delivery = ReportDelivery(reports.reports, reports.archive, settings.report_schedule,
+                              settings.timezone, clock, poster, brand=settings.brand,
+                              base=settings.public_url + REPORTS_PATH)
+    app[REPORT_DELIVERY] = Periodic("reports", delivery.tick, max(scheduler_interval, 60.0))
 
     app.router.add_get("/healthz", _health)
     if telegram is not None:
@@ -151,7 +171,9 @@ async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[SCHEDULER].start()
     await app[SLA_WATCH].start()
     await app[FAILED_RETRY].start()
+    await app[REPORT_DELIVERY].start()
     yield
+    await app[REPORT_DELIVERY].stop()
     await app[FAILED_RETRY].stop()
     await app[SLA_WATCH].stop()
     await app[SCHEDULER].stop()

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from bot import cli_agents, cli_config, cli_failed
+from bot import cli_agents, cli_config, cli_failed, cli_report
 from bot.settings import Settings, SettingsError, load_settings, unknown_names
 
 log = logging.getLogger("heard")
@@ -41,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="upgrade the schema and serve the web chat on "
                                "http://WEB_HOST:WEB_PORT/chat, the agents' console on "
-                               "/console, and Telegram when TELEGRAM_BOT_TOKEN is set "
+                               "/console, the reports on /admin/reports, and Telegram when "
+                               "TELEGRAM_BOT_TOKEN is set "
                                "(retried in the background while Telegram cannot be reached)")
     chat = sub.add_parser("chat", help="talk to the bot as a customer in this terminal")
     chat.add_argument("--as", dest="chat_id", default="local",
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_agents.add_parser(sub)
     cli_failed.add_parser(sub)
     cli_config.add_parser(sub)
+    cli_report.add_parser(sub)
     dialog = sub.add_parser("dialog", help="the complaint dialog")
     dialog_sub = dialog.add_subparsers(dest="dialog_command", required=True, metavar="ACTION")
     graph = dialog_sub.add_parser("graph", help="print the state diagram")
@@ -76,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"heard: warning: {line}", file=sys.stderr)
     from bot.logs import configure
 
-    quiet = ["alembic"] if args.command in ("agents", "failed", "config") else []
+    quiet = ["alembic"] if args.command in ("agents", "failed", "config", "report") else []
     handler = configure(settings, quiet=quiet)
     try:
         if args.command in CREATES_DATABASE:
@@ -102,6 +104,16 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         code, said = asyncio.run(cli_agents.run(settings, args) if args.command == "agents"
                                  else cli_failed.run(settings.database_url, args))
         print(said, file=sys.stderr if code else sys.stdout)
+        return code
+    if args.command == "report":
+        code, made = asyncio.run(cli_report.run(settings.database_url, settings.timezone,
+                                                settings.brand, args))
+        if code:
+            print(made, file=sys.stderr)
+        elif args.out is not None:
+            args.out.write_bytes(made if isinstance(made, bytes) else made.encode())
+        else:
+            sys.stdout.write(made if isinstance(made, str) else made.decode())
         return code
     if args.command == "db":
         from storage.migrate import upgrade_url

@@ -37,10 +37,14 @@ NOISY_LOGGERS = {
     "httpx": logging.WARNING,
     "transitions": logging.WARNING,
     "alembic.runtime.plugins": logging.WARNING,
+    # WeasyPrint reports each layout step, and every SVG property of the charts' stylesheet
+    # that HTML does not know; fontTools each font subset.
+    "weasyprint": logging.ERROR,
+    "fontTools": logging.WARNING,
 }
 # Successful requests for these are not worth a line each.
 QUIET_PATHS = ("/healthz",)
-QUIET_PREFIXES = ("/chat/static/", "/console/static/")
+QUIET_PREFIXES = ("/chat/static/", "/console/static/", "/admin/reports/static/")
 
 
 class RedactingFormatter(logging.Formatter):

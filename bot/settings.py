@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
 from dialogs.hours import ALWAYS, parse_hours
+from dialogs.reports.periods import PeriodKind
 from dialogs.ticket_number import PREFIX_PATTERN
 from storage.urls import url_problem
 
@@ -87,6 +88,14 @@ class Settings(BaseSettings):
     # When people are at the desk, in HEARD_TIMEZONE: "Mon-Fri 09:00-18:00", several spans
     # with ";". Promised first responses count open time only.
     business_hours: str = Field(default=ALWAYS, alias="BUSINESS_HOURS")
+    # Which reports are posted to the agents' group (TELEGRAM_AGENT_CHAT_ID) and kept in the
+    # archive when their period has ended: any of week, month, quarter, year ("none").
+    # Each is sent once, whichever process gets there first.
+    report_schedule: Annotated[list[PeriodKind], NoDecode] = Field(
+        default_factory=lambda: [PeriodKind.WEEK, PeriodKind.MONTH], alias="REPORT_SCHEDULE")
+    # Where the reports' links lead from the file posted to the group, e.g.
+    # https://desk.example.com (the reports live under /admin/reports there).
+    public_url: str = Field(default="", alias="PUBLIC_URL")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     # Let the libraries that print whole requests and SQL parameters (python-telegram-bot,
     # httpx, SQLAlchemy) log at LOG_LEVEL, customers' words and phone numbers included.
@@ -122,6 +131,28 @@ class Settings(BaseSettings):
         if v.upper() not in LOG_LEVELS:
             raise ValueError(f"one of {', '.join(LOG_LEVELS)}")
         return v.upper()
+
+    @field_validator("report_schedule", mode="before")
+    @classmethod
+    def _schedule(cls, v: object) -> object:
+        if isinstance(v, str):
+            names = [n.strip().lower() for n in v.split(",") if n.strip()]
+            if names == ["none"]:
+                return []
+            allowed = (PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
+            for name in names:
+                if name not in allowed:
+                    raise ValueError(f"{name!r}: use week, month, quarter or year, "
+                                     "comma-separated")
+            return [PeriodKind(n) for n in dict.fromkeys(names)]
+        return v
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, v: str) -> str:
+        if v and not re.fullmatch(r"https?://[^/\s]+(/[^\s]*)?", v):
+            raise ValueError(f"{v!r} is not an address like https://desk.example.com")
+        return v.rstrip("/")
 
     @field_validator("web_allowed_origins", mode="before")
     @classmethod

@@ -82,6 +82,29 @@ class BusinessHours:
                 at = b
 
 
+    def open_between(self, start: datetime, end: datetime) -> timedelta:
+        """How much of [start, end) the desk was open: a first answer at 09:30 on Monday to
+        a case filed at 17:30 on Friday took one business hour (desk closing at 18:00)."""
+        if end <= start:
+            return timedelta(0)
+        if self.always:
+            return end - start
+        total = timedelta(0)
+        at = start
+        while at < end:
+            windows = [(a, b) for a, b in self._windows(at - timedelta(days=1)) if b > at]
+            if not windows:
+                return total
+            for a, b in windows:
+                lo, hi = max(a, at), min(b, end)
+                if lo < hi:
+                    total += hi - lo
+                at = b
+                if at >= end:
+                    break
+        return total
+
+
 def parse_hours(text: str, timezone: str = "UTC") -> BusinessHours:
     """Read BUSINESS_HOURS; ValueError with a plain message when it cannot be read."""
     tz = ZoneInfo(timezone)

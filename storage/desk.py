@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from dialogs.messages import ConversationKey
 from dialogs.ports import ReopenedTicket, TicketDraft, TicketInfo
 from dialogs.ticket_number import TicketNumber
+from storage import ticket_facts
 from storage.clock import utc, utc_required
 from storage.schema import agents, conversations, tickets
 
@@ -151,6 +152,7 @@ class SqlDesk:
             "slots": draft.slots, "locale": draft.locale, "created_at": now,
             "first_response_due": draft.first_response_due,
             "order_no": draft.slots.get("order_no"), "reasons": list(draft.reasons),
+            "reason_tags": ticket_facts.reason_tags(draft.reasons),
             "team": draft.team, "resolution_due": draft.resolution_due,
             "bundle_version": draft.bundle_version,
             # Only conversations that sent photos or files need their attachments linked.
@@ -193,6 +195,11 @@ class SqlDesk:
     async def add_event(self, number: str, kind: str, data: dict[str, Any], now: datetime,
                         actor: str = "customer") -> None:
         self._event(number, kind, data, now, actor)
+        facts = ticket_facts.answer_values(kind, data)
+        if kind == "escalated":
+            facts["reason_tags"] = ticket_facts.add_reasons(data.get("reasons", []))
+        if facts:
+            self.turn.updates.append((number, facts))
 
     async def reopen(self, number: str, now: datetime, *, why: str,
                      reasons: list[dict[str, Any]], priority: str,
@@ -202,7 +209,7 @@ class SqlDesk:
             return None  # this turn reopened it already
         row = (await self.conn.execute(
             sa.select(t.status, t.reasons, t.assigned_agent_id, agents.c.name,
-                      agents.c.disabled)
+                      agents.c.disabled, t.closed_at, t.closed_spell_s, t.reopens)
             .outerjoin(agents, agents.c.id == t.assigned_agent_id)
             .where(t.number == number))).first()
         if row is None or row.status != "closed":
@@ -212,6 +219,8 @@ class SqlDesk:
         values: dict[str, Any] = {
             "_if_status": "closed", "status": "escalated", "closed_at": None,
             "priority": priority, "reasons": [*(row.reasons or []), *reasons],
+            "reason_tags": ticket_facts.add_reasons(reasons),
+            **ticket_facts.reopen_values(row, now),
             # A fresh promise: someone answers the reopened case within its priority's time.
             "first_response_due": first_response_due, "first_responded_at": None,
             "sla_warned_at": None, "sla_breached_at": None}

@@ -21,7 +21,8 @@ _COUNTER_SQL = "UPDATE ticket_counters SET last = ? WHERE prefix = ? AND day = ?
 _TICKET_COLUMNS = ("number", "conversation_id", "customer_id", "status", "category",
                    "priority", "incomplete", "description", "outcome", "phone", "slots",
                    "locale", "created_at", "first_response_due", "order_no", "reasons",
-                   "team", "resolution_due", "bundle_version")
+                   "team", "resolution_due", "bundle_version",
+                   "reason_tags")
 _TICKET_SQL = (f"INSERT INTO tickets ({', '.join(_TICKET_COLUMNS)}) "
                f"VALUES ({', '.join('?' * len(_TICKET_COLUMNS))})")
 _LINK_FILES_SQL = (

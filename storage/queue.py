@@ -11,6 +11,7 @@ case through `AgentDesk.take_next`, which also tells the customer, under their l
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dialogs.events import AlertKind, Promise, SlaAlert
+from dialogs.hours import ALWAYS, BusinessHours, parse_hours
 from dialogs.messages import ConversationKey
+from storage import ticket_facts
 from storage.clock import utc_required
 from storage.desk import WAITING
 from storage.schema import agents, conversations, messages, ticket_events, tickets
@@ -68,9 +71,12 @@ class TicketView:
 
 
 class TicketQueue:
-    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine | None = None,
+                 hours: BusinessHours | None = None) -> None:
         self.engine = engine
         self.read_engine = read_engine or engine
+        # The desk's opening hours: a first reply's delay is also recorded in open time.
+        self.hours = hours or parse_hours(ALWAYS)
 
     async def waiting(self, team: str | None = None, limit: int = 50) -> list[QueuedTicket]:
         """Unclaimed tickets, most urgent first, oldest first within a priority."""
@@ -184,18 +190,30 @@ class TicketQueue:
 
     async def close(self, number: str, agent_id: int, resolution: str, now: datetime,
                     actor: str | None = None) -> bool:
-        """Close a ticket the agent holds; False when they do not hold it (or it is closed)."""
+        """Close a ticket the agent holds; False when they do not hold it (or it is closed).
+        The resolution the agent wrote is the customer's answer from a person, so it is the
+        first response if nobody had written before."""
+        t = tickets.c
         async with self.engine.begin() as conn:
+            held = [t.number == number, t.assigned_agent_id == agent_id, t.status != "closed"]
+            row = (await conn.execute(sa.select(t.created_at, t.closed_spell_s,
+                                                t.resolution_due).where(*held))).first()
+            if row is None:
+                return False
             result = await conn.execute(
-                sa.update(tickets)
-                .where(tickets.c.number == number, tickets.c.assigned_agent_id == agent_id,
-                       tickets.c.status != "closed")
-                .values(status="closed", closed_at=now))
+                sa.update(tickets).where(*held)
+                .values(status="closed", closed_at=now, **ticket_facts.close_values(row, now)))
             if result.rowcount != 1:
                 return False
             await _event(conn, number, "closed", actor or f"agent:{agent_id}",
                          {"resolution": resolution}, now)
+            await ticket_facts.first_reply(conn, number, now, self.hours)
         return True
+
+    async def replied(self, number: str, now: datetime) -> None:
+        """A person wrote to the customer (not the bot, not "an agent joined")."""
+        async with self.engine.begin() as conn:
+            await ticket_facts.first_reply(conn, number, now, self.hours)
 
     async def release(self, number: str, agent_id: int | None, now: datetime,
                       team: str | None = None, actor: str | None = None) -> bool:
@@ -221,21 +239,30 @@ class TicketQueue:
                                now: datetime, actor: str) -> bool:
         """Record a call-back promise (replacing any earlier one, whose alerts start over);
         `holder` None: whoever holds it (a supervisor), else only that agent's ticket."""
+        async def record(conn: AsyncConnection) -> None:
+            await ticket_facts.callback_promised(conn, number, actor, due, now)
+
         return await self._change_held(
             number, holder,
             {"callback_due": due, "callback_warned_at": None, "callback_breached_at": None},
-            "callback_promised", actor, {"due": due.isoformat()}, now)
+            "callback_promised", actor, {"due": due.isoformat()}, now, then=record)
 
     async def callback_done(self, number: str, holder: int | None, now: datetime,
                             actor: str) -> bool:
         """The promised call-back happened; False when none was pending (on a ticket
         `holder` holds, unless None: a supervisor)."""
+        async def record(conn: AsyncConnection) -> None:
+            await ticket_facts.callback_done(conn, number, now)
+
         return await self._change_held(number, holder, {"callback_due": None}, "called_back",
-                                       actor, {}, now, tickets.c.callback_due.is_not(None))
+                                       actor, {}, now, tickets.c.callback_due.is_not(None),
+                                       then=record)
 
     async def _change_held(self, number: str, holder: int | None, values: dict[str, Any],
                            kind: str, actor: str, data: dict[str, Any], now: datetime,
-                           *also: sa.ColumnElement[bool]) -> bool:
+                           *also: sa.ColumnElement[bool],
+                           then: Callable[[AsyncConnection], Awaitable[None]] | None = None,
+                           ) -> bool:
         """Change an open ticket (one `holder` holds, unless None) and record the event, in
         one transaction; False when no such ticket matched."""
         async with self.engine.begin() as conn:
@@ -246,6 +273,8 @@ class TicketQueue:
             if result.rowcount != 1:
                 return False
             await _event(conn, number, kind, actor, data, now)
+            if then is not None:
+                await then(conn)
         return True
 
     async def mark_first_response(self, number: str, now: datetime) -> None:

@@ -184,6 +184,30 @@ tickets = sa.Table(
     # The configuration bundle version the ticket was filed under, to compare before and
     # after a change (NULL: filed before bundles).
     sa.Column("bundle_version", sa.Integer),
+    # What the reports count, recorded when it happens (storage/ticket_facts.py), so a year
+    # of tickets is summed in SQL without replaying events. First response: the first
+    # message a person wrote to the customer, its delay in calendar and in open (business)
+    # seconds, and whether it kept the promise in force then.
+    sa.Column("first_reply_at", TS),
+    sa.Column("first_reply_s", sa.Integer),
+    sa.Column("first_reply_open_s", sa.Integer),
+    sa.Column("first_reply_met", sa.Boolean),
+    # Resolution: filing to the last close less the time it lay closed before a reopening,
+    # and whether that close kept the promised resolution date.
+    sa.Column("resolved_s", sa.Integer),
+    sa.Column("resolution_met", sa.Boolean),
+    sa.Column("closed_spell_s", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("reopens", sa.Integer, nullable=False, server_default="0"),
+    # The customer's latest answers after a close: solved or not, the rating, and whether
+    # the fix held at the follow-up.
+    sa.Column("solved", sa.Boolean),
+    sa.Column("rating", sa.SmallInteger),
+    sa.Column("follow_up_held", sa.Boolean),
+    # Every escalation reason the ticket ever had, as ",safety,media,": counted with LIKE
+    # on both databases, one ticket once per reason.
+    sa.Column("reason_tags", sa.String(400)),
+    sa.Index(None, "created_at"),
+    sa.Index(None, "follow_up_due"),
     sa.Index(None, "customer_id", "created_at"),
     sa.Index(None, "order_no"),
     sa.Index(None, "team", "status", "assigned_agent_id"),
@@ -325,4 +349,53 @@ audit_log = sa.Table(
     sa.Column("subject", sa.String(128), nullable=False),
     sa.Column("detail", sa.JSON, nullable=False),
     sa.Index(None, "at"),
+)
+
+# Every call-back an agent promised, kept after it is done or replaced (the ticket holds only
+# the promise pending now): the day's list and "call-backs kept" read these.
+callbacks = sa.Table(
+    "callbacks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("ticket_id", sa.ForeignKey("tickets.id"), nullable=False),
+    sa.Column("agent", sa.String(64), nullable=False),
+    sa.Column("promised_at", TS, nullable=False),
+    sa.Column("due", TS, nullable=False),
+    sa.Column("done_at", TS),
+    sa.Column("replaced_at", TS),
+    sa.Index(None, "due"),
+    sa.Index(None, "ticket_id"),
+)
+
+# Reports made and kept: the scheduled ones (claimed here once per period, across processes
+# and restarts, before they are sent) and the archive page's list.
+report_archive = sa.Table(
+    "report_archive",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(8), nullable=False),  # week | month (dialogs.reports)
+    sa.Column("period", sa.String(16), nullable=False),  # its key: 2026-W14, 2026-03
+    sa.Column("claimed_at", TS, nullable=False),
+    sa.Column("claimed_by", sa.String(64), nullable=False),
+    sa.Column("summary", sa.Text),
+    sa.Column("html", sa.Text),
+    sa.Column("sent_at", TS),
+    sa.UniqueConstraint("kind", "period"),
+)
+
+# The quarterly review's action plan: problems managers took on, carried into the next
+# quarter's report until done or dropped.
+action_items = sa.Table(
+    "action_items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("quarter", sa.String(8), nullable=False),  # raised in: 2026-Q1
+    sa.Column("problem", sa.String(300), nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("due", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # dialogs.reports.actions.Status
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.Index(None, "quarter"),
 )

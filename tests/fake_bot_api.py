@@ -119,6 +119,8 @@ class FakeBotApi:
     # The offset of every getUpdates call, in order (None when the call passed none).
     get_updates_offsets: list[int | None] = field(default_factory=list)
     webhook: JSON = field(default_factory=dict)
+    # Every file the bot sent with sendDocument: (chat id, file name, bytes, caption).
+    documents: list[tuple[str, str, bytes, str | None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._pending: list[JSON] = []
@@ -671,6 +673,23 @@ class FakeBotApi:
             "accepted_gift_types": _NO_GIFTS,
         }
 
+    async def _api_senddocument(self, params: JSON) -> Any:
+        files = params.get("_files") or {}
+        if "chat_id" not in params or "document" not in files:
+            return _error(None, 400, "Bad Request: there is no document in the request")
+        name, data = files["document"]
+        caption = params.get("caption")
+        self.documents.append((str(params["chat_id"]), name, data, caption))
+        message: JSON = {"message_id": next(self._message_ids), "from": BOT_USER,
+                         "chat": self.chat(params["chat_id"]), "date": int(time.time()),
+                         "document": {"file_id": f"doc-{len(self.documents)}",
+                                      "file_unique_id": f"u-{len(self.documents)}",
+                                      "file_name": name, "file_size": len(data)}}
+        if caption:
+            message["caption"] = caption
+        self._notify()
+        return message
+
     async def _api_close(self, params: JSON) -> Any:
         return True
 
@@ -716,6 +735,8 @@ async def _read_params(request: web.Request) -> JSON:
                     raw[key] = value
                 else:
                     raw[key] = f"<file {getattr(value, 'filename', '')}>"
+                    params.setdefault("_files", {})[key] = (
+                        str(getattr(value, "filename", "")), value.file.read())
     for key, value in raw.items():
         params.setdefault(key, _decode(key, value))
     return params

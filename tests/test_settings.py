@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings, SettingsError, load_settings, unknown_names
+from dialogs.reports.periods import PeriodKind
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,3 +130,14 @@ def test_customer_text_stays_out_of_the_log_unless_asked(
     monkeypatch.chdir(tmp_path)
     assert load_settings().log_customer_text is False
     assert load_settings(LOG_CUSTOMER_TEXT="true").log_customer_text is True
+
+
+def test_the_report_schedule_is_a_list_of_periods() -> None:
+    assert load_settings(REPORT_SCHEDULE="Month, quarter").report_schedule == [
+        PeriodKind.MONTH, PeriodKind.QUARTER]
+    assert load_settings(REPORT_SCHEDULE="none").report_schedule == []
+    assert load_settings().report_schedule == [PeriodKind.WEEK, PeriodKind.MONTH]
+    with pytest.raises(SettingsError, match="REPORT_SCHEDULE"):
+        load_settings(REPORT_SCHEDULE="fortnight")
+    with pytest.raises(SettingsError, match="PUBLIC_URL"):
+        load_settings(PUBLIC_URL="desk.example.com")

@@ -92,8 +92,10 @@ class AgentDesk:
         if not text.strip():
             return Outcome(False, "Nothing to send: write the reply after the ticket number.")
         await self.pipeline.act(view.key, AgentSays(agent.name, text))
+        now = self.clock()
         if not view.responded:
-            await self.queue.mark_first_response(view.number, self.clock())
+            await self.queue.mark_first_response(view.number, now)
+        await self.queue.replied(view.number, now)
         await self._changed(view.number, Change.REPLY)
         return Outcome(True, f"Sent to the customer of {view.number}.")
 

@@ -18,8 +18,11 @@ from dialogs.text_clean import clean
 from handlers.agents.console.deps import CONSOLE
 from handlers.agents.console.render import render
 from handlers.agents.console.security import (
+    ADMIN_COOKIE,
+    ADMIN_PATH,
     COOKIE,
     LOGIN_COOKIE,
+    SESSION_PATHS,
     same_origin,
     set_cookie,
     tokens_match,
@@ -31,8 +34,8 @@ MAX_PASSWORD = 1024
 
 
 def _next(target: str) -> str:
-    """Only back into the console: never an open redirect to another site."""
-    if target.startswith("/console") and not target.startswith("//") and "\\" not in target:
+    """Only back into the console or the admin pages: never an open redirect elsewhere."""
+    if target.startswith(SESSION_PATHS) and not target.startswith("//") and "\\" not in target:
         return target
     return "/console"
 
@@ -92,6 +95,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     token, _ = await deps.sessions.open(agent.id, now)
     response = web.HTTPSeeOther(target)
     set_cookie(request, response, COOKIE, token)
+    set_cookie(request, response, ADMIN_COOKIE, token, path=ADMIN_PATH)
     response.del_cookie(LOGIN_COOKIE, path="/console")
     raise response
 
@@ -103,4 +107,5 @@ async def logout(request: web.Request) -> web.StreamResponse:
     await deps.hub.end_session(token)
     response = web.HTTPSeeOther("/console/login")
     response.del_cookie(COOKIE, path="/console")
+    response.del_cookie(ADMIN_COOKIE, path=ADMIN_PATH)
     raise response

@@ -26,6 +26,12 @@ LOGIN_COOKIE = "heard_console_login"  # the login form's CSRF token, before any 
 SESSION: web.RequestKey[Session] = web.RequestKey("console_session")
 TOKEN: web.RequestKey[str] = web.RequestKey("console_token")
 PUBLIC = ("/console/login", "/console/static/")
+# The same session, under its own name, for the admin pages (the reports, later the admin
+# studio), which check it the same way; nowhere else on the host gets it.
+ADMIN_COOKIE = "heard_admin"
+ADMIN_PATH = "/admin"
+# Where the login form may send someone back to.
+SESSION_PATHS = ("/console", ADMIN_PATH)
 MAX_BODY = 64 * 1024  # a reply is at most a few thousand characters
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -121,9 +127,9 @@ def _secure(response: web.StreamResponse) -> None:
 
 
 def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
-               max_age: int | None = None) -> None:
+               max_age: int | None = None, path: str = "/console") -> None:
     # Strict: the console is never entered from another site's link with a live session.
     # Behind a proxy that ends TLS the request looks like plain HTTP: the setting says so.
     secure = request.secure or request.app[CONSOLE].secure_cookies
-    response.set_cookie(name, value, path="/console", httponly=True, samesite="Strict",
+    response.set_cookie(name, value, path=path, httponly=True, samesite="Strict",
                         secure=secure, max_age=max_age)

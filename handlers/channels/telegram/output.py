@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
@@ -151,6 +151,20 @@ class TelegramOutput:
                                                message_thread_id=thread_id)
 
         await self._with_retries(chat_id, once)
+
+    async def post_document(self, chat_id: int, data: bytes, filename: str,
+                            caption: str = "") -> None:
+        """A file for a group (a report), paced and retried like a message."""
+        async def once() -> object:
+            await self.limiter.message(str(chat_id))
+            return await self.bot.send_document(
+                chat_id, InputFile(data, filename=filename), caption=caption[:1024] or None)
+
+        await self._with_retries(str(chat_id), once)
+
+    async def post_text(self, chat_id: int, text: str) -> None:
+        for part in split_text(text):
+            await self._paced(str(chat_id), part, None)
 
     async def is_forum(self, chat_id: int) -> bool:
         """Whether the chat is a forum supergroup (has topics). Raises TelegramError."""
