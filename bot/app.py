@@ -12,6 +12,9 @@ from aiohttp import web
 
 from bot.core import Core, build_core, running
 from bot.settings import Settings
+from handlers.admin.app import create_admin_app
+from handlers.admin.deps import ADMIN, AdminDeps
+from handlers.admin.previews import PreviewEngines
 from handlers.agents.console import CONSOLE, ConsoleDeps, console_app
 from handlers.agents.desk import AgentDesk
 from handlers.agents.promises import SLA_WATCH, FollowUps, SlaWatch
@@ -31,6 +34,7 @@ from handlers.turns.failed_retry import FAILED_RETRY, FailedTurnRetrier
 from handlers.turns.pipeline import Clock, utcnow
 from handlers.util.periodic import Periodic
 from storage.agents import AgentStore
+from storage.audit import AuditLog
 from storage.casefile import CaseFiles
 from storage.queue import TicketQueue
 from storage.reports import ReportStore
@@ -115,8 +119,12 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
                           sessions, clock, settings.timezone, brand=settings.brand,
                           base=REPORTS_PATH)
     app[REPORTS] = reports
-    # The admin studio will mount this under its own /admin; until then it stands alone.
-    app.add_subapp(REPORTS_PATH, create_reports_app(reports))
+    studio = AdminDeps(core.studio, PreviewEngines(core.engine), agents, sessions,
+                       AuditLog(core.store.engine, core.store.read_engine), clock,
+                       settings.timezone, brand=settings.brand)
+    app[ADMIN] = studio
+    # The reports inside the studio, each behind its own guard.
+    app.add_subapp("/admin", create_admin_app(studio, create_reports_app(reports)))
     # Everyone who hears of what was committed: turns, agents' actions, promise alerts.
     outbox.subscribe(console.hub.on_events)
     outbox.subscribe(OpsLog().on_events)

@@ -20,6 +20,8 @@ class AuditAction(StrEnum):
     ROLLED_BACK = "rolled_back"
     DRAFT_SAVED = "draft_saved"
     DRAFT_DISCARDED = "draft_discarded"
+    AGENT_ADDED = "agent_added"
+    AGENT_CHANGED = "agent_changed"
 
 
 @dataclass(frozen=True)

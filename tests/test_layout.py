@@ -417,6 +417,10 @@ ROOMS: dict[str, frozenset[str]] = {
     # The reports read what agents and customers did, and use the console's sessions.
     "handlers/reports": frozenset({"handlers.reports", "handlers.agents", "handlers.turns",
                                    "handlers.channels", "handlers.ops", "handlers.util"}),
+    # The admin studio publishes through the bundle's studio and shares the console's
+    # sessions, passwords and security headers.
+    "handlers/admin": frozenset({"handlers.admin", "handlers.config", "handlers.agents",
+                                 "handlers.util"}),
 }
 
 
