@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/relay.py --postgres-url '$(BENCH_POSTGRES_URL)'
 	$(BIN)/python bench/poison.py --seconds 20
 	$(BIN)/python bench/publish.py --postgres-url '$(BENCH_POSTGRES_URL)'
+	$(BIN)/python bench/try_message.py
 	$(BIN)/python bench/reports.py --postgres-url '$(BENCH_POSTGRES_URL)'
 
 clean:
