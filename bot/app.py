@@ -25,6 +25,7 @@ from handlers.channels.webchat import setup_webchat
 from handlers.channels.webchat.caps import SocketCaps
 from handlers.channels.webchat.keys import TRANSCRIPTS, TURNS, WEBCHAT_OUTPUT
 from handlers.config.teams import LiveTeams
+from handlers.config.vip import LiveVip
 from handlers.ops.listener import OpsLog
 from handlers.reports.app import create_reports_app
 from handlers.reports.delivery import REPORT_DELIVERY, GroupPoster, ReportDelivery
@@ -111,7 +112,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     console = ConsoleDeps(desk, CaseFiles(core.store.read_engine), sessions,
                           LoginFailures(core.store.engine), agents, core.store.failed, clock,
                           teams=teams,
-                          secure_cookies=settings.secure_cookies)
+                          secure_cookies=settings.secure_cookies,
+                          vip=LiveVip(core.engine, core.studio))
     app[CONSOLE] = console
     app.add_subapp("/console", console_app(console))
     reports = ReportsDeps(ReportStore(core.store.read_engine, settings.timezone),

@@ -72,6 +72,7 @@ class CaseFile:
     callback_due: datetime | None
     transcript: list[Line]
     events: list[HistoryEntry]
+    chat_id: str = ""  # the customer's chat on `channel` ("telegram:<chat_id>" is a VIP mark)
 
     @property
     def notes(self) -> list[HistoryEntry]:
@@ -125,7 +126,7 @@ class CaseFiles:
             r = (await conn.execute(
                 sa.select(*_ROW_COLUMNS, t.id, t.outcome, t.slots, t.reasons, t.locale,
                           t.conversation_id, t.resolution_due, t.callback_due,
-                          conversations.c.channel,
+                          conversations.c.channel, conversations.c.chat_id,
                           customers.c.display_name)
                 .join(conversations, conversations.c.id == t.conversation_id)
                 .join(customers, customers.c.id == t.customer_id)
@@ -148,4 +149,5 @@ class CaseFiles:
             r.locale, r.channel, r.display_name, utc(r.resolution_due), utc(r.callback_due),
             [Line(utc_required(m.created_at), m.direction, m.text, m.template)
              for m in reversed(lines)],
-            [HistoryEntry(utc_required(e.at), e.actor, e.kind, dict(e.data or {})) for e in events])
+            [HistoryEntry(utc_required(e.at), e.actor, e.kind, dict(e.data or {})) for e in events],
+            r.chat_id)

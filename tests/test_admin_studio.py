@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from handlers.agents.console.security import CONTENT_SECURITY_POLICY
+from handlers.agents.console.security import CONTENT_SECURITY_POLICY, HEADERS
 from storage.agents import AgentStore
 from tests.conftest import Clock, Customer
-from tests.console_support import PASSWORD, ConsoleClient, add_agent
+from tests.console_support import PASSWORD, ConsoleClient, add_agent, escalate
 from tests.e2e_support import RunningApp, running_app
 
 GREETING = "Hello{% if name %} {{ name }}{% endif %}, welcome to Acme care. What went wrong?"
@@ -206,3 +206,71 @@ async def test_a_message_tried_and_a_conversation_played(served: RunningApp) -> 
     status, _, _ = await sam.get("/admin/preview?sample=nope")
     assert status == 404
     await sam.close()
+
+
+PAGES = ("/admin", "/admin/templates", "/admin/templates/greet", "/admin/examples",
+         "/admin/examples/done", "/admin/rules", "/admin/try", "/admin/preview",
+         "/admin/versions", "/admin/versions/1", "/admin/versions/compare?old=1&new=1",
+         "/admin/audit", "/admin/people")
+INLINE = re.compile(r"<script(?![^>]*\bsrc=)|\sstyle=|\son[a-z]+=", re.IGNORECASE)
+
+
+async def test_every_page_has_the_headers_and_no_inline_code(served: RunningApp) -> None:
+    ada = await client(served, "ada")
+    for path in PAGES:
+        async with ada.http.get(served.url(path)) as r:
+            body = await r.text()
+            assert r.status == 200, path
+            for header, value in HEADERS.items():
+                assert r.headers[header] == value, (path, header)
+        assert not INLINE.search(body), path
+    await ada.close()
+
+
+async def test_what_admins_and_customers_typed_is_shown_as_text(served: RunningApp) -> None:
+    attack = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    ada = await client(served, "ada")
+    await ada.get("/admin/templates/greet")
+    await ada.post("/admin/templates/greet", {"en/neutral": f"Hi {attack}",
+                                              "zh-CN/neutral": "您好", "zh-TW/neutral": "您好"})
+    await ada.post("/admin/examples/done", {"en": f"that's all\n{attack}"})
+    for path in ("/admin/templates/greet", "/admin", "/admin/examples/done"):
+        body = (await ada.get(path))[1]
+        assert "<script>alert" not in body and "<img src=x" not in body, path
+        assert "&lt;script&gt;alert(1)" in body, path
+    await ada.get("/admin/try")
+    body = (await ada.post("/admin/try", {"text": attack, "locale": "en",
+                                          "at": "2026-11-24T10:00", "earlier": "0",
+                                          "which": "draft"}))[1]
+    assert "<script>alert" not in body and "&lt;script&gt;alert(1)" in body
+    await ada.close()
+
+
+async def test_a_supervisor_marks_a_customer_vip_from_the_console(served: RunningApp) -> None:
+    _, number = await escalate(served, chat_id="4242")
+    ada = await client(served, "ada")
+    await ada.get("/admin/templates/greet")
+    await ada.post("/admin/templates/greet", {"en/neutral": GREETING, "zh-CN/neutral": "您好",
+                                              "zh-TW/neutral": "您好"})
+    ann = await client(served, "ann")
+    await ann.get(f"/console/tickets/{number}")
+    assert (await ann.post(f"/console/tickets/{number}/vip", {"vip": "on"}))[0] == 403
+    await ann.close()
+
+    sam = await client(served, "sam")
+    status, body, _ = await sam.get(f"/console/tickets/{number}")
+    assert status == 200 and "Mark as VIP" in body
+    status, body, _ = await sam.post(f"/console/tickets/{number}/vip", {"vip": "on"})
+    assert status == 200 and "Marked as VIP (configuration version 2)" in text(body)
+    assert "Remove from VIPs" in body
+    _, live = await served.core.studio.current()
+    assert live.vip.channels == ("telegram:4242",)
+    # The admin's draft moved onto version 2 with the VIP in it: publishing it keeps both.
+    draft, drafted = await served.core.studio.draft()
+    assert draft.based_on == 2 and drafted.vip.channels == ("telegram:4242",)
+    assert await served.core.studio.publish_draft(note="greeting", actor="ada") == 3
+    _, live = await served.core.studio.current()
+    assert live.vip.channels == ("telegram:4242",)
+    assert "Acme" in live.templates["greet"]["en"]["neutral"]  # type: ignore[index]
+    await sam.close()
+    await ada.close()

@@ -7,7 +7,7 @@ that validation refuses.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from dialogs.bundle.data import from_data, to_data
@@ -94,6 +94,24 @@ class Studio:
         self.published(number)
         return number
 
+    async def set_vip(self, channel: str, vip: bool, *, actor: str) -> int | None:
+        """Put a customer's chat on the VIP list (or take it off) from the console, as a
+        version of its own; None when it already was (or was not). An admin's draft in
+        progress gets the same change and moves onto the new version, so its publish is not
+        refused as stale and the change is not undone by it."""
+        number, current = await self.current()
+        if (channel in current.vip.channels) == vip:
+            return None
+        draft = await self.bundles.draft()
+        made = await self.publish(_with_vip(current, channel, vip), actor=actor,
+                                  note=f"{'VIP' if vip else 'no longer VIP'}: {channel}",
+                                  based_on=number)
+        if draft.edited_by is not None and draft.based_on == number:
+            edited = _with_vip(from_data(draft.body), channel, vip)
+            await self.bundles.save_draft(to_data(edited), based_on=made, actor=actor,
+                                          now=self.clock())
+        return made
+
     # --- the draft -------------------------------------------------------------------------
     async def draft(self) -> tuple[Draft, Bundle]:
         draft = await self.bundles.draft()
@@ -111,6 +129,12 @@ class Studio:
 
     async def discard_draft(self, *, actor: str) -> bool:
         return await self.bundles.discard_draft(actor=actor, now=self.clock())
+
+
+def _with_vip(bundle: Bundle, channel: str, vip: bool) -> Bundle:
+    channels = tuple(c for c in bundle.vip.channels if c != channel)
+    return replace(bundle, vip=replace(bundle.vip,
+                                       channels=(*channels, channel) if vip else channels))
 
 
 def _note(note: str) -> str:

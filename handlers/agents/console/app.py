@@ -45,6 +45,7 @@ def console_app(deps: ConsoleDeps) -> web.Application:
         web.post("/next", pages.take_next),
         web.get("/tickets/{number}", pages.ticket_page),
         web.get("/tickets/{number}/live", pages.ticket_live),
+        web.post("/tickets/{number}/vip", pages.mark_vip),
         web.post("/tickets/{number}/{action}", pages.act),
         web.get("/agents", pages.agents_page),
         web.get("/failed", failed.failed_page),

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from aiohttp import web
 
@@ -16,6 +17,14 @@ from storage.agents import AgentStore
 from storage.casefile import CaseFiles
 from storage.failed_turns import FailedTurns
 from storage.sessions import LoginFailures, SessionStore
+
+
+class VipMarks(Protocol):
+    """The VIP list in force, and marking a customer's chat on it (a published version)."""
+
+    def __contains__(self, channel: object) -> bool: ...
+
+    async def set(self, channel: str, vip: bool, *, actor: str) -> int | None: ...
 
 
 @dataclass
@@ -29,6 +38,7 @@ class ConsoleDeps:
     clock: Callable[[], datetime]
     teams: Collection[str] = ()
     secure_cookies: bool = False  # always mark cookies Secure (behind a TLS proxy)
+    vip: VipMarks | None = None  # None: the page offers no VIP mark
     hub: LiveHub = field(init=False)
     # Each password check is tens of milliseconds of CPU in a worker thread: a burst of
     # logins queues here rather than taking every thread the service has.

@@ -93,9 +93,31 @@ async def _ticket(request: web.Request, status: int = 200, template: str = "tick
     targets = [TransferTarget(TargetKind.TEAM, team) for team in sorted(set(deps.teams))]
     targets += [TransferTarget(TargetKind.AGENT, a.name) for a in await deps.agents.all()
                 if not a.disabled and a.name != me.name]
+    channel = f"{case.channel}:{case.chat_id}" if case.chat_id else None
+    vip = None if deps.vip is None or channel is None else {"channel": channel,
+                                                             "on": channel in deps.vip}
     return page(request, template, status=status, case=case, t=case.row,
-                 targets=targets,
+                 targets=targets, vip=vip,
                  draft=extra.pop("draft", {}), error=extra.pop("error", None), **extra)
+
+
+async def mark_vip(request: web.Request) -> web.StreamResponse:
+    """A supervisor puts the customer's chat on the VIP list, or takes it off: published
+    as a version of the configuration of its own, in force in every process."""
+    deps = request.app[CONSOLE]
+    number = _number(request)
+    me = request[SESSION].agent
+    if not me.role.supervising or deps.vip is None:
+        raise web.HTTPForbidden(text="Supervisors and admins mark VIP customers.")
+    case = await deps.cases.case(number)
+    if case is None or not case.chat_id:
+        raise web.HTTPNotFound(text=f"There is no ticket {number}.")
+    channel = f"{case.channel}:{case.chat_id}"
+    on = (await request.post()).get("vip") == "on"
+    made = await deps.vip.set(channel, on, actor=me.name)
+    said = ("Nothing to change." if made is None else
+            f"{'Marked as VIP' if on else 'No longer VIP'} (configuration version {made}).")
+    redirect(request, f"/console/tickets/{number}", said)
 
 
 async def ticket_page(request: web.Request) -> web.StreamResponse:
