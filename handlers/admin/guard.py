@@ -6,12 +6,11 @@ console's security headers (a strict CSP: no inline script or style) on every re
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from urllib.parse import quote
 
 from aiohttp import web
 
 from handlers.admin.deps import ADMIN
-from handlers.agents.console.security import ADMIN_COOKIE, HEADERS, same_origin, tokens_match
+from handlers.agents.console.security import admin_session, check_form, secure
 from storage.agents import Role
 from storage.sessions import Session
 
@@ -28,9 +27,9 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         response = await _checked(request.clone(client_max_size=MAX_BODY), handler)
     except web.HTTPException as e:
-        _secure(e)
+        secure(e)
         raise
-    _secure(response)
+    secure(response)
     return response
 
 
@@ -39,26 +38,13 @@ async def _checked(request: web.Request, handler: Handler) -> web.StreamResponse
         # The reports have their own guard (supervisors may keep the action plan there).
         return await handler(request)
     deps = request.app[ADMIN]
-    token = request.cookies.get(ADMIN_COOKIE, "")
-    session = await deps.sessions.find(token, deps.clock()) if token else None
-    if session is None:
-        if request.method == "GET":
-            raise web.HTTPSeeOther(f"/console/login?next={quote(request.path_qs, safe='')}")
-        raise web.HTTPUnauthorized(text="Your session has ended: log in again.")
+    session = await admin_session(request, deps.sessions, deps.clock)
     role = session.agent.role
     if not role.supervising:
         raise web.HTTPForbidden(text="The studio is for admins (and supervisors, to look).")
     if request.method == "POST":
         if role is not Role.ADMIN and not request.path.startswith(LOOKING):
             raise web.HTTPForbidden(text="Only an admin may change the bot.")
-        form = await request.post()
-        if not same_origin(request) or not tokens_match(session.csrf, form.get("csrf")):
-            raise web.HTTPForbidden(text="This form has expired or came from elsewhere. "
-                                         "Reload the page and try again.")
+        await check_form(request, session)
     request[SESSION] = session
     return await handler(request)
-
-
-def _secure(response: web.StreamResponse) -> None:
-    for header, value in HEADERS.items():
-        response.headers.setdefault(header, value)

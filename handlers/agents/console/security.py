@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from urllib.parse import quote
 
 from aiohttp import web
@@ -17,7 +18,7 @@ from aiohttp import web
 from handlers.agents.console.deps import CONSOLE
 from handlers.agents.console.render import render
 from handlers.channels.webchat.origin import origin_allowed
-from storage.sessions import Session
+from storage.sessions import Session, SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -71,20 +72,20 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         response = await _checked(request, handler)
     except web.HTTPException as e:
-        _secure(e)
+        secure(e)
         raise
     except Exception:
         log.exception("console request %s %s failed", request.method, request.path)
         if request.method != "POST":
             error = web.HTTPInternalServerError(text="Something went wrong on our side.")
-            _secure(error)
+            secure(error)
             raise error from None
         response = await _refused(request, 500, "Something went wrong on our side. Try "
                                                 "again in a moment.")
     if request.path.startswith("/console/static/"):
         # Revalidated on each load (ETag): cheap, and a deploy never mixes old and new.
         response.headers["Cache-Control"] = "no-cache"
-    _secure(response)
+    secure(response)
     return response
 
 
@@ -121,7 +122,7 @@ async def _refused(request: web.Request, status: int, why: str) -> web.Response:
                   text=text if isinstance(text, str) else "")
 
 
-def _secure(response: web.StreamResponse) -> None:
+def secure(response: web.StreamResponse) -> None:
     for header, value in HEADERS.items():
         response.headers.setdefault(header, value)
 
@@ -133,3 +134,27 @@ def set_cookie(request: web.Request, response: web.StreamResponse, name: str, va
     secure = request.secure or request.app[CONSOLE].secure_cookies
     response.set_cookie(name, value, path=path, httponly=True, samesite="Strict",
                         secure=secure, max_age=max_age)
+
+
+# --- the pages under /admin (the studio, the reports): the same sessions, their own cookie --
+
+
+async def admin_session(request: web.Request, sessions: SessionStore,
+                        clock: Callable[[], datetime]) -> Session:
+    """The live session of a request under /admin, or: to the login form (which brings a
+    page back), or 401."""
+    token = request.cookies.get(ADMIN_COOKIE, "")
+    session = await sessions.find(token, clock()) if token else None
+    if session is not None:
+        return session
+    if request.method == "GET":
+        raise web.HTTPSeeOther(f"/console/login?next={quote(request.path_qs, safe='')}")
+    raise web.HTTPUnauthorized(text="Your session has ended: log in again.")
+
+
+async def check_form(request: web.Request, session: Session) -> None:
+    """A POST carries the session's CSRF token and, when the browser names one, our Origin."""
+    form = await request.post()
+    if not same_origin(request) or not tokens_match(session.csrf, form.get("csrf")):
+        raise web.HTTPForbidden(text="This form has expired or came from elsewhere. "
+                                     "Reload the page and try again.")
