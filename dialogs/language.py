@@ -92,6 +92,23 @@ def chinese_variant(text: str) -> str:
     return "zh-TW" if traditional and traditional >= simplified else "zh-CN"
 
 
+def script_characters(text: str) -> tuple[str, str]:
+    """(Traditional-only, Simplified-only) Han characters of `text`, each once, in order
+    (see script_evidence)."""
+    han = "".join(dict.fromkeys(_HAN.findall(text)))
+    if not han:
+        return "", ""
+    to_s = to_simplified(han)
+    to_t = _converter("s2t").convert(han)
+    traditional = simplified = ""
+    for ch, s, t in zip(han, to_s, to_t, strict=False):
+        if ch != s:
+            traditional += ch
+        elif ch != t:
+            simplified += ch
+    return traditional, simplified
+
+
 def script_evidence(text: str) -> tuple[int, int]:
     """(Traditional-only, Simplified-only) Han characters in `text`.
 

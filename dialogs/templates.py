@@ -140,6 +140,11 @@ class TemplateRepository:
                       rec.name, rec.locale, rec.tone, rec.version, e)
             return Rendered(self._render(default, safe), default)
 
+    def compile(self, rec: TemplateRecord) -> None:
+        """Compile `rec` now (kept for its renders): TemplateSyntaxError, SecurityError or
+        TemplateBudgetExceeded if it cannot be."""
+        self._compiled_template(rec)
+
     def _compiled_template(self, rec: TemplateRecord) -> Any:
         key = (rec.name, rec.locale, rec.tone, hash(rec.source))
         tpl = self._compiled.get(key)

@@ -100,6 +100,9 @@ def predicate(f: Filter, value: str, drill: Drill,
               Filter.PRODUCT: PRODUCT, Filter.ORDER: t.order_no, Filter.STATUS: t.status}
     if f in simple:
         return _equals(simple[f], value)
+    if f is Filter.BUNDLE:
+        return (t.bundle_version.is_(None) if value == NONE
+                else t.bundle_version == _int(value))
     if f is Filter.REASON:
         if value == "any":
             return t.reason_tags.is_not(None)

@@ -31,6 +31,7 @@ from storage.reports_tables import (
     reasons_table,
     sla_table,
 )
+from storage.reports_versions import versions_table
 from storage.schema import action_items
 
 P = Filter.PERIOD
@@ -187,6 +188,7 @@ async def year_tables(conn: AsyncConnection, scope: Scope,
                                          *(m.column for m in per)), tuple(found),
                             Chart(ChartKind.BAR, f"{title}: solved %", ("solved",), "%")))
     tables.append(await repeat_table(conn, scope, period))
+    tables.append(await versions_table(conn, scope, period))
     return figures, tables
 
 

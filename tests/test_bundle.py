@@ -88,7 +88,7 @@ def test_the_templates_written_as_in_the_shipped_file() -> None:
     assert isinstance(data["templates"]["greet"]["en"], str)  # neutral only: the text itself
     assert set(data["templates"]["ack.story"]["en"]) == {"neutral", "upset", "angry"}
     assert list(data) == ["format", "templates", "examples", "categories", "teams", "rules",
-                          "vip", "sla", "hours", "times", "samples"]
+                          "vip", "sla", "hours", "times", "samples", "banned_phrases"]
 
 
 @pytest.mark.parametrize(("change", "item"), [
@@ -201,22 +201,27 @@ def test_an_unused_template_and_a_missing_tone_are_warnings() -> None:
 
 
 def test_output_over_telegrams_limit_with_the_sample_data_is_refused() -> None:
+    # Every template is rendered with the shipped sample of each variable it is given…
     b = with_template(SHIPPED, "greet", Locale.EN, Tone.NEUTRAL,
                       "Hello {{ name }}"
                       "{% for i in range(200) %} and a long line of text{% endfor %}")
-    assert validate(b).ok  # no samples: nothing to render it with
-    b = replace(b, samples={"greet": {"name": "Li Wei", "brand": "heard"}})
     [(item, message, _)] = findings(b, Severity.REFUSAL)
     assert item == "templates/greet/en/neutral" and "4096" in message
-    short = replace(SHIPPED, samples={"greet": {"name": "Li Wei", "brand": "heard"}})
-    assert validate(short).ok
+    # …or with the bundle's own sample, which an admin may make as long as a real one gets.
+    b = with_template(SHIPPED, "greet", Locale.EN, Tone.NEUTRAL, "Hello {{ name }}, welcome.")
+    assert validate(b).ok
+    b = replace(b, samples={"greet": {"name": "Li Wei" * 700, "brand": "heard"}})
+    assert refused(b) == [f"templates/greet/{loc}/neutral" for loc in Locale]
+    assert all("4096" in message for _, message, _ in findings(b, Severity.REFUSAL))
 
 
-def test_a_template_failing_with_its_sample_data_is_refused() -> None:
-    b = with_template(SHIPPED, "greet", Locale.EN, Tone.NEUTRAL, "{{ 10 // count }}")
-    b = replace(b, samples={"greet": {"count": 0}})
-    [(item, message, _)] = findings(b, Severity.REFUSAL)
+def test_a_template_failing_with_its_sample_data_is_refused_at_its_line() -> None:
+    b = with_template(SHIPPED, "greet", Locale.EN, Tone.NEUTRAL,
+                      "Hello,\n{{ 10 // (name|length - 6) }}")  # "Li Wei": six letters
+    [(item, message, line)] = findings(b, Severity.REFUSAL)
     assert item == "templates/greet/en/neutral" and "ZeroDivisionError" in message
+    assert line == 2
+    assert validate(replace(b, samples={"greet": {"name": "Li Wei Chen"}})).ok
 
 
 def test_a_resource_bomb_is_refused_with_the_sample_data() -> None:

@@ -9,13 +9,14 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 
 from bot.core import Core, open_core
 from dialogs.reports.model import Filter, Report, Unit
 from dialogs.reports.periods import PeriodKind, parse_period
 from storage.reports import ReportStore
 from tests.conftest import Clock, Customer, make_settings
-from tests.report_support import NOW, SETTINGS, ZONE, Year, build_year
+from tests.report_support import NOW, SETTINGS, ZONE, Year, build_year, local
 
 
 @pytest.fixture
@@ -167,3 +168,58 @@ async def test_a_month_ends_at_local_midnight_in_summer_time(database_url: str) 
         may = await s.report(parse_period(PeriodKind.MONTH, "2026-05", "Europe/London"), now)
         assert april.figure("complaints").value == 1 and may.figure("complaints").value == 1
         assert may.figure("complaints").previous == 1
+
+
+async def test_the_year_lists_the_bundle_versions_in_force_and_their_tickets(
+        year: Year) -> None:
+    """Version 1 is made when the service starts (1 March 2025); v2 is published on 15 March
+    2026 and v3, a rollback to v1, on 20 April. Every ticket of the fixture was filed under v1
+    by the pipeline; those filed after 15 March are set to v2 here, as if filed after the
+    publish, and T6 to none, as if filed before the service kept versions."""
+    from handlers.reports.render_data import report_csv, report_data
+    from handlers.reports.render_html import report_html
+    from storage.schema import tickets
+
+    core = year.core
+    filed = await core.store.bundles.versions()
+    assert [v.number for v in filed] == [1]
+    await core.store.bundles.publish({"format": 1}, note="warmer greeting", actor="mei",
+                                     now=local(2026, 3, 15, 9))
+    await core.store.bundles.publish({"format": 1}, note="back to the old rules",
+                                     actor="mei", now=local(2026, 4, 20, 9), rolled_back_from=1)
+    async with core.store.engine.begin() as conn:
+        assert set((await conn.execute(sa.select(tickets.c.bundle_version))).scalars()) == {1}
+        for name, version in (("T4", 2), ("T5", 2), ("T1", 2), ("T2", 2), ("T6", None)):
+            await conn.execute(sa.update(tickets).where(
+                tickets.c.number == year.numbers[name]).values(bundle_version=version))
+
+    y = await report(year, PeriodKind.YEAR, "2026")
+    table = y.table("versions")
+    got = [dict(zip((c.key for c in table.columns), r.values, strict=True))
+           for r in table.rows]
+    assert [(g["version"], g["author"], g["complaints"], g["rating"], g["solved"])
+            for g in got] == [
+        ("before versions", "", 1, None, None),  # T6: never answered
+        ("v1", "defaults", 1, 2.0, 100.0),  # T3; v1 was in force when the year began
+        ("v2", "mei", 4, 5.0, 100.0),  # T4, T5, T1, T2; only T1 rated and answered
+        ("v3", "mei", 0, None, None)]
+    assert got[2]["published"] == local(2026, 3, 15, 9)
+    assert got[2]["note"] == "warmer greeting"
+    assert got[3]["note"] == "rollback to v1: back to the old rules"
+    # Each count lists exactly its tickets.
+    s = store(core)
+    for row in table.rows:
+        drill = table.cell_drill(row, table.column("complaints"))
+        assert drill is not None
+        total, lines = await s.tickets(drill, NOW)
+        assert total == row.values[table.column("complaints")] == len(lines)
+    _, lines = await s.tickets({Filter.PERIOD: "2026", Filter.BUNDLE: "1"}, NOW)
+    assert [x.number for x in lines] == [year.numbers["T3"]]
+    # In every format, from the one Report.
+    assert "warmer greeting" in report_html(y)
+    assert "warmer greeting" in report_csv(y)
+    data = report_data(y, "/admin/reports")
+    assert "versions" in str(data) and "warmer greeting" in str(data)
+    # A year before any of it: the version in force (v1), nothing filed under it.
+    earlier = await report(year, PeriodKind.YEAR, "2025")
+    assert [r.values[0] for r in earlier.table("versions").rows] == ["v1"]

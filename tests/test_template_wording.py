@@ -5,25 +5,22 @@ already ends a sentence (issue 10, sections 5 and 8)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from dialogs.language import script_evidence
 from dialogs.templates import LOCALES, TemplateRecord, TemplateRepository, load_defaults
+from dialogs.wording import LANGUAGE_NAMES, glossary, other_script
+from dialogs.wording import mainland_terms as glossary_hits
 
 DEFAULTS = load_defaults()
 REPO = TemplateRepository(DEFAULTS, DEFAULTS)
-GLOSSARY: list[dict[str, Any]] = yaml.safe_load(
-    (Path(__file__).parent / "data" / "zh_tw_glossary.yaml").read_text(encoding="utf-8"))
+# The glossary the bundle's validation also warns with (dialogs/data/zh_tw_glossary.yaml).
+GLOSSARY = glossary()
 
 # Templates exempt from the Taiwan wording checks: none any more.
 OWNED_ELSEWHERE: set[str] = set()
-
-# A language is offered under its own name: "繁體中文" in the zh-CN help, "简体中文" in zh-TW.
-LANGUAGE_NAMES = ("繁體中文", "简体中文")
 
 
 def zh_tw_records() -> list[TemplateRecord]:
@@ -45,26 +42,19 @@ def test_every_template_name_has_all_three_locales() -> None:
 def test_the_glossary_is_well_formed() -> None:
     assert len(GLOSSARY) >= 20
     for entry in GLOSSARY:
-        assert set(entry) == {"mainland", "taiwan", "why"}, entry
-        assert entry["taiwan"] and entry["why"].strip(), entry
-        assert entry["mainland"] not in entry["taiwan"], entry
+        assert entry.mainland and entry.taiwan and entry.why.strip(), entry
+        assert entry.mainland not in entry.taiwan, entry
 
 
 def mainland_terms(text: str) -> list[str]:
-    found = []
-    for entry in GLOSSARY:
-        # "手機號" inside "手機號碼" is the Taiwan form itself, not the mainland one.
-        rest = text
-        for good in sorted(entry["taiwan"], key=len, reverse=True):
-            rest = rest.replace(good, "□")
-        if entry["mainland"] in rest:
-            found.append(entry["mainland"])
-    return found
+    return [hit.found for hit in glossary_hits(text)]
 
 
 def test_the_glossary_check_sees_terms_and_spares_their_taiwan_forms() -> None:
     assert mainland_terms("請問問題型別是什麼？請輸入手機號。") == ["型別", "手機號"]
     assert mainland_terms("請問問題類別是什麼？請輸入手機號碼。") == []
+    # Where: the line of the text it is on, for the admin studio to point at.
+    assert [h.line for h in glossary_hits("您好。\n請輸入手機號。")] == [2]
 
 
 @pytest.mark.parametrize("rec", [r for r in zh_tw_records() if r.name not in OWNED_ELSEWHERE],
@@ -83,6 +73,12 @@ def strip_language_names(text: str) -> str:
     for name in LANGUAGE_NAMES:
         text = text.replace(name, "")
     return text
+
+
+def test_the_other_script_is_found_by_line_and_language_names_are_spared() -> None:
+    assert [(h.found, h.line) for h in other_script("請問您的\n訂单號碼", "zh-TW")] == [("单", 2)]
+    assert [(h.found, h.line) for h in other_script("请问您的订單", "zh-CN")] == [("單", 1)]
+    assert other_script("可以切换到繁體中文。", "zh-CN") == []
 
 
 @pytest.mark.parametrize("rec", [r for r in DEFAULTS if r.locale.startswith("zh")],

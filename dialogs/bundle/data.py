@@ -27,12 +27,15 @@ from dialogs.bundle.model import (
     Tone,
     Vip,
     Weekday,
+    shipped_banned_phrases,
 )
 
 FORMAT = 1
 WITHIN = "within"
 SECTIONS = ("templates", "examples", "categories", "teams", "rules", "vip", "sla", "hours",
-            "times", "samples")
+            "times", "samples", "banned_phrases")
+# Sections a bundle written before them lacks: read as their default.
+OPTIONAL = ("samples", "banned_phrases")
 E = TypeVar("E", bound=StrEnum)
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -89,6 +92,7 @@ def to_data(bundle: Bundle, *, compact: bool = True) -> dict[str, Any]:
                   "follow_up_days": bundle.times.follow_up_days,
                   "reopen_days": bundle.times.reopen_days},
         "samples": {name: canonical(values) for name, values in sorted(bundle.samples.items())},
+        "banned_phrases": _phrases_data(bundle.banned_phrases),
     }
 
 
@@ -119,7 +123,7 @@ def from_data(data: Any) -> Bundle:
         raise BundleFormatError(unknown[0], f"no such section; the sections are "
                                             f"{', '.join(SECTIONS)}")
     for section in SECTIONS:
-        if section not in top and section != "samples":
+        if section not in top and section not in OPTIONAL:
             raise BundleFormatError(section, "missing")
     return Bundle(
         templates=_templates(_mapping(top["templates"], "templates")),
@@ -137,6 +141,9 @@ def from_data(data: Any) -> Bundle:
         times=_times(_mapping(top["times"], "times")),
         samples={str(n): canonical(_mapping(v, f"samples/{n}"))
                  for n, v in _mapping(top.get("samples") or {}, "samples").items()},
+        banned_phrases=(_phrases(_mapping(top["banned_phrases"], "banned_phrases"),
+                                 "banned_phrases")
+                        if "banned_phrases" in top else shipped_banned_phrases()),
     )
 
 

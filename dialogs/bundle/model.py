@@ -118,8 +118,19 @@ class Bundle:
     sla: Mapping[Priority, SlaTarget]
     hours: Hours
     times: DialogTimes
-    # Values to render a template with when checking it: name → variable → value.
+    # Values to render a template with when checking it: name → variable → value (over the
+    # shipped samples of dialogs/data/template_variables.yaml).
     samples: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # What a template must never say (the playbook's "never say"), per locale: warned of.
+    # Versions stored before the list existed have the shipped one.
+    banned_phrases: Phrases = field(default_factory=lambda: shipped_banned_phrases())
+
+
+def shipped_banned_phrases() -> Phrases:
+    """The playbook's list as shipped (dialogs/data/banned_phrases.yaml)."""
+    from dialogs.wording import shipped_banned_phrases as shipped
+
+    return {Locale(loc): phrases for loc, phrases in shipped().items()}
 
 
 def _clock(minutes: int) -> str:

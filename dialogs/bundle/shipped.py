@@ -30,6 +30,7 @@ from dialogs.bundle.model import (
 from dialogs.escalation import EscalationRules, default_data
 from dialogs.hours import parse_hours
 from dialogs.meaning.examples import Example, load_default_examples
+from dialogs.template_variables import all_samples
 from dialogs.templates import TemplateRecord, load_defaults
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def assemble(templates: Iterable[TemplateRecord], examples: Iterable[Example],
              for p, v in dict(escalation["priorities"]).items()},
         hours=hours_from_text(business_hours, timezone),
         times=times,
+        samples=all_samples(),
     )
 
 

@@ -75,6 +75,14 @@ DEFINITIONS: tuple[Definition, ...] = (
                "The same category and product, or the same order number, in two or more "
                "complaints of the period; and categories that grew against the period "
                "before. Candidates for the action plan."),
+    Definition("bundle", "Bundle versions in force",
+               "Each ticket records the configuration bundle version (templates, rules, "
+               "routing, hours) it was filed under. The year lists every version published "
+               "in it (number, when, who, note), the one in force when it began, and any "
+               "other a ticket of the year was filed under, each with the complaints filed "
+               "under it in the year, their average rating and solved rate: a change can be "
+               "compared with what came before. \"Before versions\": tickets filed before "
+               "the service kept versions."),
     Definition("agent_team", "Teams, agents and priorities",
                "A ticket's team is the team its category routes to (or it was transferred "
                "to); its agent is the person holding it, or who held it when it was closed; "

@@ -57,6 +57,7 @@ class Filter(StrEnum):
     PRODUCT = "product"
     ORDER = "order"
     STATUS = "status"
+    BUNDLE = "bundle"  # the configuration bundle version it was filed under; "none": before
 
 
 Drill = Mapping[Filter, str]
