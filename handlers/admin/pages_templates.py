@@ -10,12 +10,13 @@ import jinja2
 from aiohttp import web
 from jinja2 import meta
 
+from dialogs.bundle.check_templates import sample_values
 from dialogs.bundle.model import Bundle, Locale, Tone
 from dialogs.bundle.validate import validate
+from dialogs.template_variables import variables_for
 from dialogs.templates import TemplateRecord, TemplateRepository, load_defaults
 from handlers.admin.common import edit_draft, form, page, see_other
 from handlers.admin.deps import ADMIN
-from handlers.admin.samples import sample_values
 
 DEFAULT_LOCALE = Locale.EN
 
@@ -72,7 +73,8 @@ def _editor(request: web.Request, bundle: Bundle, name: str, status: int = 200,
     findings = [f for f in validate(bundle).findings
                 if f.item == f"templates/{name}" or f.item.startswith(f"templates/{name}/")]
     return page(request, "template.html", status=status, name=name, variants=variants,
-                variables=used_variables(sources), samples=samples, findings=findings,
+                variables=sorted(variables_for(name)), used=used_variables(sources),
+                samples=samples, findings=findings,
                 error=error)
 
 
