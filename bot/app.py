@@ -22,6 +22,7 @@ from handlers.channels.webchat import setup_webchat
 from handlers.channels.webchat.caps import SocketCaps
 from handlers.channels.webchat.keys import TRANSCRIPTS, TURNS, WEBCHAT_OUTPUT
 from handlers.config.teams import LiveTeams
+from handlers.live.reader import LiveReader
 from handlers.ops.listener import OpsLog
 from handlers.reports.app import create_reports_app
 from handlers.reports.delivery import REPORT_DELIVERY, GroupPoster, ReportDelivery
@@ -41,6 +42,7 @@ from storage.sessions import LoginFailures, SessionStore
 log = logging.getLogger(__name__)
 
 CORE: web.AppKey[Core] = web.AppKey("core")
+LIVE_READER: web.AppKey[LiveReader] = web.AppKey("live_reader")
 # The name the web chat's cookie key is kept under in service_secrets.
 WEBCHAT_COOKIE_KEY = "webchat_cookie"
 REPORTS_PATH = "/admin/reports"
@@ -117,8 +119,14 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     app[REPORTS] = reports
     # The admin studio will mount this under its own /admin; until then it stands alone.
     app.add_subapp(REPORTS_PATH, create_reports_app(reports))
-    # Everyone who hears of what was committed: turns, agents' actions, promise alerts.
+    # Everyone who hears of what was committed: turns, agents' actions, promise alerts. (The
+    # core's LiveWriter, subscribed first, tells the other processes.)
     outbox.subscribe(console.hub.on_events)
+    # What the other processes tell: to this process's console pages only (their Telegram
+    # group and operator's log are their own to tell).
+    app[LIVE_READER] = LiveReader(core.store.live_news, core.store.news, core.live.origin,
+                                  console.hub.tell, clock,
+                                  interval=settings.live_check_seconds)
     outbox.subscribe(OpsLog().on_events)
     if telegram is not None:
         outbox.register("telegram", telegram.output)
@@ -145,6 +153,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     if telegram is not None:
         app.cleanup_ctx.append(telegram.aiohttp_ctx)
     app.cleanup_ctx.append(_scheduler_ctx)
+    app.cleanup_ctx.append(_live_ctx)
     return app
 
 
@@ -177,6 +186,12 @@ async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[FAILED_RETRY].stop()
     await app[SLA_WATCH].stop()
     await app[SCHEDULER].stop()
+
+
+async def _live_ctx(app: web.Application) -> AsyncIterator[None]:
+    await app[LIVE_READER].start()
+    yield
+    await app[LIVE_READER].stop()
 
 
 async def _health(request: web.Request) -> web.Response:
