@@ -108,7 +108,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     app[SLA_WATCH] = Periodic("promises", watch_promises, scheduler_interval)
     console = ConsoleDeps(desk, CaseFiles(core.store.read_engine), sessions,
                           LoginFailures(core.store.engine), agents, core.store.failed, clock,
-                          teams=teams,
+                          core.store.bundles.audit, teams=teams,
                           secure_cookies=settings.secure_cookies)
     app[CONSOLE] = console
     app.add_subapp("/console", console_app(console))

@@ -1,5 +1,7 @@
-"""The audit log: who changed the service's configuration or access, what, and when. Entries
-are only ever added; an entry is written in the same transaction as the change it records."""
+"""The audit log: who changed the service's configuration or access, what, and when, and who
+logged in to the console or tried to. Entries are only ever added; a change's entry is
+written in the same transaction as the change it records (a login's just after its session
+is opened or closed: the session is not the record, the entry is)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,10 @@ class AuditAction(StrEnum):
     ROLLED_BACK = "rolled_back"
     DRAFT_SAVED = "draft_saved"
     DRAFT_DISCARDED = "draft_discarded"
+    # The console's door: the actor of a failure is the name tried (never the password).
+    LOGGED_IN = "logged_in"
+    LOGIN_FAILED = "login_failed"
+    LOGGED_OUT = "logged_out"
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,7 @@ class AuditEntry:
     at: datetime
     actor: str
     action: AuditAction
-    subject: str  # "bundle v4", "bundle draft"
+    subject: str  # "bundle v4", "bundle draft", "console"
     detail: dict[str, Any]
 
 

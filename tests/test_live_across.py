@@ -65,6 +65,7 @@ class AgentPage:
         self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
         self.frames: list[dict[str, Any]] = []
         self._reading: asyncio.Task[None] | None = None
+        self._arrived = asyncio.Event()
 
     async def open(self) -> None:
         async with self.http.get(self.base + "/console/login") as r:
@@ -82,13 +83,17 @@ class AgentPage:
         async for msg in ws:
             if msg.type == aiohttp.WSMsgType.TEXT:
                 self.frames.append(json.loads(msg.data))
+                self._arrived.set()
 
     async def heard_of(self, ticket: str, kind: str, timeout: float = 20.0) -> None:  # noqa: ASYNC109
         """Wait for the frame (the deadline stops a broken run only; how soon it comes is
         bench/live.py's to measure)."""
         async with asyncio.timeout(timeout):
-            while {"ticket": ticket, "kind": kind} not in self.frames:
-                await asyncio.sleep(0.02)
+            while True:
+                self._arrived.clear()
+                if {"ticket": ticket, "kind": kind} in self.frames:
+                    return
+                await self._arrived.wait()
 
     async def page(self, path: str) -> str:
         async with self.http.get(self.base + path) as r:
