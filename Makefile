@@ -47,8 +47,9 @@ BENCH_BASELINE ?= 909e2d3
 # agents (SQLite, then PostgreSQL with two bot processes); then honest customers beside
 # poisoners (exits 1 if any honest turn failed); then how long a published configuration
 # bundle takes to reach another process's customers (publish_to_effect_ms=, SQLite, then
-# PostgreSQL by NOTIFY); then the reports on a year of 200,000
-# tickets (SQLite, then PostgreSQL).
+# PostgreSQL by NOTIFY); then how long a customer's message in one process takes to reach an
+# agent's console page served by another (live_across_processes_ms=, SQLite, then PostgreSQL);
+# then the reports on a year of 200,000 tickets (SQLite, then PostgreSQL).
 bench: $(STAMP)
 	$(BIN)/python bench/understanding.py
 	$(BIN)/python bench/intake.py --stored 1000
@@ -58,6 +59,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/poison.py --seconds 20
 	$(BIN)/python bench/publish.py --postgres-url '$(BENCH_POSTGRES_URL)'
 	$(BIN)/python bench/try_message.py
+	$(BIN)/python bench/live.py --postgres-url '$(BENCH_POSTGRES_URL)'
 	$(BIN)/python bench/reports.py --postgres-url '$(BENCH_POSTGRES_URL)'
 
 clean:

@@ -26,6 +26,7 @@ from handlers.channels.webchat.caps import SocketCaps
 from handlers.channels.webchat.keys import TRANSCRIPTS, TURNS, WEBCHAT_OUTPUT
 from handlers.config.teams import LiveTeams
 from handlers.config.vip import LiveVip
+from handlers.live.reader import LiveReader
 from handlers.ops.listener import OpsLog
 from handlers.reports.app import create_reports_app
 from handlers.reports.delivery import REPORT_DELIVERY, GroupPoster, ReportDelivery
@@ -35,7 +36,6 @@ from handlers.turns.failed_retry import FAILED_RETRY, FailedTurnRetrier
 from handlers.turns.pipeline import Clock, utcnow
 from handlers.util.periodic import Periodic
 from storage.agents import AgentStore
-from storage.audit import AuditLog
 from storage.casefile import CaseFiles
 from storage.queue import TicketQueue
 from storage.reports import ReportStore
@@ -46,6 +46,7 @@ from storage.sessions import LoginFailures, SessionStore
 log = logging.getLogger(__name__)
 
 CORE: web.AppKey[Core] = web.AppKey("core")
+LIVE_READER: web.AppKey[LiveReader] = web.AppKey("live_reader")
 # The name the web chat's cookie key is kept under in service_secrets.
 WEBCHAT_COOKIE_KEY = "webchat_cookie"
 REPORTS_PATH = "/admin/reports"
@@ -111,7 +112,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     app[SLA_WATCH] = Periodic("promises", watch_promises, scheduler_interval)
     console = ConsoleDeps(desk, CaseFiles(core.store.read_engine), sessions,
                           LoginFailures(core.store.engine), agents, core.store.failed, clock,
-                          teams=teams,
+                          core.store.bundles.audit, teams=teams,
                           secure_cookies=settings.secure_cookies,
                           vip=LiveVip(core.engine, core.studio))
     app[CONSOLE] = console
@@ -122,13 +123,19 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
                           base=REPORTS_PATH)
     app[REPORTS] = reports
     studio = AdminDeps(core.studio, PreviewEngines(core.engine), agents, sessions,
-                       AuditLog(core.store.engine, core.store.read_engine), clock,
+                       core.store.bundles.audit, clock,
                        settings.timezone, brand=settings.brand)
     app[ADMIN] = studio
     # The reports inside the studio, each behind its own guard.
     app.add_subapp("/admin", create_admin_app(studio, create_reports_app(reports)))
-    # Everyone who hears of what was committed: turns, agents' actions, promise alerts.
+    # Everyone who hears of what was committed: turns, agents' actions, promise alerts. (The
+    # core's LiveWriter, subscribed first, tells the other processes.)
     outbox.subscribe(console.hub.on_events)
+    # What the other processes tell: to this process's console pages only (their Telegram
+    # group and operator's log are their own to tell).
+    app[LIVE_READER] = LiveReader(core.store.live_news, core.store.news, core.live.origin,
+                                  console.hub.tell, clock,
+                                  interval=settings.live_check_seconds)
     outbox.subscribe(OpsLog().on_events)
     if telegram is not None:
         outbox.register("telegram", telegram.output)
@@ -155,6 +162,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     if telegram is not None:
         app.cleanup_ctx.append(telegram.aiohttp_ctx)
     app.cleanup_ctx.append(_scheduler_ctx)
+    app.cleanup_ctx.append(_live_ctx)
     return app
 
 
@@ -187,6 +195,12 @@ async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[FAILED_RETRY].stop()
     await app[SLA_WATCH].stop()
     await app[SCHEDULER].stop()
+
+
+async def _live_ctx(app: web.Application) -> AsyncIterator[None]:
+    await app[LIVE_READER].start()
+    yield
+    await app[LIVE_READER].stop()
 
 
 async def _health(request: web.Request) -> web.Response:

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -21,10 +23,12 @@ from dialogs.slots import SlotExtractor, warm_up
 from dialogs.templates import TemplateRepository, load_defaults
 from handlers.config.studio import Studio
 from handlers.config.watch import BundleWatch
+from handlers.live.writer import LiveWriter
 from handlers.turns.pipeline import Clock, TurnPipeline, backoff, utcnow
 from handlers.util.periodic import Periodic
 from storage.checkpoint import INTERVAL_SECONDS as CHECKPOINT_SECONDS
 from storage.migrate import upgrade
+from storage.news import NoListener, PgListener
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -42,6 +46,8 @@ class Core:
     # way to publish a new one.
     watch: BundleWatch
     studio: Studio
+    # Tells the other processes sharing the database what changed on tickets here.
+    live: LiveWriter
 
 
 def dialog_settings(settings: Settings) -> DialogSettings:
@@ -65,7 +71,7 @@ def build_core(settings: Settings, *, clock: Clock = utcnow) -> Core:
     engine = DialogEngine(templates, EmotionScorer(), SlotExtractor(settings.phone_region,
                                                                    timezone=settings.timezone),
                           dialog_settings(settings))
-    watch = BundleWatch(store.bundles, store.bundle_news, engine,
+    watch = BundleWatch(store.bundles, store.news, engine,
                         interval=settings.bundle_check_seconds)
     pipeline = TurnPipeline(
         store, engine, clock=clock, daily_text_quota=settings.daily_text_quota,
@@ -73,7 +79,9 @@ def build_core(settings: Settings, *, clock: Clock = utcnow) -> Core:
                       timedelta(seconds=settings.failed_turn_retry_seconds)),
         before_batch=watch.ensure_current)
     studio = Studio(store.bundles, clock, published=watch.heard)
-    return Core(settings, store, templates, engine, pipeline, clock, watch, studio)
+    live = LiveWriter(store.live_news, clock)
+    pipeline.outbox.subscribe(live.on_events)
+    return Core(settings, store, templates, engine, pipeline, clock, watch, studio, live)
 
 
 @asynccontextmanager
@@ -89,11 +97,25 @@ async def running(core: Core, *, migrate: bool = True) -> AsyncIterator[Core]:
         # The lexicons and dictionaries loaded above are millions of long-lived objects; a
         # full collection walking them stalls every turn for tens of milliseconds.
         gc.freeze()
-        async with core.pipeline, core.watch, Periodic("wal-checkpoint", core.store.checkpoint,
-                                                       CHECKPOINT_SECONDS):
+        # Left in reverse: the pipeline's last turns drain while their news can still go out.
+        async with listening(core.store.news), core.live, core.pipeline, core.watch, \
+                Periodic("wal-checkpoint", core.store.checkpoint, CHECKPOINT_SECONDS):
             yield core
     finally:
         await core.store.close()
+
+
+@asynccontextmanager
+async def listening(news: NoListener | PgListener) -> AsyncIterator[None]:
+    """The process's one connection hearing other processes (PostgreSQL), for every channel
+    registered by then: the bundle watch's and the console's live news."""
+    task = asyncio.create_task(news.run(), name="news-listen")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 @asynccontextmanager

@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     # PostgreSQL a publish is also announced at once (LISTEN/NOTIFY); this is the fallback.
     bundle_check_seconds: float = Field(default=0.5, ge=0.05, le=3600,
                                         alias="BUNDLE_CHECK_SECONDS")
+    # How often each process reads the other processes' ticket changes for its console
+    # pages. On PostgreSQL they also come at once by LISTEN/NOTIFY; this is the fallback.
+    live_check_seconds: float = Field(default=0.5, ge=0.05, le=3600,
+                                      alias="LIVE_CHECK_SECONDS")
 
     @field_validator("database_url")
     @classmethod

@@ -1,5 +1,7 @@
-"""The audit log: who changed the service's configuration or access, what, and when. Entries
-are only ever added; an entry is written in the same transaction as the change it records."""
+"""The audit log: who changed the service's configuration or access, what, and when, and who
+logged in to the console or tried to. Entries are only ever added; a change's entry is
+written in the same transaction as the change it records (a login's just after its session
+is opened or closed: the session is not the record, the entry is)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,10 @@ class AuditAction(StrEnum):
     DRAFT_DISCARDED = "draft_discarded"
     AGENT_ADDED = "agent_added"
     AGENT_CHANGED = "agent_changed"
+    # The console's door: the actor of a failure is the name tried (never the password).
+    LOGGED_IN = "logged_in"
+    LOGIN_FAILED = "login_failed"
+    LOGGED_OUT = "logged_out"
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,7 @@ class AuditEntry:
     at: datetime
     actor: str
     action: AuditAction
-    subject: str  # "bundle v4", "bundle draft"
+    subject: str  # "bundle v4", "bundle draft", "console"
     detail: dict[str, Any]
 
 

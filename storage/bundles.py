@@ -9,26 +9,23 @@ transaction.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.audit import AuditAction, AuditLog, add_entry
-from storage.bundle_news import no_notify
 from storage.clock import utc_required
+from storage.news import BUNDLE, Notify, no_notify
 from storage.schema import bundle_drafts, bundle_versions
 from storage.upsert import insert_for
 
 DRAFT = "main"
 # Publishers racing for the same number: each loser tries the next one, this often at most.
 PUBLISH_TRIES = 8
-
-Notify = Callable[[AsyncConnection, int], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -89,7 +86,7 @@ class BundleStore:
                 return False
             await add_entry(conn, actor=actor, action=AuditAction.PUBLISHED,
                             subject="bundle v1", detail={"note": note}, at=now)
-            await self._notify(conn, 1)
+            await self._notify(conn, BUNDLE, "1")
             return True
 
     async def latest_number(self) -> int | None:
@@ -141,7 +138,7 @@ class BundleStore:
                         detail["content_of"] = rolled_back_from
                     await add_entry(conn, actor=actor, action=action,
                                     subject=f"bundle v{number}", detail=detail, at=now)
-                    await self._notify(conn, number)
+                    await self._notify(conn, BUNDLE, str(number))
                     return number
             except IntegrityError:
                 continue  # another publisher took the number first

@@ -399,3 +399,18 @@ action_items = sa.Table(
     sa.Column("updated_by", sa.String(64), nullable=False),
     sa.Index(None, "quarter"),
 )
+
+# What changed on which ticket, for the other processes' live console pages (storage/
+# live_news.py): kept a few minutes, then pruned. AUTOINCREMENT on SQLite: an id is never
+# used twice, even once every row was pruned, so "ids above the last one seen" stays true.
+live_news = sa.Table(
+    "live_news",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("origin", sa.String(32), nullable=False),  # the process that wrote it
+    sa.Column("number", sa.String(32), nullable=False),  # the ticket
+    sa.Column("kind", sa.String(48), nullable=False),  # what happened, as the hub names it
+    sa.Index(None, "at"),
+    sqlite_autoincrement=True,
+)

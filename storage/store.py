@@ -18,12 +18,13 @@ from dialogs.messages import Button, ConversationKey, HistoryItem, agent_of
 from storage.batch import BatchTx
 from storage.batch_postgres import PostgresBatchTx
 from storage.batch_sqlite import SqliteBatchTx
-from storage.bundle_news import NoListener, PgListener, no_notify, pg_notify
 from storage.bundles import BundleStore
 from storage.checkpoint import checkpoint
 from storage.clock import utc_required
 from storage.database import create_engine, is_sqlite
 from storage.failed_turns import FailedTurns
+from storage.live_news import LiveNews
+from storage.news import NoListener, PgListener, no_notify, pg_notify
 from storage.schema import (
     attachments,
     conversations,
@@ -58,12 +59,13 @@ class Store:
         self._batch_tx: type[BatchTx] = SqliteBatchTx if self.is_sqlite else PostgresBatchTx
         self._fold_log: Callable[[], Awaitable[tuple[int, int, int] | None]] = (
             partial(checkpoint, self.read_engine) if self.is_sqlite else _no_log_to_fold)
-        # A publish is news to other processes through NOTIFY on PostgreSQL; on SQLite they
-        # look at the newest version number (handlers/config/watch.py).
-        self.bundles = BundleStore(self.engine, self.read_engine,
-                                   notify=no_notify if self.is_sqlite else pg_notify)
-        self.bundle_news: NoListener | PgListener = (
-            NoListener() if self.is_sqlite else PgListener(url))
+        # A publish, or a ticket's change, is news to other processes through NOTIFY on
+        # PostgreSQL, heard on one listening connection per process; on SQLite they look at
+        # the newest version number and the newest live news (storage/news.py).
+        notify = no_notify if self.is_sqlite else pg_notify
+        self.bundles = BundleStore(self.engine, self.read_engine, notify=notify)
+        self.live_news = LiveNews(self.engine, self.read_engine, notify=notify)
+        self.news: NoListener | PgListener = NoListener() if self.is_sqlite else PgListener(url)
 
     async def checkpoint(self) -> tuple[int, int, int] | None:
         """Fold SQLite's write-ahead log into the database; None on PostgreSQL."""

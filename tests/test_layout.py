@@ -410,8 +410,10 @@ ROOMS: dict[str, frozenset[str]] = {
     "handlers/channels": frozenset({"handlers.channels", "handlers.util"}),
     "handlers/turns": frozenset({"handlers.turns", "handlers.channels", "handlers.ops",
                                  "handlers.util"}),
+    # Live news across processes: what an event means to a console page, written and read.
+    "handlers/live": frozenset({"handlers.live", "handlers.util"}),
     "handlers/agents": frozenset({"handlers.agents", "handlers.turns", "handlers.channels",
-                                  "handlers.ops", "handlers.util"}),
+                                  "handlers.ops", "handlers.live", "handlers.util"}),
     # The configuration bundle at run time: the pipeline is handed its check as a callable.
     "handlers/config": frozenset({"handlers.config", "handlers.util"}),
     # The reports read what agents and customers did, and use the console's sessions.

@@ -22,6 +22,7 @@ from dialogs.bundle.behaviour import Behaviour, build
 from dialogs.bundle.data import from_data
 from dialogs.engine import DialogEngine
 from storage.bundles import BundleStore
+from storage.news import BUNDLE
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,10 @@ COMPLAINT_SECONDS = 60.0
 
 
 class News(Protocol):
-    async def run(self, heard: Callable[[int], None],
-                  connected: Callable[[], None] = ...) -> None: ...
+    """storage.news's listener: the process's one connection hearing other processes."""
+
+    def listen(self, channel: str, heard: Callable[[str], None],
+               connected: Callable[[], None] = ...) -> None: ...
 
 
 class BundleWatch:
@@ -50,6 +53,7 @@ class BundleWatch:
         # The behaviour in force, whose classifier the next version may keep.
         self._in_force: Behaviour | None = None
         self._complained = 0.0
+        news.listen(BUNDLE, self._notice, self._reconnected)
 
     @property
     def version(self) -> int | None:
@@ -60,6 +64,14 @@ class BundleWatch:
         if number > self.latest:
             self.latest = number
             self._prepare(number)
+
+    def _notice(self, payload: str) -> None:
+        try:
+            number = int(payload)
+        except ValueError:
+            log.warning("ignored a bundle notice that is no version number")
+            return
+        self.heard(number)
 
     async def check(self) -> None:
         """Look at the newest version number."""
@@ -107,9 +119,8 @@ class BundleWatch:
     # --- the background: listening and looking ---------------------------------------------
     async def start(self) -> None:
         if not self._tasks:
-            self._tasks = [asyncio.create_task(self._look(), name="bundle-look"),
-                           asyncio.create_task(self.news.run(self.heard, self._reconnected),
-                                               name="bundle-listen")]
+            # Notices come through the process's listener, which bot/core.py runs.
+            self._tasks = [asyncio.create_task(self._look(), name="bundle-look")]
 
     async def stop(self) -> None:
         for task in self._tasks:

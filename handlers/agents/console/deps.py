@@ -14,6 +14,7 @@ from aiohttp import web
 from handlers.agents.console.live import LiveHub
 from handlers.agents.desk import AgentDesk
 from storage.agents import AgentStore
+from storage.audit import AuditLog
 from storage.casefile import CaseFiles
 from storage.failed_turns import FailedTurns
 from storage.sessions import LoginFailures, SessionStore
@@ -36,6 +37,7 @@ class ConsoleDeps:
     agents: AgentStore
     failed: FailedTurns
     clock: Callable[[], datetime]
+    audit: AuditLog  # logins, failed logins and logouts
     teams: Collection[str] = ()
     secure_cookies: bool = False  # always mark cookies Secure (behind a TLS proxy)
     vip: VipMarks | None = None  # None: the page offers no VIP mark

@@ -18,7 +18,8 @@ from datetime import datetime
 
 from aiohttp import WSMsgType, web
 
-from dialogs.events import Event, SlaAlert, TicketChanged
+from dialogs.events import Event
+from handlers.live.changes import ticket_changes
 from handlers.util.wsclose import close_promptly
 from storage.sessions import SessionStore
 
@@ -62,9 +63,9 @@ class LiveHub:
             self._sockets.pop(ws, None)
         return ws
 
-    async def changed(self, number: str, kind: str) -> None:
+    def tell(self, number: str, kind: str) -> None:
         """Tell every open page; in the background, so an agent's action never waits for
-        a slow reader."""
+        a slow reader. Also what another process's news comes in by (handlers/live/)."""
         if not self._sockets:
             return
         task = asyncio.create_task(self._broadcast(json.dumps({"ticket": number,
@@ -114,16 +115,9 @@ class LiveHub:
                 await self.end_session(token)
 
     async def on_events(self, events: list[Event]) -> None:
-        """Every event names its ticket; the page decides what to refetch. A promise about
-        to be, or already, missed shows at once."""
-        for event in events:
-            match event:
-                case TicketChanged(number, change):
-                    await self.changed(number, change)
-                case SlaAlert():
-                    await self.changed(event.number, f"{event.target}_{event.kind}")
-                case _:
-                    await self.changed(event.number, type(event).__name__.lower())
+        """Every event names its ticket; the page decides what to refetch."""
+        for number, kind in ticket_changes(events):
+            self.tell(number, kind)
 
     async def close_all(self) -> None:
         """At shutdown: 1001 ("going away") tells the pages to reconnect."""

@@ -4,7 +4,8 @@ Every attempt counts against the account name and the client address before its 
 checked (a success clears the name's count, not the address's); past a few, each further
 attempt waits twice as long (counts live in the database, so several processes and restarts
 agree). Unknown names cost the same argon2 work as wrong passwords, so timing does not reveal
-who has an account.
+who has an account. Every login, failed login (the name tried, never the password) and logout
+goes into the audit log.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from handlers.agents.console.security import (
     tokens_match,
 )
 from handlers.agents.passwords import dummy_verify, verify_password
+from storage.audit import AuditAction
 
 MAX_NAME = 64
 MAX_PASSWORD = 1024
@@ -74,6 +76,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     keys = [f"name:{name.lower()}", f"ip:{request.remote or '-'}"]
     wait = await deps.failures.reserve(keys, now)
     if wait.total_seconds() > 0:
+        await _audit(request, name, AuditAction.LOGIN_FAILED, reason="too many attempts")
         seconds = math.ceil(wait.total_seconds())
         return _form(request, status=429, name=name, next_=target,
                      error=f"Too many failed attempts. Try again in {seconds} s.")
@@ -83,6 +86,9 @@ async def login(request: web.Request) -> web.StreamResponse:
               else await dummy_verify(password))
     agent = await deps.agents.by_name(name) if ok else None
     if agent is None or agent.disabled:
+        # The page says the same in every case; the audit log, for admins, says which.
+        reason = "wrong password" if hashed and not ok else "unknown or disabled name"
+        await _audit(request, name, AuditAction.LOGIN_FAILED, reason=reason)
         return _form(request, status=401, name=name, next_=target,
                      error="Wrong name or password.")
     # Only the name's count is forgiven: an attacker who owns one account must not wipe the
@@ -93,6 +99,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         await deps.sessions.close(old)
         await deps.hub.end_session(old)
     token, _ = await deps.sessions.open(agent.id, now)
+    await _audit(request, agent.name, AuditAction.LOGGED_IN)
     response = web.HTTPSeeOther(target)
     set_cookie(request, response, COOKIE, token)
     set_cookie(request, response, ADMIN_COOKIE, token, path=ADMIN_PATH)
@@ -103,9 +110,21 @@ async def login(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     deps = request.app[CONSOLE]
     token = request.cookies.get(COOKIE, "")
+    # Whose session it was, for the audit log: a cookie of no live session logs nobody out.
+    session = await deps.sessions.find(token, deps.clock(), touch=False)
     await deps.sessions.close(token)
+    if session is not None:
+        await _audit(request, session.agent.name, AuditAction.LOGGED_OUT)
     await deps.hub.end_session(token)
     response = web.HTTPSeeOther("/console/login")
     response.del_cookie(COOKIE, path="/console")
     response.del_cookie(ADMIN_COOKIE, path=ADMIN_PATH)
     raise response
+
+
+async def _audit(request: web.Request, actor: str, action: AuditAction,
+                 **detail: str) -> None:
+    """Who came in or tried to, from where; never the password typed."""
+    deps = request.app[CONSOLE]
+    await deps.audit.add(actor=actor, action=action, subject="console",
+                         detail={"address": request.remote or "-", **detail}, at=deps.clock())
