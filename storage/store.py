@@ -32,6 +32,7 @@ from storage.schema import (
     ticket_events,
     tickets,
 )
+from storage.search import PostgresTicketSearch, SqliteTicketSearch, TicketSearch
 from storage.upsert import insert_for
 
 
@@ -62,6 +63,8 @@ class Store:
         # look at the newest version number (handlers/config/watch.py).
         self.bundles = BundleStore(self.engine, self.read_engine,
                                    notify=no_notify if self.is_sqlite else pg_notify)
+        self.search: TicketSearch = (SqliteTicketSearch(self.read_engine) if self.is_sqlite
+                                     else PostgresTicketSearch(self.engine))
         self.bundle_news: NoListener | PgListener = (
             NoListener() if self.is_sqlite else PgListener(url))
 

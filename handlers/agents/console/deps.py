@@ -16,6 +16,7 @@ from handlers.agents.desk import AgentDesk
 from storage.agents import AgentStore
 from storage.casefile import CaseFiles
 from storage.failed_turns import FailedTurns
+from storage.search import TicketSearch
 from storage.sessions import LoginFailures, SessionStore
 
 
@@ -36,6 +37,7 @@ class ConsoleDeps:
     agents: AgentStore
     failed: FailedTurns
     clock: Callable[[], datetime]
+    cases_search: TicketSearch
     teams: Collection[str] = ()
     secure_cookies: bool = False  # always mark cookies Secure (behind a TLS proxy)
     vip: VipMarks | None = None  # None: the page offers no VIP mark
