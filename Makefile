@@ -48,7 +48,8 @@ BENCH_BASELINE ?= 909e2d3
 # poisoners (exits 1 if any honest turn failed); then how long a published configuration
 # bundle takes to reach another process's customers (publish_to_effect_ms=, SQLite, then
 # PostgreSQL by NOTIFY); then the reports on a year of 200,000
-# tickets (SQLite, then PostgreSQL).
+# tickets (SQLite, then PostgreSQL); then the console's search on 200,000 tickets (search_ms=,
+# the 95th percentile per kind of query, SQLite then PostgreSQL).
 bench: $(STAMP)
 	$(BIN)/python bench/understanding.py
 	$(BIN)/python bench/intake.py --stored 1000
@@ -59,6 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/publish.py --postgres-url '$(BENCH_POSTGRES_URL)'
 	$(BIN)/python bench/try_message.py
 	$(BIN)/python bench/reports.py --postgres-url '$(BENCH_POSTGRES_URL)'
+	$(BIN)/python bench/search.py --postgres-url '$(BENCH_POSTGRES_URL)'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache heard.db*

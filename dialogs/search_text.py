@@ -32,6 +32,9 @@ _IS_HAN = re.compile(rf"[{_HAN}]")
 _DIGITS = re.compile(r"\d+")
 # A query of only digits and the signs phone numbers are written with is one number.
 _PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]{6,}$")
+# A ticket number, whole or its start (C-20261124-0001, c-20261124-00): one compact term, not
+# three words of which "c" alone would start half the words in the index.
+_TICKET_LIKE = re.compile(r"^[a-z]{1,8}-\d{8}(-\d*)?$")
 # More terms than this from one query are not worth the database's time (a pasted paragraph).
 MAX_QUERY_TERMS = 24
 
@@ -69,6 +72,11 @@ def index_terms(*texts: str | None) -> str:
     return " ".join(seen)
 
 
+def number_term(number: str) -> str:
+    """A ticket number as one term: c202611240001."""
+    return "".join(ch for ch in normalise(number) if ch.isalnum())
+
+
 def phone_terms(phone: str | None, region: str | None = None) -> str:
     """A phone number as people type it: in full with its country code, as dialled at home
     (the trunk prefix, 0 in the UK and mainland China), and without either."""
@@ -92,6 +100,8 @@ def query_terms(query: str) -> list[Term]:
     text = normalise(query.strip())
     if _PHONE_LIKE.match(text):
         return [Term("".join(ch for ch in text if ch.isdigit()), True)]
+    if _TICKET_LIKE.match(text):
+        return [Term(number_term(text), True)]
     terms: dict[Term, None] = {}
     for token in _TOKEN.findall(text):
         if _IS_HAN.match(token):
@@ -111,4 +121,6 @@ def needles(query: str) -> list[str]:
     text = normalise(query.strip())
     if _PHONE_LIKE.match(text):
         return ["".join(ch for ch in text if ch.isdigit())]
+    if _TICKET_LIKE.match(text):
+        return [text]
     return sorted(set(_TOKEN.findall(text)), key=len, reverse=True)

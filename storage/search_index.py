@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialogs.machine import DRAFT_STATES
-from dialogs.search_text import index_terms, phone_terms
+from dialogs.search_text import index_terms, number_term, phone_terms
 from storage.driver import DriverSql
 
 _DRAFTS = frozenset(DRAFT_STATES)
@@ -70,7 +70,7 @@ def ticket_terms(ticket: Mapping[str, Any], customer_name: str | None) -> str:
     return " ".join(t for t in (
         index_terms(ticket.get("number"), customer_name, ticket.get("order_no"),
                     ticket.get("description"), str(slots.get("product") or "")),
-        phone_terms(ticket.get("phone"))) if t)
+        number_term(str(ticket.get("number") or "")), phone_terms(ticket.get("phone"))) if t)
 
 
 def tsvector_text(terms: str) -> str:
