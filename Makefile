@@ -49,7 +49,8 @@ BENCH_BASELINE ?= 909e2d3
 # bundle takes to reach another process's customers (publish_to_effect_ms=, SQLite, then
 # PostgreSQL by NOTIFY); then how long a customer's message in one process takes to reach an
 # agent's console page served by another (live_across_processes_ms=, SQLite, then PostgreSQL);
-# then the reports on a year of 200,000 tickets (SQLite, then PostgreSQL).
+# then the reports on a year of 200,000 tickets (SQLite, then PostgreSQL); then the console's search on 200,000 tickets (search_ms=,
+# the 95th percentile per kind of query, SQLite then PostgreSQL).
 bench: $(STAMP)
 	$(BIN)/python bench/understanding.py
 	$(BIN)/python bench/intake.py --stored 1000
@@ -61,6 +62,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/try_message.py
 	$(BIN)/python bench/live.py --postgres-url '$(BENCH_POSTGRES_URL)'
 	$(BIN)/python bench/reports.py --postgres-url '$(BENCH_POSTGRES_URL)'
+	$(BIN)/python bench/search.py --postgres-url '$(BENCH_POSTGRES_URL)'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache heard.db*

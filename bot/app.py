@@ -112,7 +112,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     app[SLA_WATCH] = Periodic("promises", watch_promises, scheduler_interval)
     console = ConsoleDeps(desk, CaseFiles(core.store.read_engine), sessions,
                           LoginFailures(core.store.engine), agents, core.store.failed, clock,
-                          core.store.bundles.audit, teams=teams,
+                          core.store.bundles.audit, core.store.search, teams=teams,
                           secure_cookies=settings.secure_cookies,
                           vip=LiveVip(core.engine, core.studio))
     app[CONSOLE] = console

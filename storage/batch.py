@@ -21,9 +21,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialogs.messages import ConversationKey, Inbound
+from dialogs.search_text import index_terms
 from storage.batch_records import ConcurrentUpdate, Loaded, TurnRecord
 from storage.desk import SqlDesk, TicketLedger, TurnWrites
-from storage.schema import attachments, conversations, inbound_updates, messages
+from storage.schema import attachments, conversations, inbound_updates
+from storage.search_index import Doc, message_ticket
 
 __all__ = ["BatchTx", "ConcurrentUpdate", "Loaded", "TurnRecord"]
 
@@ -59,7 +61,8 @@ class BatchTx(ABC):
                       now: datetime) -> dict[ConversationKey, Loaded]: ...
 
     @abstractmethod
-    async def _insert_messages(self, rows: list[dict[str, Any]]) -> None: ...
+    async def _insert_messages(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert transcript rows; their ids, in row order."""
 
     @abstractmethod
     async def _save(self, dirty: list[Loaded], now: datetime) -> None:
@@ -148,27 +151,30 @@ class BatchTx(ABC):
         that `changed`."""
         rows: list[dict[str, Any]] = []
         inbound_at: dict[int, TurnRecord] = {}
+        # Which conversation's context each row was written in (the ticket it belongs to).
+        contexts: list[dict[str, Any]] = []
         for rec in records:
             # Opening the chat is not a message: only its greeting, if any, is transcript.
             if not rec.inbound.opened:
                 inbound_at[len(rows)] = rec
                 rows.append(rec.inbound_row(now))
             rows.extend(rec.outbound_rows(now))
+            contexts.extend([rec.loaded.conv.context] * (len(rows) - len(contexts)))
         for rec in extra_out:
             rows.extend(rec.outbound_rows(now))
-        if any(rec.kept for rec in records):
-            # Attachments need their message's id: through SQLAlchemy, ids in row order.
-            result = await self.conn.execute(
-                sa.insert(messages).returning(messages.c.id, sort_by_parameter_order=True),
-                rows)
-            ids = [r.id for r in result]
-            await self.conn.execute(sa.insert(attachments), [
-                {"conversation_id": rec.loaded.conversation_id, "message_id": ids[i],
-                 "kind": a.kind, "file_id": a.file_id, "file_name": a.file_name,
-                 "mime_type": a.mime_type, "size": a.size, "created_at": now}
-                for i, rec in inbound_at.items() for a in rec.kept])
-        elif rows:
-            await self._insert_messages(rows)
+            contexts.extend([rec.loaded.conv.context] * (len(rows) - len(contexts)))
+        if rows:
+            ids = await self._insert_messages(rows)
+            if any(rec.kept for rec in records):
+                await self.conn.execute(sa.insert(attachments), [
+                    {"conversation_id": rec.loaded.conversation_id, "message_id": ids[i],
+                     "kind": a.kind, "file_id": a.file_id, "file_name": a.file_name,
+                     "mime_type": a.mime_type, "size": a.size, "created_at": now}
+                    for i, rec in inbound_at.items() for a in rec.kept])
+            await self.ledger.search.add_messages([
+                Doc(mid, row["conversation_id"], message_ticket(row["state"], ctx),
+                    index_terms(row["text"]))
+                for mid, row, ctx in zip(ids, rows, contexts, strict=True)])
         dirty = [ld for ld in touched if ld.dirty]
         if dirty:
             await self._save(dirty, now)

@@ -73,8 +73,10 @@ class PostgresBatchTx(BatchTx):
                                  locale=self.default_locale), r.id, r.customer_id)
                 for r in rows}
 
-    async def _insert_messages(self, rows: list[dict[str, Any]]) -> None:
-        await self.conn.execute(sa.insert(messages), rows)
+    async def _insert_messages(self, rows: list[dict[str, Any]]) -> list[int]:
+        result = await self.conn.execute(
+            sa.insert(messages).returning(messages.c.id, sort_by_parameter_order=True), rows)
+        return [r.id for r in result]
 
     async def _save(self, dirty: list[Loaded], now: datetime) -> None:
         c = conversations.c

@@ -34,8 +34,10 @@ _SAVE_SET = ("state", "slots", "context", "locale", "version", "updated_at", "id
              "reminded_at", "text_day", "text_chars")
 _SAVE_SQL = (f"UPDATE conversations SET {', '.join(f'{c} = ?' for c in _SAVE_SET)} "
              "WHERE id = ? AND version = ?")
-_MESSAGES_SQL = (f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) "
-                 f"VALUES ({', '.join('?' * len(MESSAGE_COLUMNS))})")
+_MESSAGES_SQL = f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES "
+_ROW = f"({', '.join('?' * len(MESSAGE_COLUMNS))})"
+# Rows per INSERT: well under SQLite's 32,766 parameters.
+_CHUNK = 500
 
 
 class SqliteBatchTx(BatchTx):
@@ -99,10 +101,18 @@ class SqliteBatchTx(BatchTx):
                     Conversation(key=ConversationKey(r[1], r[2]), locale=self.default_locale),
                     r[0], r[3]) for r in rows}
 
-    async def _insert_messages(self, rows: list[dict[str, Any]]) -> None:
+    async def _insert_messages(self, rows: list[dict[str, Any]]) -> list[int]:
         bind = RowBinder(self.driver.binders([messages.c[name] for name in MESSAGE_COLUMNS]))
-        await self.driver.many(_MESSAGES_SQL,
-                               [bind([row[name] for name in MESSAGE_COLUMNS]) for row in rows])
+        ids: list[int] = []
+        # One multi-row INSERT … RETURNING per chunk (executemany cannot return ids); SQLite
+        # numbers the rows of one statement in order, and the ids are sorted to be sure.
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start:start + _CHUNK]
+            values = [v for row in chunk for v in bind([row[name] for name in MESSAGE_COLUMNS])]
+            got = await self.driver.fetch(
+                _MESSAGES_SQL + ", ".join([_ROW] * len(chunk)) + " RETURNING id", values)
+            ids.extend(sorted(int(r[0]) for r in got))
+        return ids
 
     async def _save(self, dirty: list[Loaded], now: datetime) -> None:
         bind = RowBinder(self.driver.binders([conversations.c[name] for name in _SAVE_SET]))

@@ -24,7 +24,8 @@ from dialogs.ports import ReopenedTicket, TicketDraft, TicketInfo
 from dialogs.ticket_number import TicketNumber
 from storage import ticket_facts
 from storage.clock import utc, utc_required
-from storage.schema import agents, conversations, tickets
+from storage.schema import agents, conversations, customers, tickets
+from storage.search_index import SearchIndex, ticket_terms
 
 
 @dataclass
@@ -58,8 +59,13 @@ class TicketLedger(ABC):
         self.updates: list[tuple[str, dict[str, Any]]] = []
         # Latest ticket per order number, looked up for the whole batch before its turns.
         self.orders: dict[str, str | None] = {}
+        self.search = self._search_index()
 
     # --- what each backend says its own way -----------------------------------------------
+    @abstractmethod
+    def _search_index(self) -> SearchIndex:
+        """The search index's writes, in this ledger's transaction."""
+
     @abstractmethod
     async def _numbers_for_orders(self, order_nos: list[str]) -> Sequence[Sequence[Any]]:
         """(order number, ticket number) of every ticket for `order_nos`, oldest first."""
@@ -123,10 +129,23 @@ class TicketLedger(ABC):
             await self.conn.execute(sa.update(tickets).where(*where).values(values))
         self.updates.clear()
         files = [t for t in self.tickets if t.pop("_has_files", False)]
+        filed = list(self.tickets)
         await self._insert(changed, files)
+        if filed:
+            await self._index(filed)
         self.tickets.clear()
         self.events.clear()
         self._start = dict(self._last)
+
+
+    async def _index(self, filed: list[dict[str, Any]]) -> None:
+        """The new tickets in the search index, with their drafts' messages."""
+        ids = sorted({t["customer_id"] for t in filed})
+        names = {r.id: r.display_name for r in await self.conn.execute(
+            sa.select(customers.c.id, customers.c.display_name).where(customers.c.id.in_(ids)))}
+        await self.search.add_tickets(
+            (t["number"], ticket_terms(t, names.get(t["customer_id"]))) for t in filed)
+        await self.search.link((t["conversation_id"], t["number"]) for t in filed)
 
 
 class SqlDesk:

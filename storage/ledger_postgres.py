@@ -12,9 +12,13 @@ from sqlalchemy.dialects import postgresql
 
 from storage.desk import TicketLedger
 from storage.schema import attachments, ticket_counters, ticket_events, tickets
+from storage.search_index import PostgresSearchIndex
 
 
 class PostgresLedger(TicketLedger):
+    def _search_index(self) -> PostgresSearchIndex:
+        return PostgresSearchIndex(self.conn)
+
     async def _numbers_for_orders(self, order_nos: list[str]) -> Sequence[Sequence[Any]]:
         return list(await self.conn.execute(
             sa.select(tickets.c.order_no, tickets.c.number)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.desk import TicketLedger
 from storage.driver import DriverSql, RowBinder
 from storage.schema import ticket_events, tickets
+from storage.search_index import SqliteSearchIndex
 
 _LOCK_COUNTER_SQL = (
     "INSERT INTO ticket_counters (prefix, day, last) VALUES (?, ?, 0) "
@@ -37,8 +38,11 @@ _EVENT_SQL = (
 class SqliteLedger(TicketLedger):
     def __init__(self, conn: AsyncConnection, prefix: str, tz: ZoneInfo,
                  driver: DriverSql) -> None:
-        super().__init__(conn, prefix, tz)
         self.driver = driver
+        super().__init__(conn, prefix, tz)
+
+    def _search_index(self) -> SqliteSearchIndex:
+        return SqliteSearchIndex(self.driver)
 
     async def _numbers_for_orders(self, order_nos: list[str]) -> Sequence[Sequence[Any]]:
         return await self.driver.fetch(

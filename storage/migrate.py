@@ -23,6 +23,12 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         await conn.run_sync(lambda sync_conn: command.upgrade(_config(sync_conn), revision))
 
 
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Back to `revision` (tests of a migration's back-fill go down and up again)."""
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda sync_conn: command.downgrade(_config(sync_conn), revision))
+
+
 async def upgrade_url(url: str) -> None:
     engine = create_engine(url)
     try:

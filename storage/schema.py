@@ -414,3 +414,17 @@ live_news = sa.Table(
     sa.Index(None, "at"),
     sqlite_autoincrement=True,
 )
+
+# The search index's documents (storage/search_index.py): one per message (id = the message's
+# id) and one per ticket (id = minus the ticket's id), with the ticket each belongs to (NULL:
+# a draft's message, until the draft is filed). The terms are not here because each database
+# keeps them its own way, both made by migration 0018: SQLite in the contentless FTS5 table
+# `search_fts` (rowid = id), PostgreSQL in a `terms` tsvector column with a GIN index.
+search_docs = sa.Table(
+    "search_docs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("conversation_id", sa.Integer, nullable=False),
+    sa.Column("ticket_number", sa.String(32)),
+    sa.Index(None, "conversation_id"),
+)

@@ -33,6 +33,7 @@ from storage.schema import (
     ticket_events,
     tickets,
 )
+from storage.search import PostgresTicketSearch, SqliteTicketSearch, TicketSearch
 from storage.upsert import insert_for
 
 
@@ -66,6 +67,8 @@ class Store:
         self.bundles = BundleStore(self.engine, self.read_engine, notify=notify)
         self.live_news = LiveNews(self.engine, self.read_engine, notify=notify)
         self.news: NoListener | PgListener = NoListener() if self.is_sqlite else PgListener(url)
+        self.search: TicketSearch = (SqliteTicketSearch(self.read_engine) if self.is_sqlite
+                                     else PostgresTicketSearch(self.engine))
 
     async def checkpoint(self) -> tuple[int, int, int] | None:
         """Fold SQLite's write-ahead log into the database; None on PostgreSQL."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from handlers.agents.console import failed, login, pages
+from handlers.agents.console import failed, login, pages, search
 from handlers.agents.console.deps import CONSOLE, ConsoleDeps
 from handlers.agents.console.security import SESSION, TOKEN, guard, same_origin
 
@@ -42,6 +42,7 @@ def console_app(deps: ConsoleDeps) -> web.Application:
         web.get("", _home),
         web.get("/", _home),
         web.get("/queue", pages.queue_table),
+        web.get("/search", search.search_page),
         web.post("/next", pages.take_next),
         web.get("/tickets/{number}", pages.ticket_page),
         web.get("/tickets/{number}/live", pages.ticket_live),

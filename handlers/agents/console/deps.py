@@ -17,6 +17,7 @@ from storage.agents import AgentStore
 from storage.audit import AuditLog
 from storage.casefile import CaseFiles
 from storage.failed_turns import FailedTurns
+from storage.search import TicketSearch
 from storage.sessions import LoginFailures, SessionStore
 
 
@@ -38,6 +39,7 @@ class ConsoleDeps:
     failed: FailedTurns
     clock: Callable[[], datetime]
     audit: AuditLog  # logins, failed logins and logouts
+    cases_search: TicketSearch
     teams: Collection[str] = ()
     secure_cookies: bool = False  # always mark cookies Secure (behind a TLS proxy)
     vip: VipMarks | None = None  # None: the page offers no VIP mark
