@@ -29,7 +29,12 @@ from handlers.config.vip import LiveVip
 from handlers.live.reader import LiveReader
 from handlers.ops.listener import OpsLog
 from handlers.reports.app import create_reports_app
-from handlers.reports.delivery import REPORT_DELIVERY, GroupPoster, ReportDelivery
+from handlers.reports.delivery import (
+    REPORT_DELIVERY,
+    GroupPoster,
+    ReportDelivery,
+    bundle_schedule,
+)
 from handlers.reports.deps import REPORTS, ReportsDeps
 from handlers.turns.drafts import SCHEDULER, DraftScheduler
 from handlers.turns.failed_retry import FAILED_RETRY, FailedTurnRetrier
@@ -124,7 +129,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     app[REPORTS] = reports
     studio = AdminDeps(core.studio, PreviewEngines(core.engine), agents, sessions,
                        core.store.bundles.audit, clock,
-                       settings.timezone, brand=settings.brand)
+                       settings.timezone, brand=settings.brand,
+                       report_schedule=tuple(settings.report_schedule))
     app[ADMIN] = studio
     # The reports inside the studio, each behind its own guard.
     app.add_subapp("/admin", create_admin_app(studio, create_reports_app(reports)))
@@ -153,7 +159,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
 
     poster = (GroupPoster(telegram.output, settings.telegram_agent_chat_id)
               if telegram is not None and settings.telegram_agent_chat_id is not None else None)
-    delivery = ReportDelivery(reports.reports, reports.archive, settings.report_schedule,
+    delivery = ReportDelivery(reports.reports, reports.archive,
+                              bundle_schedule(core.studio, settings.report_schedule),
                               settings.timezone, clock, poster, brand=settings.brand,
                               base=settings.public_url + REPORTS_PATH)
     app[REPORT_DELIVERY] = Periodic("reports", delivery.tick, max(scheduler_interval, 60.0))

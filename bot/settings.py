@@ -90,7 +90,8 @@ class Settings(BaseSettings):
     business_hours: str = Field(default=ALWAYS, alias="BUSINESS_HOURS")
     # Which reports are posted to the agents' group (TELEGRAM_AGENT_CHAT_ID) and kept in the
     # archive when their period has ended: any of week, month, quarter, year ("none").
-    # Each is sent once, whichever process gets there first.
+    # Each is sent once, whichever process gets there first. Read until an admin saves a
+    # schedule in the studio (the bundle's `reports`), which then decides.
     report_schedule: Annotated[list[PeriodKind], NoDecode] = Field(
         default_factory=lambda: [PeriodKind.WEEK, PeriodKind.MONTH], alias="REPORT_SCHEDULE")
     # Where the reports' links lead from the file posted to the group, e.g.

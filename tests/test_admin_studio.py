@@ -166,6 +166,20 @@ async def test_rules_phrases_and_people_in_the_studio(served: RunningApp) -> Non
     _, draft = await served.core.studio.draft()
     assert draft.vip.phones == ("+8613900000000",)
 
+    # The reports posted to the agents' group: the setting's until saved here.
+    assert "the <code>REPORT_SCHEDULE</code> setting decides" in body
+    assert re.search(r'name="reports/schedule/week" checked', body)
+    assert not re.search(r'name="reports/schedule/quarter" checked', body)
+    form.update({"reports/shown": "1", "reports/schedule/month": "on",
+                 "reports/schedule/quarter": "on"})
+    status, body, _ = await ada.post("/admin/rules", form)
+    assert status == 200 and "REPORT_SCHEDULE" not in body
+    assert re.search(r'name="reports/schedule/quarter" checked', body)
+    _, draft = await served.core.studio.draft()
+    assert draft.report_schedule == ("month", "quarter")
+    status, body, _ = await ada.get("/admin")
+    assert "reports/schedule" in body  # the draft's changes, before publishing
+
     status, body, _ = await ada.get("/admin/examples/done")
     assert status == 200 and "就这些" in body
     await ada.post("/admin/examples/done", {"en": "that's all\nall done here, ta"})

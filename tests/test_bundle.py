@@ -28,6 +28,7 @@ from dialogs.bundle.shipped import hours_from_text, shipped_bundle
 from dialogs.bundle.validate import validate
 from dialogs.bundle.words import Mark, word_diff
 from dialogs.bundle.yaml_text import dump, load
+from dialogs.reports.periods import PeriodKind
 
 SHIPPED = shipped_bundle(timezone="Asia/Shanghai",
                          business_hours="Mon-Fri 09:00-18:00; Sat 10:00-14:00")
@@ -101,6 +102,10 @@ def test_the_templates_written_as_in_the_shipped_file() -> None:
      "times/idle_reminder_minutes"),
     (lambda d: d["times"].update({"lunch_minutes": 30}), "times/lunch_minutes"),
     (lambda d: d["examples"]["yes"]["en"].append(True), "examples/yes/en"),
+    (lambda d: d.update({"reports": {"schedule": ["week", "fortnight"]}}),
+     "reports/schedule/fortnight"),
+    (lambda d: d.update({"reports": {"schedule": "week"}}), "reports/schedule"),
+    (lambda d: d.update({"reports": {"send_at": "09:00"}}), "reports/send_at"),
 ])
 def test_data_that_is_no_bundle_names_its_item(change: Any, item: str) -> None:
     data = to_data(SHIPPED)
@@ -108,6 +113,20 @@ def test_data_that_is_no_bundle_names_its_item(change: Any, item: str) -> None:
     with pytest.raises(BundleFormatError) as e:
         from_data(data)
     assert e.value.item == item
+
+
+def test_the_report_schedule_is_the_settings_until_the_studio_sets_one() -> None:
+    # Version 1 and versions stored before the schedule was part of the bundle hold none.
+    assert SHIPPED.report_schedule is None and "reports" not in to_data(SHIPPED)
+    typed = load(dump(SHIPPED) + "reports:\n  schedule: [Quarter, month, month]\n")
+    assert typed.report_schedule == (PeriodKind.MONTH, PeriodKind.QUARTER)
+    assert load(dump(typed)) == typed
+    [change] = diff(SHIPPED, typed)
+    assert (change.item, change.kind, change.new) == ("reports/schedule", ChangeKind.ADDED,
+                                                      ["month", "quarter"])
+    none = replace(typed, report_schedule=())  # sent nothing: not the same as never set
+    assert load(dump(none)).report_schedule == ()
+    assert [c.item for c in diff(typed, none)] == ["reports/schedule"]
 
 
 def test_yaml_that_does_not_parse_names_its_line() -> None:

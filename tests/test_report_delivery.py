@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -16,7 +17,8 @@ from telegram.request import HTTPXRequest
 from bot.core import Core, open_core
 from dialogs.reports.periods import PeriodKind
 from handlers.channels.telegram.output import TelegramOutput
-from handlers.reports.delivery import GroupPoster, Poster, ReportDelivery
+from handlers.config.studio import Studio
+from handlers.reports.delivery import GroupPoster, Poster, ReportDelivery, bundle_schedule
 from storage.reports import ReportStore
 from storage.reports_archive import ReportArchive
 from storage.store import Store
@@ -101,3 +103,30 @@ async def test_the_report_reaches_the_agents_group_as_a_summary_and_a_file(
         assert names == ["complaints-week-2026-W13.html", "complaints-month-2026-03.html"]
         html = api.documents[1][2].decode()
         assert "Month report: March 2026" in html and "How each number is counted" in html
+
+
+async def test_the_schedule_is_the_newest_published_versions(year: tuple[Year, str]) -> None:
+    y, url = year
+    clock = Clock(local(2026, 4, 1, 0, 5))
+    other = Store(url)  # the process that sends: it hears of the publish through the database
+    try:
+        schedule = bundle_schedule(Studio(other.bundles, clock),
+                                   [PeriodKind.WEEK, PeriodKind.MONTH])
+        assert list(await schedule()) == [PeriodKind.WEEK, PeriodKind.MONTH]  # the setting
+        _, bundle = await y.core.studio.current()
+        await y.core.studio.publish(replace(bundle, report_schedule=(PeriodKind.QUARTER,)),
+                                    note="quarterly only", actor="ada")
+        posts = Recording()
+        sender = ReportDelivery(ReportStore(other.read_engine, ZONE),
+                                ReportArchive(other.engine), schedule, ZONE, clock, posts,
+                                who="b")
+        assert await sender.tick() == ["quarter:2026-Q1"]
+        assert [f for _, _, f in posts.posts] == ["complaints-quarter-2026-Q1.html"]
+        # Nothing on the schedule: nothing is sent when the next week ends.
+        _, bundle = await y.core.studio.current()
+        await y.core.studio.publish(replace(bundle, report_schedule=()), note="none for now",
+                                    actor="ada")
+        clock.now = local(2026, 4, 6, 0, 1)
+        assert await sender.tick() == []
+    finally:
+        await other.close()

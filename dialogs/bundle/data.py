@@ -29,13 +29,14 @@ from dialogs.bundle.model import (
     Weekday,
     shipped_banned_phrases,
 )
+from dialogs.reports.periods import PeriodKind
 
 FORMAT = 1
 WITHIN = "within"
 SECTIONS = ("templates", "examples", "categories", "teams", "rules", "vip", "sla", "hours",
-            "times", "samples", "banned_phrases")
+            "times", "samples", "banned_phrases", "reports")
 # Sections a bundle written before them lacks: read as their default.
-OPTIONAL = ("samples", "banned_phrases")
+OPTIONAL = ("samples", "banned_phrases", "reports")
 E = TypeVar("E", bound=StrEnum)
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -93,6 +94,8 @@ def to_data(bundle: Bundle, *, compact: bool = True) -> dict[str, Any]:
                   "reopen_days": bundle.times.reopen_days},
         "samples": {name: canonical(values) for name, values in sorted(bundle.samples.items())},
         "banned_phrases": _phrases_data(bundle.banned_phrases),
+        **({} if bundle.report_schedule is None else
+           {"reports": {"schedule": [str(k) for k in bundle.report_schedule]}}),
     }
 
 
@@ -144,6 +147,7 @@ def from_data(data: Any) -> Bundle:
         banned_phrases=(_phrases(_mapping(top["banned_phrases"], "banned_phrases"),
                                  "banned_phrases")
                         if "banned_phrases" in top else shipped_banned_phrases()),
+        report_schedule=_schedule(top["reports"]) if "reports" in top else None,
     )
 
 
@@ -227,6 +231,18 @@ def _times(body: Mapping[str, Any]) -> DialogTimes:
         raise BundleFormatError(f"times/{unknown[0]}", "no such time; the times are "
                                                        + ", ".join(known))
     return DialogTimes(**{k: _int(body[k], f"times/{k}") for k in known if k in body})
+
+
+def _schedule(raw: Any) -> tuple[PeriodKind, ...]:
+    body = _mapping(raw, "reports")
+    unknown = sorted(set(body) - {"schedule"})
+    if unknown:
+        raise BundleFormatError(f"reports/{unknown[0]}", "no such setting; reports has "
+                                                         "only schedule")
+    kinds = {_enum(PeriodKind, k.strip().lower(), "reports/schedule")
+             for k in _strings(body.get("schedule") or [], "reports/schedule")}
+    # In the periods' own order, each once: the same schedule always reads the same.
+    return tuple(k for k in PeriodKind if k in kinds)
 
 
 # --- shapes -------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from dialogs.reports.periods import PeriodKind
+
 
 class Locale(StrEnum):
     EN = "en"
@@ -124,6 +126,9 @@ class Bundle:
     # What a template must never say (the playbook's "never say"), per locale: warned of.
     # Versions stored before the list existed have the shipped one.
     banned_phrases: Phrases = field(default_factory=lambda: shipped_banned_phrases())
+    # The reports posted to the agents' group when their period ends. None: never set in the
+    # studio, so the REPORT_SCHEDULE setting decides (versions from before it, version 1).
+    report_schedule: tuple[PeriodKind, ...] | None = None
 
 
 def shipped_banned_phrases() -> Phrases:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from aiohttp import web
 
+from dialogs.reports.periods import PeriodKind
 from handlers.admin.previews import PreviewEngines
 from handlers.config.studio import Studio
 from storage.agents import AgentStore
@@ -25,6 +26,9 @@ class AdminDeps:
     clock: Callable[[], datetime]
     timezone: str  # HEARD_TIMEZONE: every time on the pages is shown there
     brand: str = "heard"
+    # REPORT_SCHEDULE: which reports are posted until the studio sets its own schedule.
+    report_schedule: tuple[PeriodKind, ...] = field(
+        default=(PeriodKind.WEEK, PeriodKind.MONTH))
 
 
 ADMIN: web.AppKey[AdminDeps] = web.AppKey("admin")

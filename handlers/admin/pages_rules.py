@@ -15,6 +15,7 @@ from aiohttp import web
 from dialogs.bundle.data import to_data
 from dialogs.bundle.model import Priority, Weekday
 from dialogs.bundle.validate import validate
+from dialogs.reports.periods import PeriodKind
 from handlers.admin.common import edit_draft, form, lines, page, see_other
 from handlers.admin.deps import ADMIN
 
@@ -23,7 +24,8 @@ class _NotNumbers(Exception):
     pass
 
 
-SECTIONS = ("rules/", "vip", "categories", "teams", "sla", "hours", "times")
+SECTIONS = ("rules/", "vip", "categories", "teams", "sla", "hours", "times", "reports")
+SCHEDULE_SHOWN = "reports/shown"  # the form had the schedule's boxes: none ticked is none
 
 
 def fields(rules: dict[str, Any]) -> list[dict[str, Any]]:
@@ -64,14 +66,18 @@ async def rules_page(request: web.Request) -> web.StreamResponse:
 
 
 async def _page(request: web.Request, status: int = 200, error: str = "") -> web.Response:
-    _, bundle = await request.app[ADMIN].studio.draft()
+    deps = request.app[ADMIN]
+    _, bundle = await deps.studio.draft()
     data = to_data(bundle, compact=False)
+    schedule = (deps.report_schedule if bundle.report_schedule is None
+                else bundle.report_schedule)
     findings = [f for f in validate(bundle).findings if f.item.startswith(SECTIONS)]
     return page(request, "rules.html", status=status, rules=fields(data["rules"]),
                 vip=data["vip"], categories=data["categories"], teams=data["teams"],
                 sla=data["sla"], hours=data["hours"], times=data["times"],
                 priorities=list(Priority), weekdays=list(Weekday), findings=findings,
-                error=error)
+                periods=list(PeriodKind), schedule=schedule,
+                schedule_from_setting=bundle.report_schedule is None, error=error)
 
 
 async def save(request: web.Request) -> web.StreamResponse:
@@ -121,6 +127,9 @@ async def save(request: web.Request) -> web.StreamResponse:
         hours["closed"] = lines(posted.get("hours/closed", ""))
         for key, old in data["times"].items():
             data["times"][key] = number(f"times/{key}", old)
+        if SCHEDULE_SHOWN in posted:
+            data["reports"] = {"schedule": [str(k) for k in PeriodKind
+                                            if f"reports/schedule/{k}" in posted]}
         if problems:
             raise _NotNumbers  # before the draft is saved: nothing half-changed
 

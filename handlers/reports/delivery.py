@@ -1,5 +1,8 @@
-"""Reports posted when their period ends: at the start of each week and month (REPORT_SCHEDULE)
+"""Reports posted when their period ends: at the start of each period on the schedule (the
+studio's Rules & times page; REPORT_SCHEDULE until it is set there, week and month by default)
 the last one's summary and HTML file go to the agents' Telegram group and into the archive.
+The schedule is read from the newest published version at every check, so a publish takes
+effect in every process at its next check.
 
 Each period is claimed in the database (a unique row) before anything is made, so of two
 processes, or a restart, one sends it and the others skip it; a claim whose sender died
@@ -10,12 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from aiohttp import web
 
+from dialogs.bundle.model import Bundle
 from dialogs.reports.model import Report, Unit
 from dialogs.reports.periods import PeriodKind, period_at
 from handlers.channels.telegram.output import TelegramOutput
@@ -67,12 +71,13 @@ def summary(report: Report) -> str:
 
 class ReportDelivery:
     def __init__(self, reports: ReportStore, archive: ReportArchive,
-                 kinds: Sequence[PeriodKind], timezone: str, clock: Callable[[], datetime],
+                 kinds: Sequence[PeriodKind] | Callable[[], Awaitable[Sequence[PeriodKind]]],
+                 timezone: str, clock: Callable[[], datetime],
                  poster: Poster | None, *, brand: str = "heard",
                  base: str = "/admin/reports", who: str | None = None) -> None:
         self.reports = reports
         self.archive = archive
-        self.kinds = tuple(kinds)
+        self.kinds = kinds
         self.timezone = timezone
         self.clock = clock
         self.poster = poster
@@ -84,7 +89,8 @@ class ReportDelivery:
         """Send every scheduled report whose period has ended and nobody has claimed; the
         keys of those this process sent."""
         sent = []
-        for kind in self.kinds:
+        kinds = self.kinds if isinstance(self.kinds, Sequence) else await self.kinds()
+        for kind in kinds:
             now = self.clock()
             period = period_at(kind, now, self.timezone).previous()
             entry = await self.archive.claim(kind.value, period.key, self.who, now)
@@ -100,6 +106,20 @@ class ReportDelivery:
             log.info("report.sent kind=%s period=%s", kind.value, period.key)
             sent.append(f"{kind.value}:{period.key}")
         return sent
+
+
+class Versions(Protocol):
+    async def current(self) -> tuple[int, Bundle]: ...
+
+
+def bundle_schedule(studio: Versions, setting: Sequence[PeriodKind]
+                    ) -> Callable[[], Awaitable[Sequence[PeriodKind]]]:
+    """The schedule of the newest published version; the setting while none sets one."""
+    async def schedule() -> Sequence[PeriodKind]:
+        _, bundle = await studio.current()
+        return setting if bundle.report_schedule is None else bundle.report_schedule
+
+    return schedule
 
 
 REPORT_DELIVERY: web.AppKey[Periodic] = web.AppKey("report_delivery")
