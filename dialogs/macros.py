@@ -42,6 +42,10 @@ MISSING: dict[Variable, dict[str, str]] = {
                              "zh-TW": "盡快"},
 }
 
+# Stand-ins the agent is told about: "顧客" for a name reads well, but a sentence built
+# around a time ("by {promised_time}") may not with "as soon as we can" in its place.
+CHECK_STAND_IN = frozenset({Variable.PROMISED_TIME})
+
 # A name an agent types after "/" or "/macro ": short, lower case, no spaces.
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
 NAME_RULE = "2-40 of a-z, 0-9 and -, starting with a letter or digit"
@@ -71,6 +75,16 @@ def problems(body: str) -> list[str]:
             if name is not None and name not in Variable.__members__.values():
                 found.append(f"line {number}: unknown placeholder {{{name}}}; "
                              f"use {vocabulary()} (write {{{{ for a brace)")
+    return found
+
+
+def used(body: str) -> list[Variable]:
+    """The variables `body` uses, in the order they first appear."""
+    found: list[Variable] = []
+    for m in _TOKEN.finditer(body):
+        name = m.group(1)
+        if name in Variable.__members__.values() and Variable(name) not in found:
+            found.append(Variable(name))
     return found
 
 

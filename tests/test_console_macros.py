@@ -101,7 +101,7 @@ async def test_a_seeded_macro_fills_in_zh_tw_and_the_edited_reply_is_what_is_sen
 
 
 async def test_a_macro_without_the_customers_locale_falls_back_and_says_so(
-        running: RunningApp, browser: ConsoleClient) -> None:
+        running: RunningApp, browser: ConsoleClient, clock: Clock) -> None:
     _, number = await escalate_tw(running)
     await add_agent(running, "alice")
     await browser.login("alice")
@@ -114,6 +114,14 @@ async def test_a_macro_without_the_customers_locale_falls_back_and_says_so(
     assert filled["note"] == "thanks has no zh-TW text: the en one is inserted."
     _, page, _ = await browser.get(f"/console/tickets/{number}/macro?name=thanks")
     assert "thanks has no zh-TW text" in page
+
+    # Once the promised time has passed it is not promised again: stand-in words, and the
+    # agent is told to check them.
+    clock.advance(hours=7)
+    await browser.login("alice")  # the session is long idle by then
+    status, filled = await fill(browser, number, "sorry-delay")
+    assert "我會在盡快前回覆您" in filled["text"] and "台北時間" not in filled["text"]
+    assert filled["note"] == "No value for {promised_time} on this ticket: check the wording."
 
     # An unknown name, or another agent's own macro, is not there.
     status, filled = await fill(browser, number, "nonsense")

@@ -97,3 +97,25 @@ async def test_macro_lists_and_sends_a_filled_canned_reply(api: FakeBotApi,
     # Bob, who does not hold it, cannot send one for alice.
     await group_says(api, f"/macro sorry-delay {ticket}", BOB_TG)
     assert group_texts(api)[-1] == f"{ticket} is held by alice; take it first."
+
+
+async def test_in_a_tickets_topic_macro_needs_no_number(sqlite_url: str, clock: Clock) -> None:
+    from tests.test_e2e_forum import GROUP as FORUM
+    from tests.test_e2e_forum import escalate, in_topic, start, topic_of
+
+    async with FakeBotApi() as api:
+        api.make_forum(FORUM)
+        running = await start(api, sqlite_url, clock)
+        try:
+            _, ticket = await escalate(api, running, 4646)
+            thread = (await topic_of(api, ticket)).message_thread_id
+            await in_topic(api, thread, "/take", ALICE_TG)
+            to_customer = len(api.texts(4646))
+            await in_topic(api, thread, "/macro photo-damage", ALICE_TG)
+            said = api.topic_texts(FORUM, thread)[-1]
+            assert said.startswith(f"Sent to the customer of {ticket}. (photo-damage, en)\n")
+            await wait_for(lambda: len(api.texts(4646)) > to_customer, what="the reply")
+            assert api.texts(4646)[-1].endswith(said.split("\n", 1)[1])
+            assert "could you send us a photo" in said.lower()
+        finally:
+            await running.stop()

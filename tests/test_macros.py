@@ -69,3 +69,10 @@ def test_a_promised_time_is_written_as_the_customer_reads_it() -> None:
     assert customer_when(moment, "zh-TW", "Asia/Taipei") == "11月24日 15:30（台北時間）"
     assert customer_when(moment, "en", "Europe/London") == "Tue 24 Nov, 07:30 UK time"
     assert customer_when(None, "en", "UTC") == ""
+
+
+def test_used_lists_each_known_variable_once_in_order() -> None:
+    from dialogs.macros import used
+
+    body = "{ticket_number} {customer_name} {{agent_name}} {ticket_number} {nope}"
+    assert used(body) == [Variable.TICKET_NUMBER, Variable.CUSTOMER_NAME]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dialogs.formatting import customer_when
-from dialogs.macros import Scope, Variable, choose, fill
+from dialogs.macros import CHECK_STAND_IN, Scope, Variable, choose, fill, used
 from storage.agents import Agent, Role
 from storage.macros import Macro, MacroStore, TicketFacts
 
@@ -25,14 +25,21 @@ class Filled:
     text: str
     locale: str  # the text's
     wanted: str  # the customer's
+    # Variables the text uses that the ticket has no value for, whose stand-in words the
+    # agent should check (dialogs.macros.CHECK_STAND_IN).
+    missing: tuple[Variable, ...] = ()
 
     @property
     def note(self) -> str:
-        """Said to the agent when the customer's locale had no text."""
-        if self.locale == self.wanted:
-            return ""
-        return (f"{self.macro.name} has no {self.wanted} text: the {self.locale} one is "
-                f"inserted.")
+        """Said to the agent when the customer's locale had no text, or a variable no value."""
+        said = []
+        if self.locale != self.wanted:
+            said.append(f"{self.macro.name} has no {self.wanted} text: the {self.locale} one "
+                        f"is inserted.")
+        if self.missing:
+            names = ", ".join("{" + v + "}" for v in self.missing)
+            said.append(f"No value for {names} on this ticket: check the wording.")
+        return " ".join(said)
 
 
 def may_write(agent: Agent, scope: Scope) -> bool:
@@ -76,12 +83,18 @@ class Macros:
         if chosen is None:
             return f"{macro.name} has no text yet."
         # Everything in the text's own language, also where it is not the customer's.
-        text = fill(chosen.body, self.values(agent, facts, chosen.locale), chosen.locale)
-        return Filled(macro, text, chosen.locale, facts.locale)
+        values = self.values(agent, facts, chosen.locale)
+        text = fill(chosen.body, values, chosen.locale)
+        missing = tuple(v for v in used(chosen.body)
+                        if v in CHECK_STAND_IN and not values.get(v))
+        return Filled(macro, text, chosen.locale, facts.locale, missing)
 
     def values(self, agent: Agent, facts: TicketFacts,
                locale: str) -> dict[Variable, str | None]:
-        promised = facts.callback_due or facts.first_response_due
+        # A promise already past is not made again: the stand-in words say "soon" instead.
+        now = self.clock()
+        promised = next((d for d in (facts.callback_due, facts.first_response_due)
+                         if d is not None and d > now), None)
         return {
             Variable.CUSTOMER_NAME: (facts.customer_name or "").strip() or None,
             Variable.TICKET_NUMBER: facts.number,
