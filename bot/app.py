@@ -17,6 +17,7 @@ from handlers.admin.deps import ADMIN, AdminDeps
 from handlers.admin.previews import PreviewEngines
 from handlers.agents.console import CONSOLE, ConsoleDeps, console_app
 from handlers.agents.desk import AgentDesk
+from handlers.agents.macros import Macros
 from handlers.agents.promises import SLA_WATCH, FollowUps, SlaWatch
 from handlers.agents.telegram_group import AgentGroup
 from handlers.channels.base import TurnHandler, UpdateInbox
@@ -42,6 +43,7 @@ from handlers.turns.pipeline import Clock, utcnow
 from handlers.util.periodic import Periodic
 from storage.agents import AgentStore
 from storage.casefile import CaseFiles
+from storage.macros import MacroStore
 from storage.queue import TicketQueue
 from storage.reports import ReportStore
 from storage.reports_archive import ActionPlan, ReportArchive
@@ -102,6 +104,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     teams = LiveTeams(core.engine)
     desk = AgentDesk(queue, core.pipeline, clock, teams=teams, agents=agents,
                      timezone=settings.timezone)
+    macros = Macros(MacroStore(core.store.engine, core.store.read_engine), settings.timezone,
+                    clock)
     sla = SlaWatch(queue, core.pipeline, clock)
     follow_ups = FollowUps(queue, core.pipeline, clock)
     sessions = SessionStore(core.store.engine,
@@ -119,7 +123,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
                           LoginFailures(core.store.engine), agents, core.store.failed, clock,
                           core.store.bundles.audit, core.store.search, teams=teams,
                           secure_cookies=settings.secure_cookies,
-                          vip=LiveVip(core.engine, core.studio))
+                          vip=LiveVip(core.engine, core.studio), macros=macros)
     app[CONSOLE] = console
     app.add_subapp("/console", console_app(console))
     reports = ReportsDeps(ReportStore(core.store.read_engine, settings.timezone),
@@ -146,7 +150,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     if telegram is not None:
         outbox.register("telegram", telegram.output)
         if settings.telegram_agent_chat_id is not None:
-            group = AgentGroup(settings.telegram_agent_chat_id, telegram.output, desk, agents)
+            group = AgentGroup(settings.telegram_agent_chat_id, telegram.output, desk, agents,
+                               macros)
             outbox.subscribe(group.on_events)
             telegram.dispatcher.side_channel = group.handle
     app[SCHEDULER] = DraftScheduler(

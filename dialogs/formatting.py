@@ -32,6 +32,21 @@ def format_money(value: Decimal, currency: str, locale: str) -> str:
     return str(format_currency(value, currency, locale=babel_locale))
 
 
+def customer_when(moment: datetime | None, locale: str, timezone: str) -> str:
+    """A moment as the customer reads it, in the service's zone `timezone`, with the zone:
+    "Mon 30 Nov, 15:00 UK time", "11月30日 15:00（北京时间）"; "" for none."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    tz = ZoneInfo(timezone)
+    if locale.startswith("zh"):
+        shown = format_datetime(moment, "M月d日 HH:mm", tzinfo=tz, locale=babel_locale(locale))
+        return f"{shown}（{zone_name(timezone, locale)}）"
+    shown = format_datetime(moment, "EEE d MMM, HH:mm", tzinfo=tz, locale=babel_locale(locale))
+    return f"{shown} {zone_name(timezone, locale)}"
+
+
 class Formatter:
     def __init__(self, templates: TemplateRepository, timezone: str) -> None:
         self.templates = templates
@@ -48,17 +63,7 @@ class Formatter:
     def when(self, moment: datetime | None, locale: str) -> str:
         """A promised or recorded moment with its zone: "Mon 30 Nov, 15:00 UK time",
         "11月30日 15:00（北京时间）"; a time without its zone is a promise nobody can check."""
-        if moment is None:
-            return ""
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        if locale.startswith("zh"):
-            shown = format_datetime(moment, "M月d日 HH:mm", tzinfo=self.tz,
-                                    locale=babel_locale(locale))
-            return f"{shown}（{self.zone(locale)}）"
-        shown = format_datetime(moment, "EEE d MMM, HH:mm", tzinfo=self.tz,
-                                locale=babel_locale(locale))
-        return f"{shown} {self.zone(locale)}"
+        return customer_when(moment, locale, self.timezone)
 
     def opening(self, moment: datetime, locale: str) -> str:
         """When the desk opens again, with the weekday: "09:00 on Monday 30 November"; the

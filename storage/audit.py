@@ -28,6 +28,10 @@ class AuditAction(StrEnum):
     LOGGED_IN = "logged_in"
     LOGIN_FAILED = "login_failed"
     LOGGED_OUT = "logged_out"
+    # Canned replies: the subject is "macro <scope>/<name>", the detail what it says now.
+    MACRO_CREATED = "macro_created"
+    MACRO_CHANGED = "macro_changed"
+    MACRO_DELETED = "macro_deleted"
 
 
 @dataclass(frozen=True)

@@ -428,3 +428,22 @@ search_docs = sa.Table(
     sa.Column("ticket_number", sa.String(32)),
     sa.Index(None, "conversation_id"),
 )
+
+# Canned replies (storage/macros.py, dialogs/macros.py): a text per locale an agent inserts
+# into a reply. `owner` says whose it is within its scope: "" for shared, the team's name,
+# or the writing agent's id; a name is unique per scope and owner.
+macros = sa.Table(
+    "macros",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(40), nullable=False),
+    sa.Column("title", sa.String(120), nullable=False),
+    sa.Column("scope", sa.String(16), nullable=False),  # dialogs.macros.Scope
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("bodies", sa.JSON, nullable=False),  # {"en": …, "zh-CN": …, "zh-TW": …}
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.UniqueConstraint("scope", "owner", "name"),
+)

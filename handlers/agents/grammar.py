@@ -29,6 +29,7 @@ class Verb(StrEnum):
     NEXT = "next"
     TAKE = "take"
     REPLY = "reply"
+    MACRO = "macro"
     NOTE = "note"
     TRANSFER = "transfer"
     RELEASE = "release"
@@ -55,6 +56,7 @@ class Arg(StrEnum):
     TARGET = "<team|agent>"
     WHEN = "<when>"
     RESOLUTION = "<resolution>"
+    MACRO = "[<macro> <ticket>]"
 
 
 # The agents' group's commands, in the order the help lists them, with what each takes.
@@ -63,6 +65,7 @@ GRAMMAR: dict[Verb, tuple[Arg, ...]] = {
     Verb.NEXT: (Arg.EVERY_TEAM,),
     Verb.TAKE: (Arg.TICKET,),
     Verb.REPLY: (Arg.TICKET, Arg.TEXT),
+    Verb.MACRO: (Arg.MACRO,),
     Verb.NOTE: (Arg.TICKET, Arg.TEXT),
     Verb.TRANSFER: (Arg.TICKET, Arg.TARGET),
     Verb.RELEASE: (Arg.TICKET,),
@@ -80,7 +83,9 @@ def usage(verb: Verb) -> str:
 
 HELP = ("Commands: " + " · ".join(usage(v) for v in GRAMMAR if v is not Verb.HELP) + ". "
         "Replying to a message about a ticket answers its customer. In a ticket's topic, "
-        "write to answer its customer; commands there need no ticket number.")
+        "write to answer its customer; commands there need no ticket number. /macro alone "
+        "lists your canned replies; /macro <name> <ticket> sends one, filled in the "
+        "customer's language.")
 
 
 @dataclass(frozen=True, slots=True)

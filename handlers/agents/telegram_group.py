@@ -32,6 +32,7 @@ from handlers.agents.grammar import (
     take_pressed,
     usage,
 )
+from handlers.agents.macros import Macros
 from handlers.agents.topics import TicketTopics
 from handlers.channels.telegram.output import TelegramOutput, thread_gone
 from storage.agents import Agent, AgentStore
@@ -50,8 +51,9 @@ _WHY = {"not_solved": "the customer says it is not solved",
 
 class AgentGroup:
     def __init__(self, chat_id: int, output: TelegramOutput, desk: AgentDesk,
-                 agents: AgentStore) -> None:
+                 agents: AgentStore, macros: Macros | None = None) -> None:
         self.chat_id = chat_id
+        self.macros = macros
         self.key = ConversationKey("telegram", str(chat_id))
         self.output = output
         self.desk = desk
@@ -226,6 +228,8 @@ class AgentGroup:
             everyone = command.every_team
             await self._say(await self.desk.take_next(agent, None if everyone else agent.team),
                             thread)
+        elif verb is Verb.MACRO:
+            await self._post(await self._macro(agent, command.rest, ticket), thread=thread)
         elif verb is Verb.QUEUE:
             # An agent sees their team's queue; "/queue all" (and supervisors) every team.
             everyone = command.every_team or agent.role.supervising
@@ -253,6 +257,33 @@ class AgentGroup:
                 await self._say(await self.desk.called_back(agent, number), thread)
             else:
                 await self._say(await self.desk.close(agent, number, tail), thread)
+
+    async def _macro(self, agent: Agent, rest: str, ticket: str | None) -> str:
+        """"/macro": the agent's canned replies; "/macro NAME TICKET" (either order; no
+        ticket in its topic) sends one, filled in the customer's locale, as their reply."""
+        if self.macros is None:
+            return "Canned replies are not set up here."
+        words = rest.split()
+        if not words:
+            usable = await self.macros.usable(agent)
+            if not usable:
+                return "You have no canned replies yet: add them on the console's page."
+            return "Your canned replies:\n" + "\n".join(
+                f"{m.name} · {m.title} ({m.label})" for m in usable)
+        numbers = [n for n in map(TicketNumber.parse, words) if n is not None]
+        names = [w for w in words if TicketNumber.parse(w) is None]
+        number = numbers[0] if numbers else ticket
+        if number is None or len(numbers) > 1 or len(names) != 1:
+            return f"Which canned reply, for which ticket? {usage(Verb.MACRO)}"
+        filled = await self.macros.fill(agent, number, names[0])
+        if isinstance(filled, str):
+            return filled
+        outcome = await self.desk.reply(agent, number, filled.text)
+        if not outcome.ok:
+            return outcome.message
+        # The agent did not see the text before it went: they see it now.
+        said = f"{outcome.message} ({filled.macro.name}, {filled.locale})"
+        return "\n".join(x for x in (said, filled.note, filled.text) if x)
 
     async def _transfer(self, agent: Agent, number: str, to: str) -> Outcome:
         """To a team by its name, else to an agent by theirs."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from handlers.agents.console import failed, login, pages, search
+from handlers.agents.console import failed, login, macros, pages, search
 from handlers.agents.console.deps import CONSOLE, ConsoleDeps
 from handlers.agents.console.security import SESSION, TOKEN, guard, same_origin
 
@@ -46,9 +46,15 @@ def console_app(deps: ConsoleDeps) -> web.Application:
         web.post("/next", pages.take_next),
         web.get("/tickets/{number}", pages.ticket_page),
         web.get("/tickets/{number}/live", pages.ticket_live),
+        web.get("/tickets/{number}/macro", macros.fill_for_ticket),
         web.post("/tickets/{number}/vip", pages.mark_vip),
         web.post("/tickets/{number}/{action}", pages.act),
         web.get("/agents", pages.agents_page),
+        web.get("/macros", macros.macros_page),
+        web.post("/macros", macros.create_macro),
+        web.get(r"/macros/{id:\d+}", macros.edit_page),
+        web.post(r"/macros/{id:\d+}", macros.update_macro),
+        web.post(r"/macros/{id:\d+}/delete", macros.delete_macro),
         web.get("/failed", failed.failed_page),
         web.post("/failed/{action:retry|drop}", failed.failed_action),
         web.post("/agents/{name}/disable", pages.disable_agent),

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from handlers.agents.console.live import LiveHub
 from handlers.agents.desk import AgentDesk
+from handlers.agents.macros import Macros
 from storage.agents import AgentStore
 from storage.audit import AuditLog
 from storage.casefile import CaseFiles
@@ -43,6 +44,7 @@ class ConsoleDeps:
     teams: Collection[str] = ()
     secure_cookies: bool = False  # always mark cookies Secure (behind a TLS proxy)
     vip: VipMarks | None = None  # None: the page offers no VIP mark
+    macros: Macros | None = None  # None: no canned replies offered
     hub: LiveHub = field(init=False)
     # Each password check is tens of milliseconds of CPU in a worker thread: a burst of
     # logins queues here rather than taking every thread the service has.

@@ -96,9 +96,16 @@ async def _ticket(request: web.Request, status: int = 200, template: str = "tick
     channel = f"{case.channel}:{case.chat_id}" if case.chat_id else None
     vip = None if deps.vip is None or channel is None else {"channel": channel,
                                                              "on": channel in deps.vip}
+    macros = [] if deps.macros is None else await deps.macros.usable(me)
     return page(request, template, status=status, case=case, t=case.row,
-                 targets=targets, vip=vip,
+                 targets=targets, vip=vip, macros=macros,
+                 macro_note=extra.pop("macro_note", ""),
                  draft=extra.pop("draft", {}), error=extra.pop("error", None), **extra)
+
+
+async def ticket_form(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
+    """The ticket's page with its forms as given: a draft, an error, a note."""
+    return await _ticket(request, status, **extra)
 
 
 async def mark_vip(request: web.Request) -> web.StreamResponse:
