@@ -84,7 +84,7 @@ async def test_a_seeded_macro_fills_in_zh_tw_and_the_edited_reply_is_what_is_sen
     assert status == 200 and filled["locale"] == filled["wanted"] == "zh-TW"
     text = filled["text"]
     assert text.startswith("陳美玲，您好，很抱歉讓您久等了")
-    assert number in text and text.endswith("——alice")
+    assert number in text and text.endswith("前回覆您。")
     # The first-response promise, as the customer reads times (15:30 UTC is 21:30 in Taipei).
     assert "11月24日 21:30（台北時間）" in text
     assert "{" not in text and "None" not in text and filled["note"] == ""

@@ -73,7 +73,7 @@ async def test_an_agent_answers_a_zh_tw_customer_with_an_edited_canned_reply(
     await expect(box).to_be_focused()
     await expect(box).to_have_value(re.compile(r"^顧客，您好，很抱歉讓您久等了"))
     filled = await box.input_value()
-    assert number in filled and "（台北時間）" in filled and filled.endswith("——alice")
+    assert number in filled and "（台北時間）" in filled and filled.endswith("前回覆您。")
     await expect(page.locator("#macro-note")).to_have_text(
         "sorry-delay inserted in zh-TW: edit it, then send.")
 

@@ -90,7 +90,7 @@ async def test_macro_lists_and_sends_a_filled_canned_reply(api: FakeBotApi,
     assert said.startswith(f"Sent to the customer of {ticket}. (sorry-delay, zh-TW)\n")
     sent = said.split("\n", 1)[1]
     assert sent.startswith("陳美玲，您好，很抱歉讓您久等了")
-    assert ticket in sent and "11月24日 21:30（台北時間）" in sent and sent.endswith("——alice")
+    assert ticket in sent and "11月24日 21:30（台北時間）" in sent and sent.endswith("前回覆您。")
     await wait_for(lambda: len(api.texts(4545)) > to_customer, what="the canned reply")
     assert api.texts(4545)[-1].endswith(sent)
 
