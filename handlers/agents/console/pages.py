@@ -14,6 +14,7 @@ from aiohttp import web
 from dialogs.escalation import PRIORITIES
 from dialogs.text_clean import clean
 from dialogs.ticket_number import TicketNumber
+from handlers.agents.console.collision import crossed_message, crossed_since
 from handlers.agents.console.deps import CONSOLE
 from handlers.agents.console.render import render
 from handlers.agents.console.security import SESSION, set_cookie
@@ -84,6 +85,8 @@ async def _ticket(request: web.Request, status: int = 200, template: str = "tick
                   fragment: bool = False, **extra: Any) -> web.Response:
     deps = request.app[CONSOLE]
     number = _number(request)
+    # Before the case is read: whatever comes between is then "since", never unseen.
+    seen = "" if fragment else await deps.marks.mark(number)
     case = await deps.cases.case(number)
     if case is None:
         raise web.HTTPNotFound(text=f"There is no ticket {number}.")
@@ -97,7 +100,7 @@ async def _ticket(request: web.Request, status: int = 200, template: str = "tick
     vip = None if deps.vip is None or channel is None else {"channel": channel,
                                                              "on": channel in deps.vip}
     return page(request, template, status=status, case=case, t=case.row,
-                 targets=targets, vip=vip,
+                 targets=targets, vip=vip, seen=seen, crossed=extra.pop("crossed", []),
                  draft=extra.pop("draft", {}), error=extra.pop("error", None), **extra)
 
 
@@ -141,6 +144,11 @@ async def act(request: web.Request) -> web.StreamResponse:
     desk = deps.desk
     outcome: Outcome
     verb = Verb.named(action)
+    if verb is Verb.REPLY and not form.get("confirm"):
+        crossed = await crossed_since(request, number, str(form.get("seen", "")))
+        if crossed:
+            return await _ticket(request, 409, error=crossed_message(crossed),
+                                 draft={action: text}, crossed=crossed)
     if verb is Verb.TAKE:
         outcome = await desk.take(me, number)
     elif verb is Verb.REPLY:
@@ -178,13 +186,6 @@ async def take_next(request: web.Request) -> web.StreamResponse:
                                         None if team == EVERY_TEAM else team)
     redirect(request, f"/console/tickets/{outcome.number}" if outcome.number else "/console",
               outcome.message)
-
-
-async def agents_page(request: web.Request) -> web.StreamResponse:
-    if not request[SESSION].agent.role.supervising:
-        raise web.HTTPForbidden(text="Supervisors and admins only.")
-    deps = request.app[CONSOLE]
-    return page(request, "agents.html", agents=await deps.agents.all())
 
 
 async def disable_agent(request: web.Request) -> web.StreamResponse:

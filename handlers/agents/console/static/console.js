@@ -53,11 +53,18 @@
   function connect() {
     const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     const ws = new WebSocket(scheme + window.location.host + "/console/ws");
-    ws.onopen = () => { delay = 1000; show("live", "live"); };
+    ws.onopen = () => {
+      delay = 1000;
+      show("live", "live");
+      // presence.js says over this socket which ticket the page shows.
+      document.dispatchEvent(new CustomEvent("heard:socket", { detail: ws }));
+    };
     ws.onmessage = (event) => {
       let change;
       try { change = JSON.parse(event.data); } catch (e) { return; }
       if (!change || typeof change.ticket !== "string") return;
+      document.dispatchEvent(new CustomEvent("heard:change", { detail: change }));
+      if (change.kind === "presence") return;  // presence.js fetches who is here
       // Drop other tickets' news before the debounce, so they cannot hide this one's.
       if (page === "ticket" && change.ticket !== ticket) return;
       refresh(change);
