@@ -1,8 +1,11 @@
 """The check before a reply: the reply form carries where the ticket stood when the agent
 loaded the page (storage/ticket_marks.py); if another agent replied since, or the customer
 wrote, or the ticket changed hands, the reply is held back (409) and the page shows what
-happened, with the draft kept and a "Send anyway". No script needed; the live page only warns
-sooner. A form without a mark (an old page, the Telegram group) is not checked."""
+happened, with the draft kept and a "Send anyway". No script needed. A live page shows what
+happens as it happens, so its script moves the form's mark on with each update it shows and
+puts a warning above a reply being written (presence.js): the server then holds back only
+what the page could not have shown yet. A form without a mark (an old page, the Telegram
+group) is not checked."""
 
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ from storage.agents import Role
 from storage.casefile import VIEWS, TicketFilter
 
 FLASH = "heard_console_flash"
+SEEN_HEADER = "X-Heard-Seen"  # a live fragment's mark (storage/ticket_marks.py)
 MAX_TEXT = 4000
 
 
@@ -86,12 +87,15 @@ async def _ticket(request: web.Request, status: int = 200, template: str = "tick
     deps = request.app[CONSOLE]
     number = _number(request)
     # Before the case is read: whatever comes between is then "since", never unseen.
-    seen = "" if fragment else await deps.marks.mark(number)
+    seen = await deps.marks.mark(number)
     case = await deps.cases.case(number)
     if case is None:
         raise web.HTTPNotFound(text=f"There is no ticket {number}.")
     if fragment:  # the live part: what changed, not the forms around it
-        return page(request, template, fragment=True, case=case, t=case.row)
+        response = page(request, template, fragment=True, case=case, t=case.row)
+        # What the page now shows: its script moves the reply form's mark on to it.
+        response.headers[SEEN_HEADER] = seen
+        return response
     me = request[SESSION].agent
     targets = [TransferTarget(TargetKind.TEAM, team) for team in sorted(set(deps.teams))]
     targets += [TransferTarget(TargetKind.AGENT, a.name) for a in await deps.agents.all()

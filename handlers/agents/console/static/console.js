@@ -28,6 +28,10 @@
     if (!response.ok) return;
     // Server-rendered with autoescaping: customer text arrives as inert HTML text.
     target.innerHTML = await response.text();
+    // The reply form's mark moves on to what the page shows now (presence.js warns).
+    const seen = response.headers.get("X-Heard-Seen");
+    const mark = document.querySelector('input[name="seen"]');
+    if (seen && mark) mark.value = seen;
     target.classList.add("updated");
     setTimeout(() => target.classList.remove("updated"), 1500);
     if (document.hidden) document.title = "• " + document.title.replace(/^• /, "");
