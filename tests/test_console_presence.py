@@ -268,3 +268,22 @@ async def test_a_ticket_changing_hands_holds_the_reply_back(running: RunningApp)
                                                 {"text": "Mine.", "seen": seen})
         assert status == 409 and "ada transferred it" in page
         assert len(customer.out.sent) == sent
+
+
+async def test_what_a_live_page_has_shown_is_no_surprise(running: RunningApp) -> None:
+    """The live fragment carries its mark; the page's script puts it in the reply form, so
+    words the page already showed do not hold the reply back (the script warns instead)."""
+    await staff(running)
+    customer, number = await escalate(running)
+    async with AsyncExitStack() as stack:
+        (alice,) = await tabs(stack, running, "alice")
+        await alice.client.post(f"/console/tickets/{number}/take")
+        stale = await seen_mark(alice.client, number)
+        await customer.says("Are you still there?")
+        async with alice.client.http.get(running.url(f"/console/tickets/{number}/live")) as r:
+            assert r.status == 200 and "Are you still there?" in await r.text()
+            shown = r.headers["X-Heard-Seen"]
+        assert shown != stale
+        status, _, _ = await alice.client.post(f"/console/tickets/{number}/reply",
+                                               {"text": "Yes, sorry!", "seen": shown})
+        assert status == 200 and customer.out.sent[-1][1].text == "Yes, sorry!"
