@@ -212,3 +212,34 @@ async def test_the_studio_and_the_agent_set_it_and_bad_names_are_refused(
     assert "<td>bob</td><td>Bo</td>" in body
     await sam.close()
     await bob.close()
+
+
+def test_a_display_name_is_trimmed_normalised_and_checked() -> None:
+    from dialogs.display_name import BadDisplayName, display_name
+
+    assert display_name("  客服小林 ") == "客服小林"
+    assert display_name("Ann   Lee") == "Ann Lee"
+    assert display_name("Zoe\u0301") == "Zo\u00e9"  # NFC: one é, however it was typed
+    assert display_name("x" * 40) == "x" * 40
+    for bad in ("", "   ", "x" * 41, "Ann\nLee", "Ann\tLee", "Ann\u202eLee", "A\u200db",
+                "\x00"):
+        with pytest.raises(BadDisplayName):
+            display_name(bad)
+
+
+def test_channels_show_the_display_name_and_the_template_keeps_the_login() -> None:
+    from dialogs.commands import AgentSays
+    from dialogs.messages import Reply
+    from handlers.channels.telegram.output import shown_text
+    from handlers.channels.webchat.protocol import reply_frame
+
+    signed = Reply("Hi", (), "agent:lin.w", "zh-TW", "neutral", 0, shown_name="林小姐")
+    assert signed.agent == "林小姐" and signed.template == "agent:lin.w"
+    assert shown_text(signed) == "客服專員林小姐：\nHi"
+    assert reply_frame(signed)["agent"] == "林小姐"
+    unsigned = Reply("Hi", (), "agent:lin.w", "en")
+    assert unsigned.agent == "lin.w" and shown_text(unsigned).startswith("lin.w (customer")
+    # A bot message never gets a sender, whatever it carries.
+    assert Reply("Hello", (), "greet", "en", shown_name="x").agent is None
+    assert AgentSays("lin.w", "Hi", "林小姐").name == "林小姐"
+    assert AgentSays("lin.w", "Hi").name == "lin.w"
