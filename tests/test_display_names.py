@@ -243,3 +243,38 @@ def test_channels_show_the_display_name_and_the_template_keeps_the_login() -> No
     assert Reply("Hello", (), "greet", "en", shown_name="x").agent is None
     assert AgentSays("lin.w", "Hi", "林小姐").name == "林小姐"
     assert AgentSays("lin.w", "Hi").name == "lin.w"
+
+
+async def test_migration_0020_goes_down_and_up_and_matches_the_schema(
+        database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.database import create_engine
+    from storage.migrate import downgrade, upgrade
+    from storage.schema import metadata
+
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine)
+        store = AgentStore(engine)
+        await store.add("lin", "agent", datetime.now(UTC), display_name="客服小林")
+        await downgrade(engine, "0018")
+        async with engine.connect() as conn:
+            columns = await conn.run_sync(
+                lambda c: {col["name"] for col in sa.inspect(c).get_columns("agents")})
+            assert "display_name" not in columns
+            assert not await conn.run_sync(lambda c: sa.inspect(c).has_table("presence"))
+        await upgrade(engine)
+        lin = await store.by_name("lin")
+        assert lin is not None and lin.display_name is None and lin.shown_name == "lin"
+
+        def differences(sync_conn: Any) -> list[Any]:
+            found = compare_metadata(MigrationContext.configure(sync_conn), metadata)
+            mine = ("presence", "display_name", "shown_name")
+            return [d for d in found if any(m in repr(d) for m in mine)]
+
+        async with engine.connect() as conn:
+            assert await conn.run_sync(differences) == []
+    finally:
+        await engine.dispose()
