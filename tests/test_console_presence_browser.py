@@ -1,6 +1,6 @@
 """Presence and display names in headless Chromium against the composed app: two agents open
 one ticket and each sees the other (and that the other is typing); the supervisors' page
-shows who is on what; the customer's web chat shows the agent's display name, not their
+shows who is on what; a reply being written is warned when another agent's arrives; the customer's web chat shows the agent's display name, not their
 login, on the reply sent from the console."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ pytestmark = pytest.mark.browser
 
 TICKET = re.compile(r"C-\d{8}-\d{4}")
 SOON = 5000  # ms: "within a few seconds"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
 @pytest.fixture
@@ -84,8 +85,16 @@ async def test_two_agents_on_one_ticket_see_each_other_and_the_customer_sees_a_d
                                                         timeout=SOON)
     await expect(sam.locator("tr", has_text="alice").locator("td.viewing")).to_contain_text(
         "(typing)", timeout=SOON)
+    ARTIFACTS.mkdir(exist_ok=True)
+    await bob.screenshot(path=str(ARTIFACTS / "console-presence.png"))
+    # Sam, a supervisor, is writing a reply too: alice's reply makes his page warn him.
+    await sam.goto(running.url(f"/console/tickets/{number}"))
+    await sam.get_by_label("Reply to the customer").fill("我來看看")
     await alice.get_by_label("Reply to the customer").fill("您好，我是客服，正在為您查詢包裹。")
     await alice.get_by_role("button", name="Send").click()
+    await expect(sam.locator("#crossed")).to_contain_text("changed while you were writing",
+                                                          timeout=SOON)
+    await expect(sam.locator("#transcript")).to_contain_text("正在為您查詢包裹")
     await expect(alice.locator(".flash")).to_contain_text("Sent to the customer")
 
     # The customer sees the display name above the agent's words, never the login.
@@ -95,7 +104,8 @@ async def test_two_agents_on_one_ticket_see_each_other_and_the_customer_sees_a_d
     await expect(agent_msg.locator(".bubble")).to_have_text("您好，我是客服，正在為您查詢包裹。")
     await expect(chat.locator("body")).not_to_contain_text("alice")
 
-    # Bob leaves: alice's page says so at once.
+    # Bob leaves: alice's page says so at once (and sam stopped typing a while ago).
     await bob.close()
-    await expect(alice.locator("#presence")).to_have_text("", timeout=SOON)
+    await expect(alice.locator("#presence")).to_have_text("Also here: sam (viewing)",
+                                                          timeout=SOON + 5000)
     assert errors == []
