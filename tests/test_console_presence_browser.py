@@ -1,7 +1,8 @@
 """Presence and display names in headless Chromium against the composed app: two agents open
 one ticket and each sees the other (and that the other is typing); the supervisors' page
-shows who is on what; a reply being written is warned when another agent's arrives; the customer's web chat shows the agent's display name, not their
-login, on the reply sent from the console."""
+shows who is on what; a reply being written is warned when another agent's arrives; the
+customer's web chat shows the agent's display name, not their login, on the reply sent from
+the console."""
 
 from __future__ import annotations
 
