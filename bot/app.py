@@ -141,6 +141,14 @@ def create_app(settings: Settings, *, clock: Clock = utcnow,
     # Everyone who hears of what was committed: turns, agents' actions, promise alerts. (The
     # core's LiveWriter, subscribed first, tells the other processes.)
     outbox.subscribe(console.hub.on_events)
+    # Presence is news that is no committed event: told here and to the other processes.
+    hub_tell = console.hub.tell
+
+    def tell_presence(number: str, kind: str) -> None:
+        hub_tell(number, kind)
+        core.live.tell(number, kind)
+
+    console.presence.announce = tell_presence
     # What the other processes tell: to this process's console pages only (their Telegram
     # group and operator's log are their own to tell).
     app[LIVE_READER] = LiveReader(core.store.live_news, core.store.news, core.live.origin,

@@ -1,5 +1,6 @@
-"""`heard agents add|list|disable|enable|set-team|set-role|set-password`: the people who take
-over conversations, for the admin at a terminal (the studio's people page does the same)."""
+"""`heard agents add|list|disable|enable|set-team|set-role|set-password|set-display-name`: the
+people who take over conversations, for the admin at a terminal (the studio's people page does
+the same)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     agents = sub.add_parser("agents", help="the people who take over conversations")
     actions = agents.add_subparsers(dest="agents_command", required=True, metavar="ACTION")
     add = actions.add_parser("add", help="register an agent")
-    add.add_argument("name", help="login and display name (letters, digits, . _ -)")
+    add.add_argument("name", help="login name (letters, digits, . _ -); customers see it "
+                                  "unless a display name is set")
+    add.add_argument("--display-name",
+                     help="what customers see on the agent's messages, e.g. 'Ann' or '客服小林'")
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
     add.add_argument("--team", help="the team whose queue the agent works, e.g. logistics; "
                                     "one the routing sends cases to")
@@ -39,6 +43,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     role = actions.add_parser("set-role", help="make an agent an agent, supervisor or admin")
     role.add_argument("name")
     role.add_argument("role", choices=[r.value for r in Role])
+    shown = actions.add_parser(
+        "set-display-name", help="set what customers see on an agent's messages")
+    shown.add_argument("name")
+    shown.add_argument("display_name", metavar="DISPLAY_NAME",
+                       help="1 to 40 characters, e.g. 'Ann' or '客服小林'; '-' for none (the "
+                            "login name is shown)")
     password = actions.add_parser(
         "set-password", help="set or reset an agent's console password (asked for at the "
                              "terminal; their open console sessions end)")
@@ -66,6 +76,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> tuple[int, str]:
 
 
 async def _act(store: Store, agents: AgentStore, args: argparse.Namespace) -> tuple[int, str]:
+    from dialogs.display_name import BadDisplayName, display_name
     from handlers.agents.grammar import AGENT_NAME, AGENT_NAME_RULE
     from storage.agents import AgentExists
 
@@ -74,13 +85,19 @@ async def _act(store: Store, agents: AgentStore, args: argparse.Namespace) -> tu
         return 0, "\n".join(
             f"{a.name}\t{a.role}\t{a.team or '-'}\t{a.telegram_id or '-'}\t"
             + (", ".join(f for f, on in (("disabled", a.disabled), ("console", a.has_password))
-                         if on) or "-")
+                         if on) or "-") + f"\t{a.display_name or '-'}"
             for a in await agents.all()) or "no agents yet"
     if command == "add" and not AGENT_NAME.fullmatch(args.name):
         return 2, f"heard: an agent name is {AGENT_NAME_RULE}"
     team = getattr(args, "team", None)
     if team is not None and team != "-" and (refused := await _unknown_team(store, team)):
         return 2, refused
+    shown = getattr(args, "display_name", None)
+    if shown is not None and not (command == "set-display-name" and shown == "-"):
+        try:
+            shown = display_name(shown)
+        except BadDisplayName as e:
+            return 2, f"heard: {e}"
     hashed = None
     if command in ("add", "set-password"):
         try:
@@ -90,10 +107,13 @@ async def _act(store: Store, agents: AgentStore, args: argparse.Namespace) -> tu
     if command == "add":
         try:
             agent = await agents.add(args.name, Role(args.role), datetime.now(UTC), team=team,
-                                     telegram_id=args.telegram_id, password_hash=hashed)
+                                     telegram_id=args.telegram_id, password_hash=hashed,
+                                     display_name=shown)
         except AgentExists as e:
             return 1, f"heard: {e}"
-        return 0, f"added {agent.role} {agent.name}" + (f" on {agent.team}" if agent.team else "")
+        return 0, (f"added {agent.role} {agent.name}" + (f" on {agent.team}" if agent.team else "")
+                   + (f", shown to customers as {agent.display_name}" if agent.display_name
+                      else ""))
     if await agents.by_name(args.name) is None:
         return 1, f"heard: no agent named {args.name!r}"
     if command == "disable":
@@ -105,6 +125,10 @@ async def _act(store: Store, agents: AgentStore, args: argparse.Namespace) -> tu
     elif command == "set-team":
         await agents.set_team(args.name, None if team == "-" else team)
         said = f"{args.name} is on {team}" if team != "-" else f"{args.name} is on no team"
+    elif command == "set-display-name":
+        await agents.set_display_name(args.name, None if shown == "-" else shown)
+        said = (f"customers see {args.name} as {shown}" if shown != "-"
+                else f"customers see {args.name} by their login name")
     elif command == "set-role":
         await agents.set_role(args.name, Role(args.role))
         said = f"{args.name} is now {args.role}"

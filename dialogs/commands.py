@@ -12,40 +12,59 @@ from dataclasses import dataclass
 from datetime import datetime
 
 
+class _ByAgent:
+    """What every agent's command carries: `agent`, the login name, is who did it (kept in the
+    transcript's template); `shown`, their display name, is what the customer reads."""
+
+    __slots__ = ()
+    agent: str
+    shown: str
+
+    @property
+    def name(self) -> str:
+        """The agent as the customer knows them."""
+        return self.shown or self.agent
+
+
 @dataclass(frozen=True, slots=True)
-class AgentJoined:
+class AgentJoined(_ByAgent):
     """An agent took the case (or it was handed to them): the customer talks to them now."""
 
     agent: str
+    shown: str = ""
 
 
 @dataclass(frozen=True, slots=True)
-class AgentSays:
+class AgentSays(_ByAgent):
     """The agent's own words, passed on verbatim."""
 
     agent: str
     text: str
+    shown: str = ""
 
 
 @dataclass(frozen=True, slots=True)
-class AgentLeft:
+class AgentLeft(_ByAgent):
     """The case went back to a queue."""
 
     agent: str
+    shown: str = ""
 
 
 @dataclass(frozen=True, slots=True)
-class AgentClosed:
+class AgentClosed(_ByAgent):
     agent: str
     resolution: str
+    shown: str = ""
 
 
 @dataclass(frozen=True, slots=True)
-class CallbackPromised:
+class CallbackPromised(_ByAgent):
     """An agent promised to get back by `due`; the customer hears when, in their zone."""
 
     agent: str
     due: datetime
+    shown: str = ""
 
 
 @dataclass(frozen=True, slots=True)

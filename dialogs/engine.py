@@ -30,7 +30,7 @@ from dialogs.escalation import EscalationRules, default_rules
 from dialogs.formatting import Formatter
 from dialogs.hours import ALWAYS, BusinessHours, parse_hours
 from dialogs.meaning import Classifier, Example, load_default_examples
-from dialogs.messages import Inbound, Reply
+from dialogs.messages import AGENT_TEMPLATE_PREFIX, Inbound, Reply
 from dialogs.ports import Desk
 from dialogs.slots import SlotExtractor
 from dialogs.templates import LOCALES, TemplateRepository
@@ -139,18 +139,20 @@ class DialogEngine:
         """What happens to the conversation when an agent, a timer or a watch acts on it
         (dialogs.commands): the one way such a change enters the dialog."""
         match command:
-            case AgentJoined(agent):
-                return [self._agent_joined(conv, agent)]
+            case AgentJoined():
+                return [self._agent_joined(conv, command.name)]
             case AgentSays(agent, text):
-                # The agent's own words, verbatim; the transcript names who wrote them.
-                return [Reply(text, (), f"agent:{agent}", conv.locale, "neutral", 0)]
-            case AgentLeft(agent):
-                return [self._agent_left(conv, agent)]
-            case AgentClosed(agent, resolution):
-                return self._agent_closed(conv, agent, resolution)
-            case CallbackPromised(agent, due):
+                # The agent's own words, verbatim; the transcript names who wrote them (the
+                # login name, in the template) and what the customer saw them signed with.
+                return [Reply(text, (), f"{AGENT_TEMPLATE_PREFIX}{agent}", conv.locale,
+                              "neutral", 0, shown_name=command.name)]
+            case AgentLeft():
+                return [self._agent_left(conv, command.name)]
+            case AgentClosed(_, resolution):
+                return self._agent_closed(conv, command.name, resolution)
+            case CallbackPromised(_, due):
                 return [render(self.templates, conv, "agent.callback", "neutral", (),
-                               agent=agent, when=self.fmt.when(due, conv.locale))]
+                               agent=command.name, when=self.fmt.when(due, conv.locale))]
             case Progress(number):
                 return [render(self.templates, conv, "progress.note", "neutral", (),
                                number=number)]

@@ -129,11 +129,16 @@ class Reply:
     locale: str = "en"
     tone: str = "neutral"
     template_version: int = 0
+    # An agent's message: their display name, which the customer reads (the template keeps
+    # the login name, which is who wrote it). Empty: the login name is all there is.
+    shown_name: str = ""
 
     @property
     def agent(self) -> str | None:
-        """The agent's name when a person wrote this, so channels can show who is talking."""
-        return agent_of(self.template)
+        """Who is talking, as the customer knows them, when a person wrote this (channels show
+        it); None for the bot's own messages."""
+        login = agent_of(self.template)
+        return (self.shown_name or login) if login else None
 
     def as_plain_text(self) -> str:
         """The reply for a channel without buttons: choices become numbered lines to type."""
@@ -151,4 +156,5 @@ class HistoryItem:
     direction: str  # "in" or "out"
     text: str
     buttons: tuple[Button, ...] = ()
-    agent: str | None = None  # who wrote an "out" line, when it was an agent and not the bot
+    # Who wrote an "out" line, as the customer was shown it, when an agent and not the bot.
+    agent: str | None = None

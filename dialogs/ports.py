@@ -48,7 +48,9 @@ class TicketInfo:
 class ReopenedTicket:
     """A closed ticket back in a person's hands."""
 
-    agent: str | None  # the agent who had it; None: they are disabled, so the team's queue
+    # The agent who had it, as the customer knows them (their display name); None: they are
+    # disabled, so the team's queue.
+    agent: str | None
 
 
 class Desk(Protocol):

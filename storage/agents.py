@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from dialogs.display_name import display_name as checked_display_name
 from storage.schema import agents, console_sessions
 
 if TYPE_CHECKING:
@@ -45,16 +46,25 @@ class Agent:
     telegram_id: int | None
     disabled: bool
     has_password: bool
+    # What customers see on the agent's messages; None: not set, the login name is shown.
+    display_name: str | None = None
+
+    @property
+    def shown_name(self) -> str:
+        """The agent as customers know them. The login name stays the identity everywhere
+        inside (transcript template, audit, reports, the agents' group)."""
+        return self.display_name or self.name
 
 
 # The columns `agent_from_row` reads, also for queries that join agents in.
 AGENT_COLUMNS = (agents.c.id, agents.c.name, agents.c.role, agents.c.team, agents.c.telegram_id,
-            agents.c.disabled, agents.c.password_hash.is_not(None).label("has_password"))
+                 agents.c.disabled, agents.c.password_hash.is_not(None).label("has_password"),
+                 agents.c.display_name)
 
 
 def agent_from_row(row: sa.Row[Any]) -> Agent:
     return Agent(row.id, row.name, Role(row.role), row.team, row.telegram_id, bool(row.disabled),
-                 bool(row.has_password))
+                 bool(row.has_password), row.display_name)
 
 
 class AgentStore:
@@ -63,16 +73,19 @@ class AgentStore:
         self.read_engine = read_engine or engine
 
     async def add(self, name: str, role: Role, now: datetime, *, team: str | None = None,
-                  telegram_id: int | None = None, password_hash: str | None = None) -> Agent:
+                  telegram_id: int | None = None, password_hash: str | None = None,
+                  display_name: str | None = None) -> Agent:
         try:  # the column takes any text: nothing else may reach it
             role = Role(role)
         except ValueError:
             raise ValueError(f"role must be one of {', '.join(Role)}") from None
+        if display_name is not None:
+            display_name = checked_display_name(display_name)
         try:
             async with self.engine.begin() as conn:
                 new_id = (await conn.execute(sa.insert(agents).values(
                     name=name, role=role, team=team, telegram_id=telegram_id,
-                    password_hash=password_hash, created_at=now,
+                    password_hash=password_hash, created_at=now, display_name=display_name,
                 ).returning(agents.c.id))).scalar_one()
         except IntegrityError as e:
             raise AgentExists(f"an agent named {name!r} or with that Telegram id exists") from e
@@ -111,6 +124,12 @@ class AgentStore:
 
     async def set_role(self, name: str, role: Role) -> bool:
         return await self._set(name, role=Role(role), end_sessions=True)
+
+    async def set_display_name(self, name: str, display_name: str | None) -> bool:
+        """Set (None: clear) what customers see. BadDisplayName (a ValueError) for a name
+        dialogs.display_name refuses."""
+        return await self._set(name, display_name=None if display_name is None
+                               else checked_display_name(display_name))
 
     async def set_password(self, name: str, password_hash: str) -> bool:
         return await self._set(name, password_hash=password_hash, end_sessions=True)

@@ -93,7 +93,8 @@ class TurnRecord:
                 "buttons": None, "callback_data": i.callback_data, "template": None,
                 "locale": None, "tone": None, "template_version": None,
                 "state": self.state_before, "emotion": self.emotion,
-                "cleaned": dict(i.cleaned) or None, "created_at": self.now or now}
+                "cleaned": dict(i.cleaned) or None, "created_at": self.now or now,
+                "shown_name": None}
 
     def outbound_rows(self, now: datetime) -> list[dict[str, Any]]:
         key = self.loaded.conv.key
@@ -105,5 +106,6 @@ class TurnRecord:
                  "callback_data": None, "template": r.template, "locale": r.locale,
                  "tone": r.tone, "template_version": r.template_version,
                  "state": self.state_after, "emotion": None, "cleaned": None,
-                 "created_at": self.now or now}
+                 "created_at": self.now or now,
+                 "shown_name": r.shown_name[:64] if r.agent else None}
                 for r in self.replies]

@@ -29,7 +29,8 @@ _LOAD_COLUMNS = ("id", "channel", "chat_id", "customer_id", "state", "slots", "c
                  "locale", "version", "idle_since", "reminded_at", "text_day", "text_chars")
 MESSAGE_COLUMNS = ("conversation_id", "direction", "channel", "chat_id", "channel_message_id",
                    "update_id", "text", "buttons", "callback_data", "template", "locale",
-                   "tone", "template_version", "state", "emotion", "cleaned", "created_at")
+                   "tone", "template_version", "state", "emotion", "cleaned", "created_at",
+                   "shown_name")
 _SAVE_SET = ("state", "slots", "context", "locale", "version", "updated_at", "idle_since",
              "reminded_at", "text_day", "text_chars")
 _SAVE_SQL = (f"UPDATE conversations SET {', '.join(f'{c} = ?' for c in _SAVE_SET)} "

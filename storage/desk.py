@@ -228,7 +228,8 @@ class SqlDesk:
             return None  # this turn reopened it already
         row = (await self.conn.execute(
             sa.select(t.status, t.reasons, t.assigned_agent_id, agents.c.name,
-                      agents.c.disabled, t.closed_at, t.closed_spell_s, t.reopens)
+                      agents.c.display_name, agents.c.disabled, t.closed_at,
+                      t.closed_spell_s, t.reopens)
             .outerjoin(agents, agents.c.id == t.assigned_agent_id)
             .where(t.number == number))).first()
         if row is None or row.status != "closed":
@@ -248,7 +249,8 @@ class SqlDesk:
         self.turn.updates.append((number, values))
         self._event(number, "reopened", {"why": why, "agent": agent, "priority": priority,
                                          "reasons": reasons, "text": text}, now, "customer")
-        return ReopenedTicket(agent)
+        # The customer is told who has it again as they know them: the display name.
+        return ReopenedTicket((row.display_name or agent) if agent else None)
 
     async def schedule_follow_up(self, number: str, due: datetime) -> None:
         self.turn.updates.append((number, {"follow_up_due": due, "followed_up_at": None}))

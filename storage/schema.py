@@ -77,6 +77,9 @@ messages = sa.Table(
     # the storage cannot hold), by kind: {"nul": 1, "lone_surrogate": 2}.
     sa.Column("cleaned", sa.JSON),
     sa.Column("created_at", TS, nullable=False),
+    # An agent's message: the name the customer saw it signed with (their display name then);
+    # the template keeps the login name, which is who wrote it.
+    sa.Column("shown_name", sa.String(64)),
     sa.Index(None, "conversation_id", "id"),
 )
 
@@ -130,6 +133,8 @@ agents = sa.Table(
     sa.Column("password_hash", sa.String(256)),  # argon2; NULL: no console login
     sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", TS, nullable=False),
+    # What customers see on the agent's messages (dialogs/display_name.py); NULL: the name.
+    sa.Column("display_name", sa.String(64)),
 )
 
 tickets = sa.Table(
@@ -413,6 +418,21 @@ live_news = sa.Table(
     sa.Column("kind", sa.String(48), nullable=False),  # what happened, as the hub names it
     sa.Index(None, "at"),
     sqlite_autoincrement=True,
+)
+
+# Who has which ticket open in the console now (storage/presence.py): a row per open page,
+# its seen_at refreshed by the process holding the page's socket; a row not refreshed for
+# PRESENCE_TTL is no longer anyone.
+presence = sa.Table(
+    "presence",
+    metadata,
+    sa.Column("page", sa.String(32), primary_key=True),
+    sa.Column("agent_id", sa.ForeignKey("agents.id"), nullable=False),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("typing", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("seen_at", TS, nullable=False),
+    sa.Index(None, "number"),
+    sa.Index(None, "seen_at"),
 )
 
 # The search index's documents (storage/search_index.py): one per message (id = the message's

@@ -116,13 +116,15 @@ class Store:
         async with self.read_engine.connect() as conn:
             rows = (await conn.execute(
                 sa.select(messages.c.direction, messages.c.text, messages.c.buttons,
-                          messages.c.template)
+                          messages.c.template, messages.c.shown_name)
                 .where(messages.c.conversation_id == conv_id)
                 .order_by(messages.c.id.desc()).limit(limit)
             )).all()
+        # An agent's line is signed as the customer saw it when it was sent.
         return [HistoryItem(r.direction, r.text,
                             tuple(Button(b["label"], b["payload"]) for b in r.buttons or ()),
-                            agent_of(r.template))
+                            (r.shown_name or agent_of(r.template)) if agent_of(r.template)
+                            else None)
                 for r in reversed(rows)]
 
     async def transcript(self, key: ConversationKey) -> list[dict[str, Any]]:

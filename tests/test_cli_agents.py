@@ -32,8 +32,8 @@ def test_agents_are_added_listed_and_disabled(tmp_path: Path) -> None:
     assert heard("agents", "disable", "bob", env=env, cwd=tmp_path).returncode == 0
     assert heard("agents", "disable", "nobody", env=env, cwd=tmp_path).returncode == 1
     listed = heard("agents", "list", env=env, cwd=tmp_path).stdout.splitlines()
-    assert listed == ["alice\tsupervisor\tlogistics\t4242\tconsole",
-                      "bob\tagent\t-\t-\tdisabled"]
+    assert listed == ["alice\tsupervisor\tlogistics\t4242\tconsole\t-",
+                      "bob\tagent\t-\t-\tdisabled\t-"]
 
     async def stored_hash() -> str | None:
         store = Store(env["DATABASE_URL"])
@@ -67,7 +67,7 @@ def test_agents_are_changed_and_only_known_teams_are_taken(tmp_path: Path) -> No
     assert heard("agents", "enable", "dan", env=env, cwd=tmp_path).returncode == 0
     assert heard("agents", "enable", "erin", env=env, cwd=tmp_path).returncode == 1
     assert heard("agents", "list", env=env, cwd=tmp_path).stdout.splitlines() == [
-        "dan\tsupervisor\tfinance\t-\t-"]
+        "dan\tsupervisor\tfinance\t-\t-\t-"]
 
     # No terminal and no --password-stdin: refused, not hanging on a prompt.
     blind = heard("agents", "set-password", "dan", env=env, cwd=tmp_path)
@@ -79,4 +79,32 @@ def test_agents_are_changed_and_only_known_teams_are_taken(tmp_path: Path) -> No
                  stdin="a much longer secret\n")
     assert done.returncode == 0, done.stderr
     assert heard("agents", "list", env=env, cwd=tmp_path).stdout.splitlines() == [
-        "dan\tsupervisor\tfinance\t-\tconsole"]
+        "dan\tsupervisor\tfinance\t-\tconsole\t-"]
+
+
+def test_display_names_are_set_at_add_changed_cleared_and_bad_ones_refused(
+        tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    assert heard("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    added = heard("agents", "add", "lin", "--role", "agent", "--display-name", "  客服小林 ",
+                  env=env, cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == "added agent lin, shown to customers as 客服小林"
+    assert heard("agents", "list", env=env, cwd=tmp_path).stdout.strip().endswith("\t客服小林")
+
+    for bad in ("", "x" * 41, "Ann\nLee", "Ann\u202eLee"):
+        refused = heard("agents", "set-display-name", "lin", bad, env=env, cwd=tmp_path)
+        assert refused.returncode == 2 and "display name is 1 to 40" in refused.stderr, bad
+    refused = heard("agents", "add", "mo", "--role", "agent", "--display-name", " ",
+                    env=env, cwd=tmp_path)
+    assert refused.returncode == 2 and "display name" in refused.stderr
+    assert "mo\t" not in heard("agents", "list", env=env, cwd=tmp_path).stdout
+
+    changed = heard("agents", "set-display-name", "lin", "Lin W.", env=env, cwd=tmp_path)
+    assert changed.returncode == 0 and changed.stdout.strip() == "customers see lin as Lin W."
+    assert heard("agents", "list", env=env, cwd=tmp_path).stdout.strip().endswith("\tLin W.")
+    nobody = heard("agents", "set-display-name", "nobody", "Ann", env=env, cwd=tmp_path)
+    assert nobody.returncode == 1
+    cleared = heard("agents", "set-display-name", "lin", "-", env=env, cwd=tmp_path)
+    assert cleared.returncode == 0
+    assert heard("agents", "list", env=env, cwd=tmp_path).stdout.strip().endswith("\t-")

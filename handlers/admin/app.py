@@ -46,7 +46,7 @@ def create_admin_app(deps: AdminDeps, reports: web.Application | None = None) ->
         web.post("/examples/{meaning}", pages_examples.save),
         web.get("/people", pages_people.people),
         web.post("/people", pages_people.add),
-        web.post("/people/{name}/{what:role|team|password|disable|enable}",
+        web.post("/people/{name}/{what:role|team|password|display_name|disable|enable}",
                  pages_people.change),
         web.get("/try", pages_try.try_page),
         web.post("/try", pages_try.try_post),

@@ -1,12 +1,13 @@
 """People: the agents, supervisors and admins who work the desk. An admin adds them, sets
-their role and team (a team the routing knows), resets a password and disables or enables
-them; each change is in the audit log, and a new password, role or disabling ends the
-person's console sessions."""
+their role, team (a team the routing knows) and display name (what customers see on their
+messages), resets a password and disables or enables them; each change is in the audit log,
+and a new password, role or disabling ends the person's console sessions."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from dialogs.display_name import BadDisplayName, display_name
 from handlers.admin.common import form, me, page, see_other
 from handlers.admin.deps import ADMIN
 from handlers.agents.grammar import AGENT_NAME, AGENT_NAME_RULE
@@ -34,6 +35,12 @@ async def add(request: web.Request) -> web.StreamResponse:
         return await people(request, 422, f"A name is {AGENT_NAME_RULE}.")
     if team is not None and team not in (await deps.studio.current())[1].teams:
         return await people(request, 422, f"There is no team {team!r}.")
+    shown = posted.get("display_name", "").strip() or None
+    if shown is not None:
+        try:
+            shown = display_name(shown)
+        except BadDisplayName as e:
+            return await people(request, 422, str(e))
     hashed = None
     if posted.get("password"):
         try:
@@ -41,10 +48,12 @@ async def add(request: web.Request) -> web.StreamResponse:
         except ValueError as e:
             return await people(request, 422, str(e))
     try:
-        await deps.agents.add(name, role, deps.clock(), team=team, password_hash=hashed)
+        await deps.agents.add(name, role, deps.clock(), team=team, password_hash=hashed,
+                              display_name=shown)
     except AgentExists:
         return await people(request, 422, f"There is already someone called {name!r}.")
-    await _audit(request, AuditAction.AGENT_ADDED, name, {"role": str(role), "team": team})
+    await _audit(request, AuditAction.AGENT_ADDED, name, {"role": str(role), "team": team,
+                                                          "display_name": shown})
     raise see_other("/admin/people", f"{name} added as {role}.")
 
 
@@ -71,6 +80,15 @@ async def change(request: web.Request) -> web.StreamResponse:
             return await people(request, 422, f"There is no team {team!r}.")
         await deps.agents.set_team(name, team)
         detail["team"] = team
+    elif what == "display_name":
+        # Empty: none, customers see the login name again.
+        typed = posted.get("display_name", "").strip()
+        try:
+            shown = display_name(typed) if typed else None
+        except BadDisplayName as e:
+            return await people(request, 422, str(e))
+        await deps.agents.set_display_name(name, shown)
+        detail["display_name"] = shown
     elif what == "password":
         try:
             await deps.agents.set_password(name, await hash_password(posted.get("password", "")))
@@ -83,7 +101,7 @@ async def change(request: web.Request) -> web.StreamResponse:
     else:
         raise web.HTTPNotFound()
     await _audit(request, AuditAction.AGENT_CHANGED, name, detail)
-    raise see_other("/admin/people", f"{name}: {what} changed.")
+    raise see_other("/admin/people", f"{name}: {what.replace('_', ' ')} changed.")
 
 
 async def _audit(request: web.Request, action: AuditAction, name: str,

@@ -55,7 +55,7 @@ class AgentDesk:
                                                  actor=_actor(agent)))
             return claims[-1].taken
 
-        await self.pipeline.act(view.key, AgentJoined(agent.name), guard=claim)
+        await self.pipeline.act(view.key, AgentJoined(agent.name, agent.shown_name), guard=claim)
         if not claims or not claims[-1].found:
             return Outcome(False, f"There is no ticket {number}.")
         if not claims[-1].taken:
@@ -91,7 +91,7 @@ class AgentDesk:
             return Outcome(False, f"{view.number} is held by {holder}; take it first.")
         if not text.strip():
             return Outcome(False, "Nothing to send: write the reply after the ticket number.")
-        await self.pipeline.act(view.key, AgentSays(agent.name, text))
+        await self.pipeline.act(view.key, AgentSays(agent.name, text, agent.shown_name))
         now = self.clock()
         if not view.responded:
             await self.queue.mark_first_response(view.number, now)
@@ -108,7 +108,7 @@ class AgentDesk:
             return Outcome(False, f"You do not hold {number}, or it is closed already.")
         view = await self.queue.view(number, recent=0)
         assert view is not None
-        await self.pipeline.act(view.key, AgentClosed(agent.name, resolution))
+        await self.pipeline.act(view.key, AgentClosed(agent.name, resolution, agent.shown_name))
         await self._changed(number, Change.CLOSED)
         return Outcome(True, f"{number} closed.")
 
@@ -135,7 +135,7 @@ class AgentDesk:
             return Outcome(False, f"You do not hold {number}, or it is closed.")
         view = await self.queue.view(number, recent=0)
         assert view is not None
-        await self.pipeline.act(view.key, AgentLeft(agent.name))
+        await self.pipeline.act(view.key, AgentLeft(agent.name, agent.shown_name))
         await self._changed(number, Change.TRANSFERRED if team else Change.RELEASED)
         return Outcome(True, f"{number} is back in the {team + ' ' if team else ''}queue.")
 
@@ -153,7 +153,7 @@ class AgentDesk:
             return Outcome(False, f"You do not hold {number}, or it is closed.")
         view = await self.queue.view(number, recent=0)
         assert view is not None
-        await self.pipeline.act(view.key, AgentJoined(target.name))
+        await self.pipeline.act(view.key, AgentJoined(target.name, target.shown_name))
         await self._changed(number, Change.TRANSFERRED)
         return Outcome(True, f"{number} is now with {target.name}.")
 
@@ -172,7 +172,7 @@ class AgentDesk:
             return Outcome(False, f"You do not hold {number}, or it is closed.")
         view = await self.queue.view(number, recent=0)
         assert view is not None
-        await self.pipeline.act(view.key, CallbackPromised(agent.name, due))
+        await self.pipeline.act(view.key, CallbackPromised(agent.name, due, agent.shown_name))
         await self._changed(number, Change.CALLBACK_PROMISED)
         local = due.astimezone(ZoneInfo(self.timezone))
         return Outcome(True, f"Call-back for {number} promised by {local:%d %b %H:%M} "

@@ -14,9 +14,8 @@ from storage.macros import Macro, MacroStore, TicketFacts
 
 
 def shown_name(agent: Agent) -> str:
-    """The agent's name as a customer reads it in a macro: the one place to switch to a
-    display name when agents have one."""
-    return agent.name
+    """The agent's name as a customer reads it in a macro: their display name if set."""
+    return agent.shown_name
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,12 @@ class LiveWriter:
             del self._pending[:-MAX_PENDING]
             self._wake.set()
 
+    def tell(self, number: str, kind: str) -> None:
+        """News that is no committed event (who has a ticket open): written the same way."""
+        self._pending.append((number, kind))
+        del self._pending[:-MAX_PENDING]
+        self._wake.set()
+
     async def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="live-news-write")

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from handlers.agents.console import failed, login, macros, pages, search
+from handlers.agents.console import failed, login, macros, pages, presence_pages, search
 from handlers.agents.console.deps import CONSOLE, ConsoleDeps
 from handlers.agents.console.security import SESSION, TOKEN, guard, same_origin
+from storage.presence import HEARTBEAT
 
 STATIC = Path(__file__).resolve().parent / "static"
 REVALIDATE_SECONDS = 60.0
@@ -47,14 +48,17 @@ def console_app(deps: ConsoleDeps) -> web.Application:
         web.get("/tickets/{number}", pages.ticket_page),
         web.get("/tickets/{number}/live", pages.ticket_live),
         web.get("/tickets/{number}/macro", macros.fill_for_ticket),
-        web.post("/tickets/{number}/vip", pages.mark_vip),
-        web.post("/tickets/{number}/{action}", pages.act),
-        web.get("/agents", pages.agents_page),
         web.get("/macros", macros.macros_page),
         web.post("/macros", macros.create_macro),
         web.get(r"/macros/{id:\d+}", macros.edit_page),
         web.post(r"/macros/{id:\d+}", macros.update_macro),
         web.post(r"/macros/{id:\d+}/delete", macros.delete_macro),
+        web.get("/tickets/{number}/presence", presence_pages.presence_fragment),
+        web.post("/tickets/{number}/vip", pages.mark_vip),
+        web.post("/tickets/{number}/{action}", pages.act),
+        web.get("/agents", presence_pages.agents_page),
+        web.get("/me", presence_pages.me_page),
+        web.post("/me", presence_pages.set_my_display_name),
         web.get("/failed", failed.failed_page),
         web.post("/failed/{action:retry|drop}", failed.failed_action),
         web.post("/agents/{name}/disable", pages.disable_agent),
@@ -71,10 +75,20 @@ def console_app(deps: ConsoleDeps) -> web.Application:
                 except Exception:  # a database hiccup must not end the checks for good
                     log.exception("checking the console sockets' sessions failed")
 
+        async def heartbeat() -> None:
+            while True:
+                await asyncio.sleep(HEARTBEAT.total_seconds())
+                try:
+                    await deps.presence.beat(deps.hub.pages())
+                except Exception:
+                    log.exception("refreshing who has which ticket open failed")
+
         checker = asyncio.create_task(recheck(), name="console-sockets")
+        beating = asyncio.create_task(heartbeat(), name="console-presence")
         yield
         checker.cancel()
-        await asyncio.gather(checker, return_exceptions=True)
+        beating.cancel()
+        await asyncio.gather(checker, beating, return_exceptions=True)
 
     async def close_sockets(app: web.Application) -> None:
         # On shutdown, not at cleanup: aiohttp waits for every open handler (its shutdown

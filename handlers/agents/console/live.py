@@ -4,7 +4,8 @@ The socket carries only the ticket number and what kind of change it was; the pa
 fetches the fresh fragment over plain HTTP, through the same session check as any page, so
 the socket never becomes a second way to read tickets. A socket lives no longer than its
 session: logging out or being disabled closes it at once, and a periodic check closes the
-sockets of sessions that ran out.
+sockets of sessions that ran out. What a page says back is presence only (which ticket it
+shows, whether its agent is typing: presence.py).
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from aiohttp import WSMsgType, web
 
 from dialogs.events import Event
+from handlers.agents.console.presence import PresenceTracker
 from handlers.live.changes import ticket_changes
 from handlers.util.wsclose import close_promptly
 from storage.sessions import SessionStore
@@ -28,6 +32,7 @@ log = logging.getLogger(__name__)
 PER_SESSION = 8  # tabs one agent may keep open
 TOTAL = 1000
 SEND_TIMEOUT = 2.0  # a page that stops reading is dropped, not waited for
+FRAME_SPACING = 0.2  # seconds between two presence frames of one page that are heard
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +41,15 @@ class _Watcher:
     agent_id: int
     expires_at: datetime
     request: web.Request  # to cut the connection off if the page does not answer a close
+    # The page's name in the presence rows: each tab counts apart.
+    page: str = field(default_factory=lambda: secrets.token_hex(8))
 
 
 class LiveHub:
-    def __init__(self, clock: Callable[[], datetime]) -> None:
+    def __init__(self, clock: Callable[[], datetime],
+                 presence: PresenceTracker | None = None) -> None:
         self.clock = clock
+        self.presence = presence
         self._sockets: dict[web.WebSocketResponse, _Watcher] = {}
         self._sending: set[asyncio.Task[None]] = set()
 
@@ -54,14 +63,32 @@ class LiveHub:
             raise web.HTTPTooManyRequests(text="Too many open console pages.")
         ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
         await ws.prepare(request)
-        self._sockets[ws] = _Watcher(token, agent_id, expires_at, request)
+        watcher = _Watcher(token, agent_id, expires_at, request)
+        self._sockets[ws] = watcher
+        last = 0.0
         try:
-            async for msg in ws:  # the page only listens; anything it sends is ignored
+            async for msg in ws:  # the page listens, and says where it is (presence)
                 if msg.type == WSMsgType.ERROR:
                     break
+                if msg.type != WSMsgType.TEXT or self.presence is None:
+                    continue
+                # Each frame is a database write and news for every page: a page that
+                # chatters is read more slowly (none of what it says is lost).
+                wait = last + FRAME_SPACING - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                last = time.monotonic()
+                if ws in self._sockets:
+                    await self.presence.heard(watcher.page, agent_id, msg.data)
         finally:
             self._sockets.pop(ws, None)
+            if self.presence is not None:
+                await self.presence.closed(watcher.page)
         return ws
+
+    def pages(self) -> list[str]:
+        """The presence names of this process's open pages (for the heartbeat)."""
+        return [w.page for w in self._sockets.values()]
 
     def tell(self, number: str, kind: str) -> None:
         """Tell every open page; in the background, so an agent's action never waits for

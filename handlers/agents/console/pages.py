@@ -14,6 +14,7 @@ from aiohttp import web
 from dialogs.escalation import PRIORITIES
 from dialogs.text_clean import clean
 from dialogs.ticket_number import TicketNumber
+from handlers.agents.console.collision import crossed_message, crossed_since
 from handlers.agents.console.deps import CONSOLE
 from handlers.agents.console.render import render
 from handlers.agents.console.security import SESSION, set_cookie
@@ -23,6 +24,7 @@ from storage.agents import Role
 from storage.casefile import VIEWS, TicketFilter
 
 FLASH = "heard_console_flash"
+SEEN_HEADER = "X-Heard-Seen"  # a live fragment's mark (storage/ticket_marks.py)
 MAX_TEXT = 4000
 
 
@@ -84,11 +86,16 @@ async def _ticket(request: web.Request, status: int = 200, template: str = "tick
                   fragment: bool = False, **extra: Any) -> web.Response:
     deps = request.app[CONSOLE]
     number = _number(request)
+    # Before the case is read: whatever comes between is then "since", never unseen.
+    seen = await deps.marks.mark(number)
     case = await deps.cases.case(number)
     if case is None:
         raise web.HTTPNotFound(text=f"There is no ticket {number}.")
     if fragment:  # the live part: what changed, not the forms around it
-        return page(request, template, fragment=True, case=case, t=case.row)
+        response = page(request, template, fragment=True, case=case, t=case.row)
+        # What the page now shows: its script moves the reply form's mark on to it.
+        response.headers[SEEN_HEADER] = seen
+        return response
     me = request[SESSION].agent
     targets = [TransferTarget(TargetKind.TEAM, team) for team in sorted(set(deps.teams))]
     targets += [TransferTarget(TargetKind.AGENT, a.name) for a in await deps.agents.all()
@@ -100,6 +107,7 @@ async def _ticket(request: web.Request, status: int = 200, template: str = "tick
     return page(request, template, status=status, case=case, t=case.row,
                  targets=targets, vip=vip, macros=macros,
                  macro_note=extra.pop("macro_note", ""),
+                 seen=seen, crossed=extra.pop("crossed", []),
                  draft=extra.pop("draft", {}), error=extra.pop("error", None), **extra)
 
 
@@ -148,6 +156,11 @@ async def act(request: web.Request) -> web.StreamResponse:
     desk = deps.desk
     outcome: Outcome
     verb = Verb.named(action)
+    if verb is Verb.REPLY and not form.get("confirm"):
+        crossed = await crossed_since(request, number, str(form.get("seen", "")))
+        if crossed:
+            return await _ticket(request, 409, error=crossed_message(crossed),
+                                 draft={action: text}, crossed=crossed)
     if verb is Verb.TAKE:
         outcome = await desk.take(me, number)
     elif verb is Verb.REPLY:
@@ -185,13 +198,6 @@ async def take_next(request: web.Request) -> web.StreamResponse:
                                         None if team == EVERY_TEAM else team)
     redirect(request, f"/console/tickets/{outcome.number}" if outcome.number else "/console",
               outcome.message)
-
-
-async def agents_page(request: web.Request) -> web.StreamResponse:
-    if not request[SESSION].agent.role.supervising:
-        raise web.HTTPForbidden(text="Supervisors and admins only.")
-    deps = request.app[CONSOLE]
-    return page(request, "agents.html", agents=await deps.agents.all())
 
 
 async def disable_agent(request: web.Request) -> web.StreamResponse:

@@ -28,6 +28,10 @@
     if (!response.ok) return;
     // Server-rendered with autoescaping: customer text arrives as inert HTML text.
     target.innerHTML = await response.text();
+    // The reply form's mark moves on to what the page shows now (presence.js warns).
+    const seen = response.headers.get("X-Heard-Seen");
+    const mark = document.querySelector('input[name="seen"]');
+    if (seen && mark) mark.value = seen;
     target.classList.add("updated");
     setTimeout(() => target.classList.remove("updated"), 1500);
     if (document.hidden) document.title = "• " + document.title.replace(/^• /, "");
@@ -53,11 +57,18 @@
   function connect() {
     const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     const ws = new WebSocket(scheme + window.location.host + "/console/ws");
-    ws.onopen = () => { delay = 1000; show("live", "live"); };
+    ws.onopen = () => {
+      delay = 1000;
+      show("live", "live");
+      // presence.js says over this socket which ticket the page shows.
+      document.dispatchEvent(new CustomEvent("heard:socket", { detail: ws }));
+    };
     ws.onmessage = (event) => {
       let change;
       try { change = JSON.parse(event.data); } catch (e) { return; }
       if (!change || typeof change.ticket !== "string") return;
+      document.dispatchEvent(new CustomEvent("heard:change", { detail: change }));
+      if (change.kind === "presence") return;  // presence.js fetches who is here
       // Drop other tickets' news before the debounce, so they cannot hide this one's.
       if (page === "ticket" && change.ticket !== ticket) return;
       refresh(change);
