@@ -259,7 +259,7 @@ async def test_migration_0020_goes_down_and_up_and_matches_the_schema(
         await upgrade(engine)
         store = AgentStore(engine)
         await store.add("lin", "agent", datetime.now(UTC), display_name="客服小林")
-        await downgrade(engine, "0018")
+        await downgrade(engine, "0019")
         async with engine.connect() as conn:
             columns = await conn.run_sync(
                 lambda c: {col["name"] for col in sa.inspect(c).get_columns("agents")})
