@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.news import LIVE, Notify, no_notify
-from storage.schema import live_news
+from storage.schema_desk import live_news
 
 # Read at most this many rows a look; the next look reads on from there.
 READ_LIMIT = 500

@@ -16,7 +16,8 @@ from dialogs.macros import Scope
 from storage.agents import Agent
 from storage.audit import AuditAction, add_entry
 from storage.clock import utc, utc_required
-from storage.schema import customers, macros, tickets
+from storage.schema import customers, tickets
+from storage.schema_desk import macros
 
 # Same name in several scopes an agent sees: their own wins, then their team's, then shared.
 _NEAREST = {Scope.PERSONAL: 0, Scope.TEAM: 1, Scope.SHARED: 2}

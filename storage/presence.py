@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.schema import agents, presence
+from storage.schema import agents
+from storage.schema_desk import presence
 from storage.upsert import insert_for
 
 # A page's process refreshes its rows every HEARTBEAT; a row not refreshed for TTL is gone
