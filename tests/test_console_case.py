@@ -121,6 +121,23 @@ async def test_other_customers_tickets_stay_out_of_the_panel(
     assert theirs not in body and "My refund is late" not in body
 
 
+async def test_the_same_phone_from_another_chat_counts_as_the_same_customer(
+        running: RunningApp, browser: ConsoleClient, clock: Clock) -> None:
+    await add_agent(running, "alice")
+    _, before = await escalate(running, chat_id="6001",
+                               text="The parcel never came, call me on +44 7911 123456")
+    clock.advance(hours=1)
+    _, now = await escalate(running, chat_id="6002",
+                            text="The kettle leaks, my number is 07911 123456")
+    _, stranger = await escalate(running, chat_id="6003", text="My refund is late")
+    await browser.login("alice")
+    _, body, _ = await browser.get(f"/console/tickets/{now}")
+    panel = body[body.index('id="customer-h"'):body.index('aria-label="Act on')]
+    assert 'href="tel:+447911123456"' in panel
+    assert f'<a href="/console/tickets/{before}">{before}</a>' in panel
+    assert "by phone" in panel and stranger not in panel
+
+
 async def test_the_queue_says_why_how_long_and_when_due(
         running: RunningApp, browser: ConsoleClient, clock: Clock) -> None:
     await add_agent(running, "alice")

@@ -159,7 +159,7 @@ async def test_a_phone_sized_screen_and_the_pictures_for_the_readme(
     await page.goto(running.url(f"/console/tickets/{second}"))
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
-    await page.get_by_role("link", name="to the reply box").click()
+    await page.get_by_role("link", name="to reply and act").click()
     reply = page.locator("#reply-text")
     await expect(reply).to_be_in_viewport()
     await reply.fill("Sorry about the kettle: a new one is on its way.")
