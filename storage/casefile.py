@@ -224,7 +224,7 @@ class CaseFiles:
                 .order_by(ticket_events.c.id))).all()
             phone = r.phone or await known_phone(conn, r.customer_id)
             others = await other_tickets(conn, ticket_id=r.id, customer_id=r.customer_id,
-                                         conversation_id=r.conversation_id, phone=phone)
+                                         phone=phone)
         slots = dict(r.slots or {})
         email = slots.get("email")
         panel = Customer(r.display_name, r.channel, r.chat_id, r.locale, phone,
