@@ -371,11 +371,12 @@ async def test_a_call_back_promised_from_the_console_shows_on_the_ticket(
     assert 'value="in a while"' in body  # kept for the agent to fix
     status, body, _ = await browser.post(f"/console/tickets/{number}/callback",
                                          {"text": "+2h"})
-    assert status == 200 and "call-back promised by 2026-11-24 11:30 UTC" in body
+    assert status == 200 and "Call-back promised" in body
+    assert "in 2 hr</time> · 2026-11-24 11:30 UTC" in body
     assert customer.out.sent[-1][1].template == "agent.callback"
     status, body, _ = await browser.post(f"/console/tickets/{number}/called")
     assert status == 200 and f"Call-back on {number} marked done." in body
-    assert "call-back promised by" not in body
+    assert "Call-back promised" not in body
 
 
 async def test_an_unanswered_case_past_its_promise_is_marked_late(
@@ -384,11 +385,11 @@ async def test_an_unanswered_case_past_its_promise_is_marked_late(
     await add_agent(running, "alice")
     await browser.login("alice")
     _, body, _ = await browser.get("/console")
-    assert number in body and 'class="late"' not in body
+    assert number in body and 'class="due late"' not in body
     for _ in range(6):  # P3 promises a first answer within 4 hours; alice stays active
         clock.advance(minutes=50)
         _, body, _ = await browser.get("/console")
-    assert 'class="late"' in body
+    assert 'class="due late"' in body and " late</time>" in body
 
 
 async def test_take_the_next_case_goes_most_urgent_first(

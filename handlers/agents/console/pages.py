@@ -8,6 +8,7 @@ typed, so nothing they wrote is lost.
 from __future__ import annotations
 
 from typing import Any, NoReturn
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -21,7 +22,7 @@ from handlers.agents.console.security import SESSION, set_cookie
 from handlers.agents.desk import Outcome
 from handlers.agents.grammar import EVERY_TEAM, TargetKind, TransferTarget, Verb
 from storage.agents import Role
-from storage.casefile import VIEWS, TicketFilter
+from storage.casefile import VIEWS, Sort, TicketFilter
 
 FLASH = "heard_console_flash"
 SEEN_HEADER = "X-Heard-Seen"  # a live fragment's mark (storage/ticket_marks.py)
@@ -31,8 +32,9 @@ MAX_TEXT = 4000
 def _base(request: web.Request, **extra: Any) -> dict[str, Any]:
     session = request[SESSION]
     # Every page shows times in the desk's zone (the `when` filter reads it).
-    return {"me": session.agent, "csrf": session.csrf,
-            "timezone": request.app[CONSOLE].desk.timezone,
+    deps = request.app[CONSOLE]
+    return {"me": session.agent, "csrf": session.csrf, "timezone": deps.desk.timezone,
+            "now": deps.clock(),
             "supervising": session.agent.role.supervising,
             "flash": request.cookies.get(FLASH), **extra}
 
@@ -55,15 +57,26 @@ def _filter(request: web.Request) -> TicketFilter:
     team: str | None = q.get("team", me.team or EVERY_TEAM)
     team = None if team in (EVERY_TEAM, "") else team
     priority = q.get("priority") if q.get("priority") in PRIORITIES else None
-    return TicketFilter(view=view, team=team, priority=priority, agent_id=me.id)
+    sort = q.get("sort", "")
+    return TicketFilter(view=view, team=team, priority=priority, agent_id=me.id,
+                        sort=Sort(sort) if sort in Sort.__members__.values() else None)
+
+
+def queue_url(f: TicketFilter, **change: str) -> str:
+    """The queue's address with this filter and sort (and `change`): every link and form
+    round-trips them, so a reload, a bookmark or the live refetch shows the same list."""
+    params = {"view": f.view, "team": f.team or EVERY_TEAM, "priority": f.priority or "",
+              "sort": f.sort.value if f.sort else "", **change}
+    return "/console?" + urlencode({k: v for k, v in params.items() if v})
 
 
 async def _queue_context(request: web.Request) -> dict[str, Any]:
     deps = request.app[CONSOLE]
     f = _filter(request)
-    return {"rows": await deps.cases.tickets(f), "filter": f, "views": VIEWS, "now": deps.clock(),
+    sorts = {s.value: queue_url(f, sort=s.value) for s in Sort}
+    return {"rows": await deps.cases.tickets(f), "filter": f, "views": VIEWS,
             "priorities": PRIORITIES, "teams": sorted(set(deps.teams)),
-            "query": request.query_string}
+            "query": request.query_string, "sorts": sorts, "sort": f.order.value}
 
 
 async def queue_page(request: web.Request) -> web.StreamResponse:
