@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from storage.agents import AgentStore
 from tests.browser_support import chromium
@@ -20,6 +20,7 @@ from tests.conftest import Clock
 from tests.console_support import add_agent
 from tests.e2e_support import RunningApp, running_app
 from tests.test_console_browser import logged_in
+from tests.test_console_macros_browser import types
 
 pytestmark = pytest.mark.browser
 
@@ -40,22 +41,13 @@ async def browser() -> AsyncIterator[Browser]:
         yield b
 
 
-async def says(page: Page, text: str) -> None:
-    bots = page.locator(".from-bot")
-    before = await bots.count()
-    await page.locator("#input").fill(text)
-    await page.locator("#input").press("Enter")
-    await expect(page.locator(".from-me.pending")).to_have_count(0)
-    await expect(bots).not_to_have_count(before)
-
-
 async def test_found_by_phone_answered_with_a_canned_reply_under_a_display_name(
         browser: Browser, app: RunningApp) -> None:
     chat = await (await browser.new_context(locale="zh-TW")).new_page()
     await chat.goto(app.url("/chat"))
     await expect(chat.locator("#status")).to_have_attribute("data-state", "online")
-    await says(chat, "電鍋買回來第三天就壞了，我的手機是0912-345-678，麻煩盡快處理")
-    await says(chat, "我要找真人客服")
+    await types(chat, "電鍋買回來第三天就壞了，我的手機是0912-345-678，麻煩盡快處理")
+    await types(chat, "我要找真人客服")
     found = TICKET.search(" ".join(await chat.locator(".from-bot .bubble").all_text_contents()))
     assert found, "no ticket number in the handoff"
     number = found.group(0)
